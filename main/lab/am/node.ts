@@ -1,0 +1,150 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { VersionError, negotiate } from './apiVersion';
+import { authenticate } from './authenticate';
+import type { AmRequest, AuthSessionState, NodeContext } from './context';
+import { AmError, errorBody, parseJsonBody, readBody, requestCookies, send, type AmResponse } from './http';
+import { sessions } from './sessions';
+
+const REALMS = new Set(['/', '/alpha']);
+const AUTH_ROUTES = ['1.1', '2.1'];
+const SESSION_ROUTES = ['1.2', '2.1', '3.1', '4.0', '5.1'];
+/** Client-based session cookies can exceed 16 KiB (AM asks for ≥ 16K header capacity). */
+export const MAX_HEADER_BYTES = 32 * 1024;
+
+export type NodeDeps = Omit<NodeContext, 'memory' | 'id' | 'lbValue'>;
+
+/**
+ * One AM server: a real HTTP server on 127.0.0.1 serving AM's REST paths under the context path.
+ * Killing it closes the socket and loses its memory (in-progress chain logins), as a crashed AM would.
+ */
+export class AmNode {
+  readonly ctx: NodeContext;
+  private server: Server | undefined;
+  port = 0;
+  requests = 0;
+
+  constructor(
+    readonly id: string,
+    deps: NodeDeps,
+  ) {
+    this.ctx = { ...deps, id, lbValue: id, memory: new Map<string, AuthSessionState>() };
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}${this.ctx.config().contextPath}`;
+  }
+
+  get running(): boolean {
+    return this.server?.listening ?? false;
+  }
+
+  async start(port = this.port): Promise<void> {
+    const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
+      this.requests++;
+      this.handle(req, res).catch((e) => {
+        if (!res.headersSent) send(res, { status: 500, body: errorBody(500, 'Internal Server Error') });
+        this.ctx.emit('bad-request', `Node ${this.id} failed a request: ${(e as Error).message}`, { node: this.id });
+      });
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+  }
+
+  /** Stops listening, drops open connections and forgets every in-memory auth session. */
+  async kill(): Promise<void> {
+    const s = this.server;
+    this.server = undefined;
+    this.ctx.memory.clear();
+    if (!s) return;
+    const closed = new Promise<void>((r) => s.close(() => r()));
+    s.closeAllConnections();
+    await closed;
+  }
+
+  /** Auth sessions in memory that passed their deadline are dropped (AM's own cleanup). */
+  sweepMemory(now: number): void {
+    for (const [k, v] of this.ctx.memory) if (v.expiresAt <= now) this.ctx.memory.delete(k);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const cfg = this.ctx.config();
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const cors = this.corsHeaders(req);
+    if (req.method === 'OPTIONS') {
+      if (!cors) return send(res, { status: 403, body: errorBody(403, 'CORS origin not allowed') });
+      return send(res, { status: 200, headers: cors });
+    }
+    const route = matchRoute(url.pathname, cfg.contextPath);
+    if (route === 'alive') return send(res, { status: 200, text: 'Server is ALIVE: ', headers: cors });
+    let negotiated: ReturnType<typeof negotiate> | undefined;
+    let r: AmResponse;
+    try {
+      if (!route) throw new AmError(404, `Resource '${url.pathname}' not found`);
+      const header = req.headers['accept-api-version'];
+      negotiated = negotiate(Array.isArray(header) ? header[0] : header, route.kind === 'authenticate' ? AUTH_ROUTES : SESSION_ROUTES);
+      const raw = await readBody(req, cfg.maxBodyBytes);
+      const realm = url.searchParams.get('realm') ?? route.realm;
+      if (!REALMS.has(realm)) throw new AmError(400, `Invalid realm, ${realm}`);
+      const exchange = req.headers['x-lab-exchange'];
+      const amReq: AmRequest = {
+        raw: req,
+        method: req.method ?? 'GET',
+        realm,
+        query: url.searchParams,
+        body: parseJsonBody(req, raw),
+        cookies: requestCookies(req.headers.cookie),
+        exchangeId: typeof exchange === 'string' ? exchange : null,
+        apiMajor: negotiated.major,
+      };
+      if (route.kind === 'authenticate' && amReq.method !== 'POST') throw new AmError(405, `Method ${amReq.method} not allowed on authenticate`);
+      r = route.kind === 'authenticate' ? await authenticate(this.ctx, amReq) : await sessions(this.ctx, amReq);
+    } catch (e) {
+      if (e instanceof VersionError) {
+        return send(res, e.status === 404 ? { status: 404, headers: cors } : { status: 400, text: e.text, headers: cors });
+      }
+      if (!(e instanceof AmError)) throw e;
+      if (e.status === 400 || e.status === 413 || e.status === 415) {
+        this.ctx.emit('bad-request', `Node ${this.id} rejected a request: ${e.status} ${e.message}`, { node: this.id, data: { status: e.status } });
+      }
+      // Authenticate resource 1.x used the legacy {"errorMessage"} shape.
+      const legacy = route?.kind === 'authenticate' && negotiated?.major === 1;
+      r = { status: e.status, body: legacy ? { errorMessage: e.message } : errorBody(e.status, e.message, e.detail), setCookies: e.setCookies };
+    }
+    r.headers = { ...negotiated?.headers, ...cors, ...r.headers };
+    send(res, r);
+  }
+
+  private corsHeaders(req: IncomingMessage): Record<string, string> | undefined {
+    const origin = req.headers.origin;
+    if (!origin || !this.ctx.config().corsOrigins.includes(origin)) return undefined;
+    return {
+      'Access-Control-Allow-Origin': origin,
+      'Access-Control-Allow-Credentials': 'true',
+      'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
+      'Access-Control-Allow-Headers': 'accept-api-version, x-requested-with, content-type, x-requested-platform, x-openam-username, x-openam-password, iplanetdirectorypro',
+      'Access-Control-Expose-Headers': 'content-api-version',
+      'Access-Control-Max-Age': '600',
+      Vary: 'Origin',
+    };
+  }
+}
+
+type Route = 'alive' | { kind: 'authenticate' | 'sessions'; realm: string } | undefined;
+
+/** `/am/json[/realms/root[/realms/x]…]/authenticate|sessions`, plus `/am/isAlive.jsp` for health checks. */
+export function matchRoute(pathname: string, contextPath: string): Route {
+  if (!pathname.startsWith(contextPath + '/')) return undefined;
+  const rest = pathname.slice(contextPath.length);
+  if (rest === '/isAlive.jsp' || rest === '/json/health/live') return 'alive';
+  const m = /^\/json((?:\/realms\/[^/]+)*)\/(authenticate|sessions)\/?$/.exec(rest);
+  if (!m) return undefined;
+  const segs = m[1]!.split('/realms/').filter(Boolean).map(decodeURIComponent);
+  if (segs.length && segs[0] !== 'root') return undefined;
+  const realm = segs.length <= 1 ? '/' : '/' + segs.slice(1).join('/');
+  return { kind: m[2] as 'authenticate' | 'sessions', realm };
+}

@@ -1,0 +1,273 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT, jwtVerify } from 'jose';
+import type { LabClock } from '../clock';
+import type { LabConfig } from '../config';
+import type { CtsToken, TokenStore } from '../cts/store';
+import type { EmitEvent, TerminationReason } from '../trace/types';
+import type { LabKeys } from './keys';
+import type { Identity } from './users';
+import { mintToken, parseToken, sameHash, sessionHandle, storageKey, tokenHash } from './tokens';
+
+const MIN = 60_000;
+
+/** A CTS-based (server-side) session as stored in the CTS. */
+export interface CtsSessionData {
+  handle: string;
+  sessionUid: string;
+  username: string;
+  universalId: string;
+  realm: string;
+  admin: boolean;
+  createdAt: number;
+  latestAccessTime: number;
+  maxSessionTime: number;
+  maxIdleTime: number;
+  maxCachingTime: number;
+  /** Node that authenticated the user. */
+  homeNode: string;
+  tokenHash: string;
+}
+
+export interface ActiveSession {
+  kind: 'cts' | 'client';
+  handle: string;
+  sessionUid: string;
+  username: string;
+  universalId: string;
+  realm: string;
+  admin: boolean;
+  createdAt: number;
+  latestAccessTime: number;
+  maxIdleExpiration: number | null;
+  maxSessionExpiration: number;
+  maxSessionTime: number;
+  maxIdleTime: number;
+  maxCachingTime: number;
+  homeNode: string;
+}
+
+export type Resolution =
+  | { valid: true; session: ActiveSession }
+  | { valid: false; why: 'malformed' | 'unknown' | 'forged' | 'denylisted' | TerminationReason | 'expired' };
+
+export interface SessionServiceDeps {
+  config: () => LabConfig;
+  clock: LabClock;
+  cts: TokenStore;
+  keys: LabKeys;
+  emit: EmitEvent;
+}
+
+interface Ctx {
+  node: string;
+  exchangeId?: string | null;
+}
+
+/**
+ * Authenticated sessions, CTS-based or client-based. Expiry is decided on access (authoritative,
+ * as AM rejects an expired session before any reaper runs) and again by the CTS reaper (which
+ * removes it from the store and the admin list). Both read the lab clock.
+ */
+export class SessionService {
+  constructor(private readonly d: SessionServiceDeps) {}
+
+  async create(id: Identity, realm: string, ctx: Ctx): Promise<{ token: string; session: ActiveSession }> {
+    const cfg = this.d.config();
+    const now = this.d.clock.now();
+    const base = {
+      handle: sessionHandle(),
+      sessionUid: randomUUID(),
+      username: id.username,
+      universalId: id.universalId,
+      realm,
+      admin: id.admin,
+      createdAt: now,
+      latestAccessTime: now,
+      maxSessionTime: cfg.maxSessionTime,
+      maxIdleTime: cfg.maxIdleTime,
+      maxCachingTime: cfg.maxCachingTime,
+      homeNode: ctx.node,
+    };
+    let token: string;
+    let session: ActiveSession;
+    if (cfg.sessions === 'client') {
+      const jwt = await new SignJWT({ ...base, kind: 'client' })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setSubject(id.universalId)
+        .setIssuedAt(Math.floor(now / 1000))
+        .setExpirationTime(Math.floor((now + cfg.maxSessionTime * MIN) / 1000))
+        .setJti(base.sessionUid)
+        .sign(this.d.keys.sessionSigningKey);
+      token = mintToken({ SI: ctx.node, type: 'JWT', S1: '' }, jwt);
+      session = { ...base, kind: 'client', maxIdleExpiration: null, maxSessionExpiration: now + cfg.maxSessionTime * MIN };
+    } else {
+      const sk = storageKey();
+      token = mintToken({ SI: ctx.node, SK: sk, type: 'CTS', S1: '' });
+      const data: CtsSessionData = { ...base, tokenHash: tokenHash(parseToken(token)!.id).toString('hex') };
+      await this.d.cts.create({ id: sk, type: 'SESSION', userId: id.universalId, expiresAt: expiry(data), data });
+      session = toActive(data);
+    }
+    this.d.emit('session-created', `Session created for ${id.username} on node ${ctx.node} (${session.kind === 'cts' ? 'CTS-based' : 'client-based'})`, {
+      node: ctx.node,
+      exchangeId: ctx.exchangeId,
+      data: { handle: session.handle, user: id.username, realm, kind: session.kind, maxSessionTime: session.maxSessionTime, maxIdleTime: session.maxIdleTime },
+    });
+    return { token, session };
+  }
+
+  /** Validation on access. `touch` records the access (validate/refresh); getSessionInfo does not. */
+  async resolve(token: string | undefined, ctx: Ctx, touch: 'no' | 'granular' | 'force' = 'no'): Promise<Resolution> {
+    const parsed = token ? parseToken(token) : undefined;
+    if (!parsed) return { valid: false, why: 'malformed' };
+    if (parsed.ext.type === 'JWT' || parsed.suffix) return this.resolveClient(parsed.suffix, ctx);
+    const sk = parsed.ext.SK;
+    if (!sk) return { valid: false, why: 'malformed' };
+    const stored = await this.d.cts.read<CtsSessionData>(sk);
+    if (!stored || stored.type !== 'SESSION') return { valid: false, why: 'unknown' };
+    if (!sameHash(tokenHash(parsed.id), Buffer.from(stored.data.tokenHash, 'hex'))) return { valid: false, why: 'forged' };
+    const data = stored.data;
+    const now = this.d.clock.now();
+    const reason = expiredReason(data, now);
+    if (reason) {
+      await this.terminate(stored, reason, ctx, 'access');
+      return { valid: false, why: reason };
+    }
+    const granularity = this.d.config().latestAccessUpdateSeconds * 1000;
+    if (touch === 'force' || (touch === 'granular' && now - data.latestAccessTime >= granularity)) {
+      data.latestAccessTime = now;
+      await this.d.cts.update({ ...stored, data, expiresAt: expiry(data) });
+    }
+    return { valid: true, session: toActive(data) };
+  }
+
+  private async resolveClient(jwt: string, ctx: Ctx): Promise<Resolution> {
+    try {
+      const { payload } = await jwtVerify(jwt, this.d.keys.sessionSigningKey, {
+        algorithms: ['HS256'],
+        currentDate: this.d.clock.date(),
+      });
+      const p = payload as unknown as Omit<ActiveSession, 'kind'> & { jti: string };
+      const cfg = this.d.config();
+      if (cfg.denylist) {
+        const entry = await this.d.cts.read<{ node: string; at: number }>(`denylist:${p.jti}`);
+        // The node that logged the session out knows at once; others see it after their next poll.
+        if (entry && (entry.data.node === ctx.node || this.d.clock.now() - entry.data.at >= cfg.denylistPollSeconds * 1000)) {
+          return { valid: false, why: 'denylisted' };
+        }
+      }
+      return {
+        valid: true,
+        session: { ...p, kind: 'client', maxIdleExpiration: null, maxSessionExpiration: p.createdAt + p.maxSessionTime * MIN },
+      };
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      return { valid: false, why: code === 'ERR_JWT_EXPIRED' ? 'max-time' : 'forged' };
+    }
+  }
+
+  /** Logout or admin termination of whatever session the token names. False if it was already dead. */
+  async end(token: string, reason: 'logout' | 'admin', ctx: Ctx): Promise<boolean> {
+    const r = await this.resolve(token, ctx);
+    if (!r.valid) return false;
+    if (r.session.kind === 'client') {
+      if (this.d.config().denylist) {
+        const now = this.d.clock.now();
+        await this.d.cts.create({
+          id: `denylist:${r.session.sessionUid}`,
+          type: 'SESSION_BLACKLIST',
+          expiresAt: r.session.maxSessionExpiration + MIN,
+          data: { node: ctx.node, at: now },
+        });
+      }
+      this.emitTerminated(r.session, reason, ctx, 'request');
+      return true;
+    }
+    const sk = parseToken(token)!.ext.SK!;
+    const stored = await this.d.cts.read<CtsSessionData>(sk);
+    if (!stored) return false;
+    await this.terminate(stored, reason, ctx, 'request');
+    return true;
+  }
+
+  async endByHandle(handle: string, ctx: Ctx): Promise<boolean> {
+    const all = await this.d.cts.query<CtsSessionData>({ type: 'SESSION' });
+    const hit = all.find((t) => t.data.handle === handle);
+    if (!hit) return false;
+    await this.terminate(hit, 'admin', ctx, 'request');
+    return true;
+  }
+
+  async endByUser(username: string, ctx: Ctx): Promise<number> {
+    const all = await this.d.cts.query<CtsSessionData>({ type: 'SESSION' });
+    const mine = all.filter((t) => t.data.username === username);
+    for (const t of mine) await this.terminate(t, 'admin', ctx, 'request');
+    return mine.length;
+  }
+
+  /** CTS-based sessions that have not been removed yet (expired ones included until reaped). */
+  async list(): Promise<ActiveSession[]> {
+    const all = await this.d.cts.query<CtsSessionData>({ type: 'SESSION' });
+    return all.map((t) => toActive(t.data)).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  /** The CTS reaper: deletes expired session tokens and says why each one ended. */
+  async reap(): Promise<number> {
+    const now = this.d.clock.now();
+    const expired = await this.d.cts.expired<CtsSessionData>(now, 'SESSION');
+    // The home node scheduled the deletion in its reaper cache, so it is the one that reports it.
+    for (const t of expired) await this.terminate(t, expiredReason(t.data, now) ?? 'idle', { node: t.data.homeNode }, 'reaper');
+    for (const t of await this.d.cts.expired(now, 'SESSION_BLACKLIST')) await this.d.cts.delete(t.id);
+    return expired.length;
+  }
+
+  private async terminate(t: CtsToken<CtsSessionData>, reason: TerminationReason, ctx: Ctx, detectedBy: 'access' | 'reaper' | 'request') {
+    // Only the caller that actually deletes the token reports it, so a race reports once.
+    if (!(await this.d.cts.delete(t.id))) return;
+    this.emitTerminated(toActive(t.data), reason, ctx, detectedBy);
+  }
+
+  private emitTerminated(s: ActiveSession, reason: TerminationReason, ctx: Ctx, detectedBy: string) {
+    const words: Record<TerminationReason, string> = {
+      logout: 'logged out',
+      admin: 'terminated by an administrator',
+      'max-time': `reached its max session time (${s.maxSessionTime} min)`,
+      idle: `was idle longer than its max idle time (${s.maxIdleTime} min)`,
+    };
+    const by = detectedBy === 'reaper' ? ' — removed by the CTS reaper' : detectedBy === 'access' ? ` — seen on access at node ${ctx.node}` : '';
+    this.d.emit('session-terminated', `Session of ${s.username} ${words[reason]}${by}`, {
+      node: ctx.node,
+      exchangeId: ctx.exchangeId,
+      data: { handle: s.handle, user: s.username, reason, detectedBy, kind: s.kind, homeNode: s.homeNode, session: s },
+    });
+  }
+}
+
+function expiry(d: CtsSessionData): number {
+  return Math.min(d.createdAt + d.maxSessionTime * MIN, d.latestAccessTime + d.maxIdleTime * MIN);
+}
+
+function expiredReason(d: CtsSessionData, now: number): TerminationReason | undefined {
+  if (now >= d.createdAt + d.maxSessionTime * MIN) return 'max-time';
+  if (now >= d.latestAccessTime + d.maxIdleTime * MIN) return 'idle';
+  return undefined;
+}
+
+function toActive(d: CtsSessionData): ActiveSession {
+  return {
+    kind: 'cts',
+    handle: d.handle,
+    sessionUid: d.sessionUid,
+    username: d.username,
+    universalId: d.universalId,
+    realm: d.realm,
+    admin: d.admin,
+    createdAt: d.createdAt,
+    latestAccessTime: d.latestAccessTime,
+    maxIdleExpiration: d.latestAccessTime + d.maxIdleTime * MIN,
+    maxSessionExpiration: d.createdAt + d.maxSessionTime * MIN,
+    maxSessionTime: d.maxSessionTime,
+    maxIdleTime: d.maxIdleTime,
+    maxCachingTime: d.maxCachingTime,
+    homeNode: d.homeNode,
+  };
+}

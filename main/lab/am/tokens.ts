@@ -1,0 +1,98 @@
+import { createHash, randomBytes, timingSafeEqual, createHmac } from 'node:crypto';
+
+/**
+ * AM's SSO token format: c66(base64(id) "@" base64(extensions) "#"), where c66 maps
+ * + → -, / → _, = → ., and both separators to *. The extensions are (u16 len, key, u16 len, value)
+ * pairs: SI (server/site id), SK (storage key), type (CTS | JWT | JWT_AUTH), S1 (primary server).
+ * A support engineer can decode a real AM token the same way to find its home server.
+ */
+export type Extensions = Record<string, string>;
+
+const c66 = (b64: string) => b64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=/g, '.');
+const unC66 = (s: string) => s.replace(/-/g, '+').replace(/_/g, '/').replace(/\./g, '=');
+
+export function encodeExtensions(ext: Extensions): string {
+  const parts: Buffer[] = [];
+  for (const [k, v] of Object.entries(ext)) {
+    for (const s of [k, v]) {
+      const bytes = Buffer.from(s, 'utf8');
+      const len = Buffer.alloc(2);
+      len.writeUInt16BE(bytes.length);
+      parts.push(len, bytes);
+    }
+  }
+  return c66(Buffer.concat(parts).toString('base64'));
+}
+
+export function decodeExtensions(encoded: string): Extensions | undefined {
+  const buf = Buffer.from(unC66(encoded), 'base64');
+  const out: Extensions = {};
+  let i = 0;
+  const read = () => {
+    if (i + 2 > buf.length) return undefined;
+    const n = buf.readUInt16BE(i);
+    i += 2;
+    if (i + n > buf.length) return undefined;
+    const s = buf.subarray(i, i + n).toString('utf8');
+    i += n;
+    return s;
+  };
+  while (i < buf.length) {
+    const k = read();
+    const v = read();
+    if (k === undefined || v === undefined) return undefined;
+    out[k] = v;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** 160 random bits, as in a real AM 6.5+ token id. Never derived from a counter. */
+export function randomId(bytes = 20): string {
+  return randomBytes(bytes).toString('base64');
+}
+
+export function mintToken(ext: Extensions, suffix = ''): string {
+  return `${c66(randomId())}*${encodeExtensions(ext)}*${suffix}`;
+}
+
+export interface ParsedToken {
+  id: string;
+  ext: Extensions;
+  /** What follows the extension block: the JWT of a client-based session, if any. */
+  suffix: string;
+}
+
+export function parseToken(token: string): ParsedToken | undefined {
+  if (typeof token !== 'string' || token.length > 16_384) return undefined;
+  const first = token.indexOf('*');
+  const second = first < 0 ? -1 : token.indexOf('*', first + 1);
+  if (first <= 0 || second < 0) return undefined;
+  const ext = decodeExtensions(token.slice(first + 1, second));
+  if (!ext) return undefined;
+  return { id: token.slice(0, first), ext, suffix: token.slice(second + 1) };
+}
+
+/** Hash used as the CTS lookup key material, so lookups never compare raw tokens. */
+export function tokenHash(id: string): Buffer {
+  return createHash('sha256').update(id).digest();
+}
+
+export function sameHash(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Constant-time secret comparison: HMAC both sides first so the length does not leak. */
+export function secretEquals(candidate: string, expected: string): boolean {
+  const key = randomBytes(32);
+  const a = createHmac('sha256', key).update(candidate).digest();
+  const b = createHmac('sha256', key).update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+export function storageKey(): string {
+  return randomBytes(15).toString('base64url');
+}
+
+export function sessionHandle(): string {
+  return `shandle:${randomBytes(20).toString('base64url')}`;
+}

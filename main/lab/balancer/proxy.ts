@@ -1,0 +1,374 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { Pool } from 'undici';
+import type { LabClock } from '../clock';
+import type { Policy } from '../config';
+import type { TraceRecorder } from '../trace/recorder';
+import type { Header, RoutingDecision } from '../trace/types';
+import { pick, type BackendState, type BackendView } from './policies';
+
+export interface BackendTarget {
+  id: string;
+  lbValue: string;
+  /** Origin of the backend, e.g. http://127.0.0.1:8081. */
+  origin: string;
+}
+
+export interface BalancerSettings {
+  policy: Policy;
+  cookieName: string;
+  redispatch: boolean;
+  maxBodyBytes: number;
+  upstreamTimeoutMs: number;
+}
+
+interface Backend extends BackendView {
+  origin: string;
+  pool: Pool;
+  /** Set by an operator (drain); health only moves between up and down. */
+  drained: boolean;
+  healthy: boolean;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'host', 'content-length']);
+const MAX_HEADER_LINES = 100;
+const TRACE_BODY_BYTES = 64 * 1024;
+
+/**
+ * The lab's load balancer: a reverse proxy on 127.0.0.1 built on undici. It picks a node by policy,
+ * forwards the request, and records the whole exchange with the routing decision in the trace.
+ * A connection refused before the request was written is retried on another node (and the node is
+ * marked down); a request that was written is never resent.
+ */
+export class Balancer {
+  private server: Server | undefined;
+  private readonly backends: Backend[] = [];
+  private readonly cursor = { next: 0 };
+  private healthTimer: NodeJS.Timeout | undefined;
+  port = 0;
+
+  constructor(
+    private readonly settings: () => BalancerSettings,
+    private readonly recorder: TraceRecorder,
+    private readonly clock: LabClock,
+    targets: BackendTarget[] = [],
+  ) {
+    for (const t of targets) this.addBackend(t);
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(port = 0): Promise<void> {
+    const server = createServer(
+      { maxHeaderSize: 32 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 },
+      (req, res) => void this.handle(req, res),
+    );
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+    this.server = server;
+    this.port = (server.address() as AddressInfo).port;
+    this.healthTimer = setInterval(() => void this.checkHealth(), 500);
+    this.healthTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.healthTimer);
+    const s = this.server;
+    this.server = undefined;
+    if (s) {
+      const closed = new Promise<void>((r) => s.close(() => r()));
+      s.closeAllConnections();
+      await closed;
+    }
+    await Promise.all(this.backends.map((b) => b.pool.destroy().catch(() => undefined)));
+  }
+
+  addBackend(t: BackendTarget): void {
+    const pool = new Pool(t.origin, {
+      connections: 128,
+      pipelining: 1,
+      maxHeaderSize: 32 * 1024,
+      headersTimeout: this.settings().upstreamTimeoutMs,
+      bodyTimeout: this.settings().upstreamTimeoutMs,
+      connectTimeout: 2_000,
+    });
+    this.backends.push({ id: t.id, lbValue: t.lbValue, origin: t.origin, pool, state: 'up', drained: false, healthy: true });
+  }
+
+  async removeBackend(id: string): Promise<void> {
+    const i = this.backends.findIndex((b) => b.id === id);
+    if (i < 0) return;
+    const [b] = this.backends.splice(i, 1);
+    await b!.pool.destroy().catch(() => undefined);
+  }
+
+  setDrained(id: string, drained: boolean): void {
+    const b = this.find(id);
+    b.drained = drained;
+    this.refreshState(b);
+  }
+
+  states(): { id: string; state: BackendState; origin: string }[] {
+    return this.backends.map((b) => ({ id: b.id, state: b.state, origin: b.origin }));
+  }
+
+  private find(id: string): Backend {
+    const b = this.backends.find((x) => x.id === id);
+    if (!b) throw new Error(`no node ${id} behind the balancer`);
+    return b;
+  }
+
+  private refreshState(b: Backend): void {
+    const before = b.state;
+    b.state = !b.healthy ? 'down' : b.drained ? 'drained' : 'up';
+    if (before === b.state) return;
+    const words = { up: 'up', down: 'down', drained: 'drained' }[b.state];
+    const type = b.state === 'up' ? (before === 'drained' ? 'node-undrained' : 'node-up') : b.state === 'down' ? 'node-down' : 'node-drained';
+    this.recorder.emit(type, `Balancer: node ${b.id} is ${words}`, { node: b.id, data: { from: before, to: b.state } });
+  }
+
+  private setHealth(b: Backend, healthy: boolean): void {
+    if (b.healthy === healthy) return;
+    b.healthy = healthy;
+    this.refreshState(b);
+  }
+
+  /** TCP health check of every backend (HAProxy's default check when no http-check is set). */
+  private async checkHealth(): Promise<void> {
+    await Promise.all(
+      this.backends.map(async (b) => {
+        const { hostname, port } = new URL(b.origin);
+        const ok = await new Promise<boolean>((resolve) => {
+          const s = connect({ host: hostname, port: Number(port) });
+          s.setTimeout(1_000);
+          s.once('connect', () => (s.destroy(), resolve(true)));
+          s.once('error', () => resolve(false));
+          s.once('timeout', () => (s.destroy(), resolve(false)));
+        });
+        this.setHealth(b, ok);
+      }),
+    );
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const id = randomUUID();
+    const realStart = Date.now();
+    const t0 = performance.now();
+    const labStart = this.clock.now();
+    const cfg = this.settings();
+    const reqHeaders = pairs(req.rawHeaders);
+    const browser = /\bbrowser\/([\w-]+)/.exec(String(req.headers['user-agent'] ?? ''))?.[1] ?? null;
+    const cookie = readCookie(req.headers.cookie, cfg.cookieName);
+    const routing: RoutingDecision = { policy: cfg.policy, reason: '', cookie, node: null, redispatched: false, attempts: [] };
+    let reqBody: Buffer = Buffer.alloc(0);
+    let status = 502;
+    let resHeaders: Header[] = [];
+    let resBody: Buffer = Buffer.alloc(0);
+    let error: string | undefined;
+    const timings = { send: 0, wait: 0, receive: 0, total: 0 };
+
+    const reply = (code: number, message: string, reason: string) => {
+      status = code;
+      routing.reason ||= reason;
+      resBody = Buffer.from(JSON.stringify({ code, reason: statusText(code), message }));
+      resHeaders = [['Content-Type', 'application/json;charset=UTF-8'], ['Content-Length', String(resBody.length)]];
+    };
+
+    try {
+      const bad = frontCheck(req);
+      if (bad) {
+        reply(bad.status, bad.message, `rejected: ${bad.message}`);
+        resHeaders.push(['Connection', 'close']);
+      } else {
+        reqBody = await readLimited(req, cfg.maxBodyBytes);
+        if (reqBody === TOO_LARGE) {
+          reply(413, `Request body exceeds the limit of ${cfg.maxBodyBytes} bytes`, 'rejected: body over limit');
+          reqBody = Buffer.alloc(0);
+        } else {
+          await this.forward(req, id, reqBody, cookie, routing, timings, (s, h, b) => ((status = s), (resHeaders = h), (resBody = b)), (c, m, r, e) => (reply(c, m, r), (error = e)));
+        }
+      }
+    } catch (e) {
+      error = (e as Error).message;
+      reply(502, 'Bad Gateway', `error: ${error}`);
+    }
+
+    if (!res.headersSent && !res.destroyed) {
+      res.writeHead(status, flatten(resHeaders));
+      res.end(resBody);
+    }
+    timings.total = performance.now() - t0;
+    this.recorder.recordExchange({
+      id,
+      browser,
+      labStart,
+      labEnd: this.clock.now(),
+      realStart,
+      request: {
+        method: req.method ?? 'GET',
+        url: `http://${req.headers.host ?? `127.0.0.1:${this.port}`}${req.url ?? '/'}`,
+        path: req.url ?? '/',
+        httpVersion: `HTTP/${req.httpVersion}`,
+        headers: reqHeaders,
+        body: reqBody.subarray(0, TRACE_BODY_BYTES).toString('utf8'),
+        bodySize: reqBody.length,
+      },
+      routing,
+      response: { status, statusText: statusText(status), headers: resHeaders, body: resBody.subarray(0, TRACE_BODY_BYTES).toString('utf8'), bodySize: resBody.length },
+      timings: { send: round(timings.send), wait: round(timings.wait), receive: round(timings.receive), total: round(timings.total) },
+      ...(error ? { error } : {}),
+    });
+  }
+
+  private async forward(
+    req: IncomingMessage,
+    id: string,
+    body: Buffer,
+    cookie: string | null,
+    routing: RoutingDecision,
+    timings: { send: number; wait: number; receive: number },
+    ok: (status: number, headers: Header[], body: Buffer) => void,
+    fail: (code: number, message: string, reason: string, error: string) => void,
+  ): Promise<void> {
+    const cfg = this.settings();
+    const exclude = new Set<string>();
+    const headers = forwardHeaders(req, id);
+    for (let attempt = 0; attempt <= this.backends.length; attempt++) {
+      const choice = pick({ policy: cfg.policy, cookieName: cfg.cookieName, cookie, backends: this.backends, cursor: this.cursor, redispatch: cfg.redispatch, exclude });
+      if (!choice.node) {
+        const reason = routing.reason ? `${routing.reason}; ${choice.reason}` : choice.reason;
+        return fail(503, 'Service Unavailable: no node can take this request', reason, 'no-node');
+      }
+      const b = this.find(choice.node.id);
+      routing.reason = routing.reason && exclude.size ? `${routing.reason}; ${choice.reason}` : choice.reason;
+      routing.node = b.id;
+      routing.redispatched ||= choice.redispatched || exclude.size > 0;
+      if (choice.redispatched) this.recorder.emit('redispatch', `Balancer: ${choice.reason}`, { node: b.id, exchangeId: id, data: { reason: choice.reason } });
+      const sent = performance.now();
+      try {
+        const r = await b.pool.request({ method: (req.method ?? 'GET') as 'GET', path: req.url ?? '/', headers, body: body.length ? body : undefined });
+        timings.wait = performance.now() - sent;
+        const recv = performance.now();
+        const buf = Buffer.from(await r.body.arrayBuffer());
+        timings.receive = performance.now() - recv;
+        routing.attempts.push({ node: b.id, outcome: String(r.statusCode) });
+        return ok(r.statusCode, responseHeaders(r.headers, buf.length), buf);
+      } catch (e) {
+        const code = (e as { code?: string }).code ?? 'ERROR';
+        routing.attempts.push({ node: b.id, outcome: code });
+        if (code === 'ECONNREFUSED') {
+          // Nothing was written: safe to mark the node down and try another, as HAProxy's redispatch does.
+          this.setHealth(b, false);
+          exclude.add(b.id);
+          routing.reason = `${choice.reason}; node ${b.id} refused the connection`;
+          if (cfg.policy === 'sticky' && cookie === b.lbValue && !cfg.redispatch) {
+            return fail(503, `Service Unavailable: node ${b.id} refused, redispatch off`, `${routing.reason}, redispatch off`, code);
+          }
+          continue;
+        }
+        if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+          return fail(504, `Gateway Timeout: node ${b.id} did not answer in ${cfg.upstreamTimeoutMs} ms`, `${routing.reason}; node ${b.id} timed out`, code);
+        }
+        return fail(502, `Bad Gateway: node ${b.id} failed (${code})`, `${routing.reason}; node ${b.id} failed: ${code}`, code);
+      }
+    }
+    return fail(503, 'Service Unavailable: every node refused', `${routing.reason}; every node refused`, 'no-node');
+  }
+}
+
+const TOO_LARGE = Buffer.from('');
+
+function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    if (Number(req.headers['content-length'] ?? 0) > limit) {
+      req.resume();
+      req.on('end', () => resolve(TOO_LARGE));
+      req.on('error', reject);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= limit) chunks.push(c);
+    });
+    req.on('end', () => resolve(size > limit ? TOO_LARGE : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Framing checks Node's parser lets through but HAProxy and nginx refuse (decided on rawHeaders). */
+function frontCheck(req: IncomingMessage): { status: number; message: string } | undefined {
+  const names = req.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
+  if (names.length > MAX_HEADER_LINES) return { status: 431, message: `more than ${MAX_HEADER_LINES} header lines` };
+  if (names.filter((n) => n === 'host').length > 1) return { status: 400, message: 'duplicate Host header' };
+  if (names.filter((n) => n === 'content-length').length > 1) return { status: 400, message: 'duplicate Content-Length header' };
+  if (req.httpVersion === '1.0' && names.includes('transfer-encoding')) return { status: 400, message: 'HTTP/1.0 with Transfer-Encoding' };
+  return undefined;
+}
+
+function forwardHeaders(req: IncomingMessage, id: string): Record<string, string | string[]> {
+  const dropped = new Set(HOP_BY_HOP);
+  for (const token of String(req.headers.connection ?? '').split(',')) dropped.add(token.trim().toLowerCase());
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of pairs(req.rawHeaders)) {
+    const n = name.toLowerCase();
+    if (dropped.has(n)) continue;
+    const prev = out[n];
+    out[n] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  if (req.headers.host) out.host = req.headers.host;
+  const xff = req.headers['x-forwarded-for'];
+  out['x-forwarded-for'] = xff ? `${xff}, ${req.socket.remoteAddress}` : (req.socket.remoteAddress ?? '127.0.0.1');
+  out['x-forwarded-proto'] = 'http';
+  out['x-lab-exchange'] = id;
+  return out;
+}
+
+function responseHeaders(h: Record<string, string | string[] | undefined>, length: number): Header[] {
+  const out: Header[] = [];
+  for (const [name, value] of Object.entries(h)) {
+    if (value === undefined || HOP_BY_HOP.has(name)) continue;
+    for (const v of Array.isArray(value) ? value : [value]) out.push([name, v]);
+  }
+  out.push(['content-length', String(length)]);
+  return out;
+}
+
+function flatten(h: Header[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [n, v] of h) {
+    const prev = out[n];
+    out[n] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+function pairs(raw: string[]): Header[] {
+  const out: Header[] = [];
+  for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
+  return out;
+}
+
+/** The sticky cookie's value on a request, or null (a balancer reads it the way HAProxy does). */
+export function readCookie(header: string | undefined, name: string): string | null {
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return null;
+}
+
+function statusText(code: number): string {
+  return (
+    { 200: 'OK', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 413: 'Request Entity Too Large', 415: 'Unsupported Media Type', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' } as Record<number, string>
+  )[code] ?? '';
+}
+
+const round = (n: number) => Math.round(n * 1000) / 1000;

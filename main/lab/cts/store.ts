@@ -1,0 +1,88 @@
+/**
+ * The Core Token Service as the nodes see it: a shared token store. The embedded store lives in
+ * the lab process; a Redis-backed store can implement the same interface (every call is async).
+ */
+export type CtsTokenType = 'SESSION' | 'AUTH_SESSION' | 'SESSION_BLACKLIST';
+
+export interface CtsToken<T = unknown> {
+  /** CTS token id (the storage key, SK). */
+  id: string;
+  type: CtsTokenType;
+  /** Owner universal id, for session queries by user. */
+  userId?: string;
+  /** Lab-clock instant after which the reaper may delete the token. */
+  expiresAt: number;
+  data: T;
+}
+
+export interface CtsQuery {
+  type?: CtsTokenType;
+  userId?: string;
+}
+
+export interface TokenStore {
+  readonly kind: string;
+  create(token: CtsToken): Promise<void>;
+  read<T>(id: string): Promise<CtsToken<T> | undefined>;
+  update(token: CtsToken): Promise<void>;
+  delete(id: string): Promise<boolean>;
+  query<T>(q: CtsQuery): Promise<CtsToken<T>[]>;
+  /** Tokens whose expiresAt has passed; the reaper decides what to delete. */
+  expired<T>(now: number, type?: CtsTokenType): Promise<CtsToken<T>[]>;
+  count(type?: CtsTokenType): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** In-process CTS: tokens are structured-cloned on the way in and out, as if they crossed a wire. */
+export class EmbeddedTokenStore implements TokenStore {
+  readonly kind = 'embedded';
+  private readonly tokens = new Map<string, CtsToken>();
+
+  async create(token: CtsToken): Promise<void> {
+    if (this.tokens.has(token.id)) throw new Error(`CTS token ${token.id} already exists`);
+    this.tokens.set(token.id, structuredClone(token));
+  }
+
+  async read<T>(id: string): Promise<CtsToken<T> | undefined> {
+    const t = this.tokens.get(id);
+    return t ? (structuredClone(t) as CtsToken<T>) : undefined;
+  }
+
+  async update(token: CtsToken): Promise<void> {
+    if (!this.tokens.has(token.id)) throw new Error(`CTS token ${token.id} does not exist`);
+    this.tokens.set(token.id, structuredClone(token));
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.tokens.delete(id);
+  }
+
+  async query<T>(q: CtsQuery): Promise<CtsToken<T>[]> {
+    const out: CtsToken<T>[] = [];
+    for (const t of this.tokens.values()) {
+      if (q.type && t.type !== q.type) continue;
+      if (q.userId && t.userId !== q.userId) continue;
+      out.push(structuredClone(t) as CtsToken<T>);
+    }
+    return out;
+  }
+
+  async expired<T>(now: number, type?: CtsTokenType): Promise<CtsToken<T>[]> {
+    const out: CtsToken<T>[] = [];
+    for (const t of this.tokens.values()) {
+      if (t.expiresAt <= now && (!type || t.type === type)) out.push(structuredClone(t) as CtsToken<T>);
+    }
+    return out;
+  }
+
+  async count(type?: CtsTokenType): Promise<number> {
+    if (!type) return this.tokens.size;
+    let n = 0;
+    for (const t of this.tokens.values()) if (t.type === type) n++;
+    return n;
+  }
+
+  async close(): Promise<void> {
+    this.tokens.clear();
+  }
+}

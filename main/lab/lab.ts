@@ -1,0 +1,360 @@
+import { Agent } from 'undici';
+import { LabClock, MINUTE } from './clock';
+import { LiveConfigSchema, parseConfig, serverId, type LabConfig, type LabConfigInput, type LiveConfigPatch } from './config';
+import { EmbeddedTokenStore, type TokenStore } from './cts/store';
+import { generateKeys, type LabKeys } from './am/keys';
+import { AmNode } from './am/node';
+import { SessionService, type ActiveSession } from './am/sessionService';
+import { UserStore } from './am/users';
+import { Balancer } from './balancer/proxy';
+import { VirtualBrowser } from './client/browser';
+import { TraceRecorder, type TraceListener } from './trace/recorder';
+import type { BackendState } from './balancer/policies';
+import type { TerminationReason } from './trace/types';
+
+export interface LabOptions extends LabConfigInput {
+  /** Balancer port (0 = any free port). */
+  port?: number;
+  clockSpeed?: number;
+  adminPassword?: string;
+  /** A CTS other than the embedded one (e.g. Redis). */
+  cts?: TokenStore;
+}
+
+export interface NodeStatus {
+  id: string;
+  url: string;
+  /** down when killed or failing health checks; drained when an operator drained it. */
+  state: BackendState;
+  running: boolean;
+  authSessionsInMemory: number;
+  sessions: number;
+  requests: number;
+}
+
+export interface SessionRow {
+  handle: string;
+  username: string;
+  realm: string;
+  kind: 'cts' | 'client';
+  homeNode: string;
+  createdAt: number;
+  latestAccessTime: number;
+  maxIdleExpiration: number | null;
+  maxSessionExpiration: number;
+  status: 'active' | 'ended';
+  reason: TerminationReason | null;
+  endedAt: number | null;
+}
+
+export interface LabSnapshot {
+  config: LabConfig;
+  clock: { now: number; speed: number; paused: boolean };
+  balancer: string;
+  nodes: NodeStatus[];
+  browsers: { id: string; name: string }[];
+  sessions: SessionRow[];
+  trace: ReturnType<TraceRecorder['stats']>;
+  users: { username: string; admin: boolean; demo: boolean }[];
+}
+
+const ENDED_KEEP = 200;
+
+/**
+ * The lab: an AM cluster (nodes sharing a CTS), a balancer in front, a clock, a trace and the
+ * virtual browsers. The one object the hosts (Electron, web, CLI) and the recipes talk to.
+ */
+export class Lab {
+  readonly clock: LabClock;
+  readonly recorder: TraceRecorder;
+  readonly keys: LabKeys = generateKeys();
+  readonly users: UserStore;
+  readonly sessions: SessionService;
+  readonly nodes: AmNode[] = [];
+  readonly balancer: Balancer;
+  readonly browsers = new Map<string, VirtualBrowser>();
+  private cfg: LabConfig;
+  private readonly agent = new Agent({ connections: 256, keepAliveTimeout: 4_000 });
+  private reaperTimer: NodeJS.Timeout | undefined;
+  private reaping: Promise<void> | undefined;
+  private browserSeq = 0;
+  private readonly ended = new Map<string, SessionRow>();
+  private adminBrowser: VirtualBrowser | undefined;
+  private stopped = false;
+
+  private constructor(
+    opts: LabOptions,
+    readonly cts: TokenStore,
+  ) {
+    this.cfg = parseConfig(opts);
+    this.clock = new LabClock({ speed: opts.clockSpeed ?? 1 });
+    this.recorder = new TraceRecorder(this.clock, this.cfg.traceCapacity);
+    this.users = new UserStore(this.cfg.users, opts.adminPassword);
+    this.sessions = new SessionService({ config: () => this.cfg, clock: this.clock, cts, keys: this.keys, emit: this.recorder.emit });
+    this.balancer = new Balancer(
+      () => ({ policy: this.cfg.policy, cookieName: this.cfg.lbCookieName, redispatch: this.cfg.redispatch, maxBodyBytes: this.cfg.maxBodyBytes, upstreamTimeoutMs: this.cfg.upstreamTimeoutMs }),
+      this.recorder,
+      this.clock,
+    );
+    this.recorder.subscribe((batch) => {
+      for (const item of batch) if (item.kind === 'event' && item.type === 'session-terminated') this.rememberEnded(item.data, item.labTime);
+    });
+  }
+
+  static async start(opts: LabOptions = {}): Promise<Lab> {
+    const lab = new Lab(opts, opts.cts ?? new EmbeddedTokenStore());
+    for (let i = 0; i < lab.cfg.nodes; i++) await lab.addNode();
+    await lab.balancer.start(opts.port ?? 0);
+    lab.reaperTimer = setInterval(() => void lab.reap(), 1_000);
+    lab.reaperTimer.unref();
+    lab.clock.onChange((_, advanced) => {
+      if (advanced > 0) void lab.reap();
+    });
+    return lab;
+  }
+
+  get config(): LabConfig {
+    return this.cfg;
+  }
+
+  /** Balancer base URL ending in the context path: what curl, the SDK and the virtual browsers use. */
+  get balancerUrl(): string {
+    return `${this.balancer.url}${this.cfg.contextPath}`;
+  }
+
+  info() {
+    return { balancer: this.balancerUrl, nodes: this.nodes.map((n) => ({ id: n.id, url: n.url })), admin: { username: 'amadmin', password: this.users.adminPassword } };
+  }
+
+  private async addNode(): Promise<AmNode> {
+    const node = new AmNode(serverId(this.nodes.length), {
+      config: () => this.cfg,
+      clock: this.clock,
+      cts: this.cts,
+      keys: this.keys,
+      users: this.users,
+      sessions: this.sessions,
+      emit: this.recorder.emit,
+    });
+    await node.start();
+    this.nodes.push(node);
+    this.balancer.addBackend({ id: node.id, lbValue: node.ctx.lbValue, origin: `http://127.0.0.1:${node.port}` });
+    return node;
+  }
+
+  node(id: string): AmNode {
+    const n = this.nodes.find((x) => x.id === id);
+    if (!n) throw new LabError(`There is no node ${id}; nodes are ${this.nodes.map((x) => x.id).join(', ')}`);
+    return n;
+  }
+
+  /** Stops the node's server and drops its memory. The balancer finds out as a real one would. */
+  async killNode(id: string): Promise<void> {
+    const n = this.node(id);
+    if (!n.running) return;
+    await n.kill();
+    this.recorder.emit('node-down', `Node ${id} was killed: its in-memory auth sessions are gone`, { node: id, data: { by: 'operator' } });
+  }
+
+  async restartNode(id: string): Promise<void> {
+    const n = this.node(id);
+    if (n.running) await n.kill();
+    await n.start();
+    this.recorder.emit('node-up', `Node ${id} started on port ${n.port}`, { node: id, data: { by: 'operator' } });
+  }
+
+  drainNode(id: string, drained = true): void {
+    this.node(id);
+    this.balancer.setDrained(id, drained);
+  }
+
+  /** Grows or shrinks the cluster live; removed nodes are the highest server ids. */
+  async setNodeCount(count: number): Promise<void> {
+    if (!Number.isInteger(count) || count < 1 || count > 9) throw new LabError('The number of nodes must be between 1 and 9');
+    while (this.nodes.length < count) {
+      const n = await this.addNode();
+      this.recorder.emit('node-added', `Node ${n.id} joined the cluster`, { node: n.id });
+    }
+    while (this.nodes.length > count) {
+      const n = this.nodes.pop()!;
+      await n.kill();
+      await this.balancer.removeBackend(n.id);
+      this.recorder.emit('node-removed', `Node ${n.id} left the cluster`, { node: n.id });
+    }
+    this.cfg = { ...this.cfg, nodes: count };
+  }
+
+  /** Applies settings live; each change is an event with before and after. */
+  async configure(patch: LiveConfigPatch): Promise<LabConfig> {
+    const parsed = LiveConfigSchema.safeParse(patch);
+    if (!parsed.success) throw new LabError(`Invalid setting: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const { nodes, ...rest } = parsed.data;
+    if (nodes !== undefined && nodes !== this.nodes.length) await this.setNodeCount(nodes);
+    const before = this.cfg;
+    this.cfg = parseConfig({ ...this.cfg, ...rest });
+    for (const key of Object.keys(rest) as (keyof LabConfig)[]) {
+      if (JSON.stringify(before[key]) === JSON.stringify(this.cfg[key])) continue;
+      this.recorder.emit('config-changed', describeChange(key, before[key], this.cfg[key], this.cfg), { data: { key, from: before[key], to: this.cfg[key] } });
+    }
+    return this.cfg;
+  }
+
+  advanceClock(ms: number): void {
+    this.clock.advance(ms);
+    this.recorder.emit('clock-changed', `Lab clock advanced by ${formatDuration(ms)}`, { data: { advancedBy: ms } });
+  }
+
+  setClockSpeed(speed: number): void {
+    this.clock.setSpeed(speed);
+    this.recorder.emit('clock-changed', `Lab clock runs at ${speed}×`, { data: { speed } });
+  }
+
+  pauseClock(paused: boolean): void {
+    if (paused) this.clock.pause();
+    else this.clock.resume();
+    this.recorder.emit('clock-changed', paused ? 'Lab clock paused' : 'Lab clock resumed', { data: { paused } });
+  }
+
+  subscribe(listener: TraceListener): () => void {
+    return this.recorder.subscribe(listener);
+  }
+
+  createBrowser(name?: string): VirtualBrowser {
+    const id = `b${++this.browserSeq}`;
+    const b = new VirtualBrowser(id, name?.trim() || `Browser ${this.browserSeq}`, this.balancerUrl, this.clock, this.agent);
+    this.browsers.set(id, b);
+    return b;
+  }
+
+  browser(id: string): VirtualBrowser {
+    const b = this.browsers.get(id);
+    if (!b) throw new LabError(`There is no virtual browser ${id}`);
+    return b;
+  }
+
+  removeBrowser(id: string): void {
+    this.browsers.delete(id);
+  }
+
+  /**
+   * Admin termination through AM's own REST API: amadmin logs in through the balancer and calls
+   * logoutByHandle, so the trace shows exactly what an administrator's console would do.
+   */
+  async terminateSession(handle: string): Promise<boolean> {
+    const admin = await this.admin();
+    const r = await admin.logoutByHandle([handle]);
+    return r.status === 200;
+  }
+
+  private async admin(): Promise<VirtualBrowser> {
+    if (this.adminBrowser && ((await this.adminBrowser.validate()).body as { valid?: boolean }).valid) return this.adminBrowser;
+    this.adminBrowser ??= new VirtualBrowser('admin', 'amadmin console', this.balancerUrl, this.clock, this.agent);
+    const step = await this.adminBrowser.zeroPageLogin('amadmin', this.users.adminPassword);
+    if (step.kind !== 'success') throw new LabError(`amadmin could not log in: ${step.status}`);
+    return this.adminBrowser;
+  }
+
+  /** CTS reaper pass: expired sessions and auth sessions are removed, each with its reason. */
+  async reap(): Promise<void> {
+    if (this.stopped) return;
+    if (this.reaping) return this.reaping;
+    this.reaping = (async () => {
+      try {
+        const now = this.clock.now();
+        for (const n of this.nodes) n.sweepMemory(now);
+        await this.sessions.reap();
+        for (const t of await this.cts.expired(now, 'AUTH_SESSION')) await this.cts.delete(t.id);
+      } finally {
+        this.reaping = undefined;
+      }
+    })();
+    return this.reaping;
+  }
+
+  private rememberEnded(data: Record<string, unknown>, at: number): void {
+    const s = data.session as ActiveSession | undefined;
+    if (!s || s.kind !== 'cts') return;
+    this.ended.set(s.handle, { ...toRow(s), status: 'ended', reason: data.reason as TerminationReason, endedAt: at });
+    while (this.ended.size > ENDED_KEEP) this.ended.delete(this.ended.keys().next().value!);
+  }
+
+  /** CTS sessions as the admin console lists them, then recently ended ones with their reason. */
+  async sessionRows(): Promise<SessionRow[]> {
+    const active = (await this.sessions.list()).map(toRow);
+    return [...active, ...[...this.ended.values()].reverse()];
+  }
+
+  async snapshot(): Promise<LabSnapshot> {
+    const states = new Map(this.balancer.states().map((s) => [s.id, s.state]));
+    const sessions = await this.sessionRows();
+    return {
+      config: this.cfg,
+      clock: this.clock.state(),
+      balancer: this.balancerUrl,
+      nodes: this.nodes.map((n) => ({
+        id: n.id,
+        url: n.url,
+        state: n.running ? (states.get(n.id) ?? 'up') : 'down',
+        running: n.running,
+        authSessionsInMemory: n.ctx.memory.size,
+        sessions: sessions.filter((s) => s.status === 'active' && s.homeNode === n.id).length,
+        requests: n.requests,
+      })),
+      browsers: [...this.browsers.values()].map((b) => ({ id: b.id, name: b.name })),
+      sessions,
+      trace: this.recorder.stats(),
+      users: this.users.list(),
+    };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.reaperTimer);
+    await this.reaping;
+    this.recorder.flush();
+    await this.balancer.stop();
+    await Promise.all(this.nodes.map((n) => n.kill()));
+    await this.agent.close().catch(() => undefined);
+    await this.cts.close();
+  }
+}
+
+/** An operator mistake (unknown node, bad setting): the hosts show its message as is. */
+export class LabError extends Error {}
+
+function toRow(s: ActiveSession): SessionRow {
+  return {
+    handle: s.handle,
+    username: s.username,
+    realm: s.realm,
+    kind: s.kind,
+    homeNode: s.homeNode,
+    createdAt: s.createdAt,
+    latestAccessTime: s.latestAccessTime,
+    maxIdleExpiration: s.maxIdleExpiration,
+    maxSessionExpiration: s.maxSessionExpiration,
+    status: 'active',
+    reason: null,
+    endedAt: null,
+  };
+}
+
+function describeChange(key: keyof LabConfig, from: unknown, to: unknown, cfg: LabConfig): string {
+  switch (key) {
+    case 'policy':
+      return to === 'sticky' ? `Stickiness turned on (sticky on ${cfg.lbCookieName})` : from === 'sticky' ? `Stickiness turned off (policy ${to})` : `Balancer policy ${from} → ${to}`;
+    case 'maxSessionTime':
+    case 'maxIdleTime':
+    case 'maxCachingTime':
+      return `${key} ${from} → ${to} min (applies to sessions created from now on, as in AM)`;
+    default:
+      return `${key}: ${JSON.stringify(from)} → ${JSON.stringify(to)}`;
+  }
+}
+
+export function formatDuration(ms: number): string {
+  if (ms % MINUTE === 0) return `${ms / MINUTE} min`;
+  if (ms % 1000 === 0) return `${ms / 1000} s`;
+  return `${ms} ms`;
+}

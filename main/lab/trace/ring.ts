@@ -1,0 +1,38 @@
+/** Fixed-capacity ring buffer: the trace never grows without bound. */
+export class Ring<T> {
+  private readonly items: (T | undefined)[];
+  private start = 0;
+  private size = 0;
+  dropped = 0;
+
+  constructor(readonly capacity: number) {
+    this.items = new Array(capacity);
+  }
+
+  push(item: T): void {
+    if (this.size < this.capacity) {
+      this.items[(this.start + this.size) % this.capacity] = item;
+      this.size++;
+    } else {
+      this.items[this.start] = item;
+      this.start = (this.start + 1) % this.capacity;
+      this.dropped++;
+    }
+  }
+
+  toArray(): T[] {
+    const out: T[] = new Array(this.size);
+    for (let i = 0; i < this.size; i++) out[i] = this.items[(this.start + i) % this.capacity] as T;
+    return out;
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  clear(): void {
+    this.items.fill(undefined);
+    this.start = 0;
+    this.size = 0;
+  }
+}

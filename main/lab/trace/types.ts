@@ -1,0 +1,89 @@
+/** What the trace holds: exchanges through the balancer and cluster events. Plain JSON data. */
+export type Header = [name: string, value: string];
+
+export interface RoutingDecision {
+  policy: string;
+  /** One line, e.g. "sticky amlbcookie=01", "round-robin", "sticky node 01 down → 02". */
+  reason: string;
+  /** Value of the sticky cookie the request carried (null when absent). */
+  cookie: string | null;
+  /** Node the request was finally sent to (null when none could take it). */
+  node: string | null;
+  redispatched: boolean;
+  attempts: { node: string; outcome: string }[];
+}
+
+export interface TraceExchange {
+  kind: 'exchange';
+  seq: number;
+  id: string;
+  /** Virtual browser id, when the request came from one. */
+  browser: string | null;
+  labStart: number;
+  labEnd: number;
+  realStart: number;
+  request: {
+    method: string;
+    url: string;
+    path: string;
+    httpVersion: string;
+    headers: Header[];
+    body: string;
+    bodySize: number;
+  };
+  routing: RoutingDecision;
+  response: {
+    status: number;
+    statusText: string;
+    headers: Header[];
+    body: string;
+    bodySize: number;
+  };
+  /** Real, measured timings in milliseconds (HAR's send/wait/receive). */
+  timings: { send: number; wait: number; receive: number; total: number };
+  /** Structured balancer error (e.g. UND_ERR_SOCKET), when the exchange failed upstream. */
+  error?: string;
+}
+
+export type LabEventType =
+  | 'auth-session-created'
+  | 'auth-session-missed'
+  | 'auth-session-expired'
+  | 'login-succeeded'
+  | 'login-failed'
+  | 'session-created'
+  | 'session-terminated'
+  | 'cookie-invalidated'
+  | 'node-up'
+  | 'node-down'
+  | 'node-drained'
+  | 'node-undrained'
+  | 'node-added'
+  | 'node-removed'
+  | 'redispatch'
+  | 'config-changed'
+  | 'clock-changed'
+  | 'bad-request';
+
+export type TerminationReason = 'logout' | 'admin' | 'max-time' | 'idle';
+
+export interface LabEvent {
+  kind: 'event';
+  seq: number;
+  type: LabEventType;
+  labTime: number;
+  realTime: number;
+  node: string | null;
+  /** The balancer exchange during which it happened, when there was one. */
+  exchangeId: string | null;
+  message: string;
+  data: Record<string, unknown>;
+}
+
+export type TraceItem = TraceExchange | LabEvent;
+
+export type EmitEvent = (
+  type: LabEventType,
+  message: string,
+  fields?: { node?: string | null; exchangeId?: string | null; data?: Record<string, unknown> },
+) => void;
