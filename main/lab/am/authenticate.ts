@@ -188,7 +188,7 @@ async function loadState(node: NodeContext, sessionId: string): Promise<Loaded> 
     return t ? { found: true, value: t.data, ref } : { found: false, why: 'the CTS holds no auth session for this authId', ref };
   }
   const value = node.memory.get(key);
-  return value ? { found: true, value, ref } : { found: false, why: `node ${node.id} holds no auth session for this authId in memory`, ref };
+  return value ? { found: true, value, ref } : { found: false, why: "no auth session for this authId in its memory", ref };
 }
 
 async function dropState(node: NodeContext, s: AuthSessionState): Promise<void> {

@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { Lab } from '../lab/lab';
+import type { TraceItem } from '../lab/trace/types';
+import { writeHarFile } from './harOutput';
+import { addLabOptions, labOptionsFrom, type LabFlagValues } from './labFlags';
+
+/** One human-readable line per trace item, for stderr. */
+export function describeItem(item: TraceItem): string {
+  const t = new Date(item.kind === 'event' ? item.labTime : item.labStart).toISOString().slice(11, 19);
+  if (item.kind === 'event') return `${t} event  ${item.type.padEnd(20)} ${item.message}`;
+  const who = item.browser ? `[${item.browser}] ` : '';
+  return `${t} ${who}${item.request.method} ${item.request.path} → ${item.routing.node ?? '-'} (${item.routing.reason}) ${item.response.status}`;
+}
+
+/** `session-lab serve`: a headless lab until SIGINT/SIGTERM. First stdout line is JSON for scripts. */
+export function register(program: Command): void {
+  addLabOptions(program.command('serve').description('run an AM cluster, CTS and balancer headless until interrupted'))
+    .option('--har <file>', 'write the trace as HAR 1.2 on exit (redacted)')
+    .option('--no-redact', 'write secrets into the HAR unredacted (never send such a file to anyone)')
+    .option('--quiet', 'do not log traffic and events to stderr')
+    .action(async (flags: LabFlagValues & { har?: string; redact: boolean; quiet?: boolean }) => {
+      const lab = await Lab.start(labOptionsFrom(flags));
+      const info = lab.info();
+      process.stdout.write(JSON.stringify({ ...info, pid: process.pid }) + '\n');
+      process.stderr.write(`AM Session Lab: balancer ${info.balancer}, ${info.nodes.length} nodes, policy ${lab.config.policy}, auth ${lab.config.auth}. Ctrl-C stops.\n`);
+      if (!flags.quiet) lab.subscribe((batch) => batch.forEach((i) => process.stderr.write(describeItem(i) + '\n')));
+      await untilSignal();
+      lab.recorder.flush();
+      process.stderr.write('Stopping…\n');
+      await lab.stop();
+      if (flags.har) {
+        const n = await writeHarFile(flags.har, lab.recorder.items(), flags.redact);
+        process.stderr.write(`Wrote ${n} entries to ${flags.har}${flags.redact ? ' (secrets redacted)' : ' (NOT redacted)'}\n`);
+      }
+    });
+}
+
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (s: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(s);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
