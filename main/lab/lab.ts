@@ -188,7 +188,9 @@ export class Lab {
   async configure(patch: LiveConfigPatch): Promise<LabConfig> {
     const parsed = LiveConfigSchema.safeParse(patch);
     if (!parsed.success) throw new LabError(`Invalid setting: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    const { nodes, ...rest } = parsed.data;
+    // Zod fills defaults into absent keys; only the keys the caller sent are a change.
+    const sent = Object.fromEntries(Object.entries(parsed.data).filter(([k]) => k in patch)) as LiveConfigPatch;
+    const { nodes, ...rest } = sent;
     if (nodes !== undefined && nodes !== this.nodes.length) await this.setNodeCount(nodes);
     const before = this.cfg;
     this.cfg = parseConfig({ ...this.cfg, ...rest });
@@ -280,6 +282,7 @@ export class Lab {
 
   /** CTS sessions as the admin console lists them, then recently ended ones with their reason. */
   async sessionRows(): Promise<SessionRow[]> {
+    this.recorder.flush(); // deliver pending session-terminated events to the ended list first
     const active = (await this.sessions.list()).map(toRow);
     return [...active, ...[...this.ended.values()].reverse()];
   }

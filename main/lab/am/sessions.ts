@@ -142,7 +142,8 @@ interface Who {
 
 async function requireCaller(node: NodeContext, req: AmRequest, caller: Caller): Promise<Who> {
   if (!caller.token) throw new AmError(400, 'iPlanetDirectoryCookie not set on request');
-  const r = await node.sessions.resolve(caller.token, { node: node.id, exchangeId: req.exchangeId }, 'granular');
+  // Being the caller is not an access that resets idle time; each action decides that itself.
+  const r = await node.sessions.resolve(caller.token, { node: node.id, exchangeId: req.exchangeId }, 'no');
   if (!r.valid) throw new AmError(401, 'Access Denied', undefined, clearStaleCookie(node, req, caller, r));
   return { admin: r.session.admin, universalId: r.session.universalId };
 }
