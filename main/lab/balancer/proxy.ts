@@ -174,7 +174,7 @@ export class Balancer {
 
     const reply = (code: number, message: string, reason: string) => {
       status = code;
-      routing.reason ||= reason;
+      routing.reason = reason;
       resBody = Buffer.from(JSON.stringify({ code, reason: statusText(code), message }));
       resHeaders = [['Content-Type', 'application/json;charset=UTF-8'], ['Content-Length', String(resBody.length)]];
     };
