@@ -1,0 +1,74 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const children: ChildProcess[] = [];
+afterEach(() => children.splice(0).forEach((c) => c.kill('SIGKILL')));
+
+function cli(args: string[]) {
+  const child = spawn(process.execPath, ['bin/session-lab.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const firstLine = new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+  });
+  firstLine.catch(() => undefined); // a run that exits early is judged by its exit code
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, firstLine, exit, stderr: () => stderr };
+}
+
+describe('session-lab CLI', () => {
+  it('serve prints one JSON line with balancer and nodes, serves AM, and stops cleanly on SIGTERM', async () => {
+    const run = cli(['serve', '--nodes', '2', '--port', '0', '--sticky', '--quiet']);
+    const info = JSON.parse(await run.firstLine);
+    expect(info.balancer).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/am$/);
+    expect(info.nodes.map((n: { id: string }) => n.id)).toEqual(['01', '02']);
+    const r = await request(`${info.balancer}/json/realms/root/authenticate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'accept-api-version': 'resource=2.0, protocol=1.0', 'x-openam-username': 'demo', 'x-openam-password': 'Ch4ng31t' },
+    });
+    expect(r.statusCode).toBe(200);
+    expect(await r.body.json()).toMatchObject({ successUrl: '/am/console', realm: '/' });
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
+  });
+
+  it('bad flags and values exit 2 with a clear message', async () => {
+    for (const args of [['serve', '--nodes', 'x'], ['serve', '--auth', 'kerberos'], ['serve', '--bogus'], ['serve', '--max-idle-time', '-5'], ['balance', '--backends', 'nonsense'], ['balance']]) {
+      const run = cli(args);
+      expect(await run.exit, args.join(' ')).toBe(2);
+      expect(run.stderr(), args.join(' ')).toMatch(/error|invalid|required/i);
+    }
+  });
+
+  it('balance fronts an existing server with sticky routing on amlbcookie', async () => {
+    const seen: string[] = [];
+    const backends = await Promise.all(
+      ['01', '02'].map(
+        (id) =>
+          new Promise<{ id: string; url: string; close: () => void }>((resolve) => {
+            const s = createServer((req, res) => {
+              seen.push(id);
+              res.setHeader('set-cookie', `amlbcookie=${id}; Path=/`);
+              res.end(id);
+            }).listen(0, '127.0.0.1', () => resolve({ id, url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, close: () => s.close() }));
+          }),
+      ),
+    );
+    const run = cli(['balance', '--port', '0', '--sticky', '--quiet', '--backends', backends.map((b) => `${b.id}=${b.url}`).join(',')]);
+    const info = JSON.parse(await run.firstLine);
+    for (let i = 0; i < 4; i++) {
+      const r = await request(`${info.balancer}/anything`, { headers: { cookie: 'amlbcookie=02' } });
+      expect(await r.body.text()).toBe('02');
+    }
+    expect(seen).toEqual(['02', '02', '02', '02']);
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(0);
+    backends.forEach((b) => b.close());
+  });
+});
