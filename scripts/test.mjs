@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// The one test command (`npm test`): typecheck, unit + integration tests, then the end-to-end tests
+// in Chromium against the browser host. Ends with a plain "N passed, N failed" line for CI.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+
+const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env: process.env }).status ?? 1;
+mkdirSync('test-results', { recursive: true });
+let passed = 0;
+let failed = 0;
+let broken = false;
+
+function suite(name, config, out) {
+  rmSync(out, { force: true });
+  const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`];
+  if (config) args.push('--config', config);
+  console.log(`\n== ${name}`);
+  const status = run('npx', args);
+  if (!existsSync(out)) {
+    console.error(`${name}: no results written (exit ${status})`);
+    broken = true;
+    return;
+  }
+  const r = JSON.parse(readFileSync(out, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  if (status !== 0 && r.numFailedTests === 0) broken = true; // e.g. an unhandled error outside tests
+  if (r.numTotalTests === 0) broken = true;
+}
+
+console.log('== typecheck');
+if (run('npx', ['tsc', '-p', 'tsconfig.json']) !== 0) broken = true;
+if (!existsSync('out/renderer/index.html')) {
+  console.log('\n== build (renderer bundle missing)');
+  if (run('npm', ['run', 'build']) !== 0) broken = true;
+}
+suite('unit + integration', undefined, 'test-results/vitest.json');
+if (existsSync('vitest.e2e.config.mts')) suite('end-to-end (Chromium)', 'vitest.e2e.config.mts', 'test-results/e2e.json');
+
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed || broken ? 1 : 0);
