@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import type { LabClock } from '../clock';
@@ -259,7 +259,7 @@ export class Balancer {
         routing.attempts.push({ node: b.id, outcome: String(r.statusCode) });
         return ok(r.statusCode, responseHeaders(r.headers, buf.length), buf);
       } catch (e) {
-        const code = (e as { code?: string }).code ?? 'ERROR';
+        const code = (e as { code?: string }).code ?? (e as Error).name ?? 'ERROR';
         routing.attempts.push({ node: b.id, outcome: code });
         if (code === 'ECONNREFUSED') {
           // Nothing was written: safe to mark the node down and try another, as HAProxy's redispatch does.
@@ -366,9 +366,7 @@ export function readCookie(header: string | undefined, name: string): string | n
 }
 
 function statusText(code: number): string {
-  return (
-    { 200: 'OK', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 413: 'Request Entity Too Large', 415: 'Unsupported Media Type', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error', 501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout' } as Record<number, string>
-  )[code] ?? '';
+  return code === 413 ? 'Request Entity Too Large' : (STATUS_CODES[code] ?? '');
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;

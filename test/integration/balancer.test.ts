@@ -1,0 +1,95 @@
+import { createServer, type Server } from 'node:http';
+import { createServer as createTcp, type AddressInfo, type Server as TcpServer } from 'node:net';
+import { request } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Balancer, type BalancerSettings } from '../../main/lab/balancer/proxy';
+import { LabClock } from '../../main/lab/clock';
+import { TraceRecorder } from '../../main/lab/trace/recorder';
+
+const cleanup: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+async function listen<T extends Server | TcpServer>(s: T): Promise<string> {
+  const sockets = new Set<import('node:net').Socket>();
+  s.on('connection', (c: import('node:net').Socket) => sockets.add(c));
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  cleanup.push(() => new Promise<void>((r) => (s.close(() => r()), sockets.forEach((c) => c.destroy()))));
+  return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+}
+
+async function balancer(backends: { id: string; origin: string }[], over: Partial<BalancerSettings> = {}) {
+  const clock = new LabClock();
+  const recorder = new TraceRecorder(clock, 100);
+  const settings: BalancerSettings = { policy: 'sticky', cookieName: 'amlbcookie', redispatch: true, maxBodyBytes: 1024 * 1024, upstreamTimeoutMs: 300, ...over };
+  const b = new Balancer(() => settings, recorder, clock, backends.map((x) => ({ ...x, lbValue: x.id })));
+  await b.start(0);
+  cleanup.push(() => b.stop());
+  return { b, recorder };
+}
+
+const ok = (id: string, counter: { n: number }) => createServer((_, res) => (counter.n++, res.end(id)));
+
+describe('balancer faults (reliability-security.md §3.5)', () => {
+  it('F9: an upstream that accepts and never answers gives 504 at the configured timeout', async () => {
+    const silent = await listen(createServer(() => undefined));
+    const { b, recorder } = await balancer([{ id: '01', origin: silent }]);
+    const r = await request(`${b.url}/am/x`, { method: 'POST', body: '{}', headers: { cookie: 'amlbcookie=01' } });
+    expect(r.statusCode).toBe(504);
+    expect(await r.body.json()).toMatchObject({ code: 504, reason: 'Gateway Timeout' });
+    expect(recorder.exchanges()[0]!.error).toBe('UND_ERR_HEADERS_TIMEOUT');
+  });
+
+  it('F4: a POST written to a node that then dies gets 502 and is never resent to another node', async () => {
+    const first = { n: 0 };
+    const second = { n: 0 };
+    const dies = await listen(createServer((req) => (first.n++, req.socket.destroy())));
+    const healthy = await listen(ok('02', second));
+    const { b, recorder } = await balancer([{ id: '01', origin: dies }, { id: '02', origin: healthy }]);
+    const r = await request(`${b.url}/am/json/realms/root/authenticate`, { method: 'POST', body: '{}', headers: { cookie: 'amlbcookie=01' } });
+    expect(r.statusCode).toBe(502);
+    await r.body.text();
+    expect(first.n).toBe(1);
+    expect(second.n).toBe(0);
+    expect(recorder.exchanges()[0]!.routing.reason).toContain('node 01 failed');
+  });
+
+  it('F10: garbage from an upstream is a 502 with the undici error recorded', async () => {
+    const garbage = createTcp((s) => s.end('NOT HTTP AT ALL\r\n\r\n'));
+    const origin = await listen(garbage);
+    const { b, recorder } = await balancer([{ id: '01', origin }]);
+    const r = await request(`${b.url}/x`);
+    expect(r.statusCode).toBe(502);
+    await r.body.text();
+    expect(recorder.exchanges()[0]!.error).toMatch(/^(HPE_|UND_ERR|HTTPParserError)/);
+  });
+
+  it('connection refused before writing: marked down, redispatched, answered by a live node', async () => {
+    const counter = { n: 0 };
+    const gone = createServer();
+    const deadOrigin = await listen(gone);
+    await cleanup.pop()!(); // node 01's port now refuses connections
+    const live = await listen(ok('02', counter));
+    const { b, recorder } = await balancer([{ id: '01', origin: deadOrigin }, { id: '02', origin: live }]);
+    const r = await request(`${b.url}/am/json/realms/root/authenticate`, { method: 'POST', body: '{}', headers: { cookie: 'amlbcookie=01' } });
+    expect(r.statusCode).toBe(200);
+    expect(await r.body.text()).toBe('02');
+    const ex = recorder.exchanges()[0]!;
+    expect(ex.routing.attempts).toEqual([{ node: '01', outcome: 'ECONNREFUSED' }, { node: '02', outcome: '200' }]);
+    expect(ex.routing.redispatched).toBe(true);
+    expect(recorder.events().some((e) => e.type === 'node-down' && e.node === '01')).toBe(true);
+  });
+
+  it('records the exchange with real timings, headers and bodies', async () => {
+    const counter = { n: 0 };
+    const origin = await listen(ok('01', counter));
+    const { b, recorder } = await balancer([{ id: '01', origin }], { policy: 'round-robin' });
+    const r = await request(`${b.url}/am/json/x?y=1`, { method: 'POST', body: '{"a":1}', headers: { 'content-type': 'application/json', 'user-agent': 'x browser/b7' } });
+    await r.body.text();
+    const ex = recorder.exchanges()[0]!;
+    expect(ex).toMatchObject({ browser: 'b7', request: { method: 'POST', path: '/am/json/x?y=1', body: '{"a":1}', bodySize: 7 }, response: { status: 200, body: '01' }, routing: { node: '01', reason: 'round-robin' } });
+    expect(ex.timings.total).toBeGreaterThan(0);
+    expect(ex.timings.total).toBeGreaterThanOrEqual(ex.timings.wait);
+  });
+});
