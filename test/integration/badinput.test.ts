@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO, V2, call, startLab } from './helpers';
 
 const AUTH = 'json/realms/root/authenticate';
+type CallArgs = Parameters<typeof call> extends [unknown, ...infer R] ? R : never;
 const SESSIONS = 'json/realms/root/sessions';
 
 /** Sends raw bytes to the balancer and returns the status line of the answer. */
@@ -25,7 +26,7 @@ describe('bad input gets an AM-shaped 4xx and changes nothing', () => {
     const bystander = lab.createBrowser();
     expect((await bystander.login(...DEMO)).outcome.kind).toBe('success');
 
-    const cases: [string, Parameters<typeof call>, number, RegExp][] = [
+    const cases: [string, CallArgs, number, RegExp][] = [
       ['malformed JSON', ['POST', AUTH, { headers: V2, body: '{"authId":' }], 400, /JSON is not valid/],
       ['JSON array body', ['POST', AUTH, { headers: V2, body: '[1,2]' }], 400, /JSON is not valid/],
       ['wrong media type', ['POST', AUTH, { headers: { ...V2, 'content-type': 'text/plain' }, body: 'hello' }], 415, /Unsupported Media Type/],

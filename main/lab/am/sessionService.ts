@@ -10,8 +10,8 @@ import { mintToken, parseToken, sameHash, sessionHandle, storageKey, tokenHash }
 
 const MIN = 60_000;
 
-/** A CTS-based (server-side) session as stored in the CTS. */
-export interface CtsSessionData {
+/** What AM records about an authenticated session, wherever it is kept. */
+interface SessionFields {
   handle: string;
   sessionUid: string;
   username: string;
@@ -20,30 +20,23 @@ export interface CtsSessionData {
   admin: boolean;
   createdAt: number;
   latestAccessTime: number;
+  /** Minutes, fixed when the session was created (AM reads the session service then). */
   maxSessionTime: number;
   maxIdleTime: number;
   maxCachingTime: number;
   /** Node that authenticated the user. */
   homeNode: string;
+}
+
+/** A CTS-based (server-side) session as stored in the CTS. */
+export interface CtsSessionData extends SessionFields {
   tokenHash: string;
 }
 
-export interface ActiveSession {
+export interface ActiveSession extends SessionFields {
   kind: 'cts' | 'client';
-  handle: string;
-  sessionUid: string;
-  username: string;
-  universalId: string;
-  realm: string;
-  admin: boolean;
-  createdAt: number;
-  latestAccessTime: number;
   maxIdleExpiration: number | null;
   maxSessionExpiration: number;
-  maxSessionTime: number;
-  maxIdleTime: number;
-  maxCachingTime: number;
-  homeNode: string;
 }
 
 export type Resolution =

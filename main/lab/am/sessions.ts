@@ -153,7 +153,8 @@ async function requireOwner(node: NodeContext, target: string, who: Who): Promis
   if (r.valid && r.session.universalId !== who.universalId) throw new AmError(403, 'Forbidden');
 }
 
-function sessionInfo(s: ActiveSession) {
+/** The fields AM's session listing and getSessionInfo share. */
+function sessionSummary(s: ActiveSession) {
   return {
     username: s.username,
     universalId: s.universalId,
@@ -162,8 +163,11 @@ function sessionInfo(s: ActiveSession) {
     latestAccessTime: iso(s.latestAccessTime),
     maxIdleExpirationTime: iso(s.maxIdleExpiration ?? s.maxSessionExpiration),
     maxSessionExpirationTime: iso(s.maxSessionExpiration),
-    properties: { AMCtxId: s.sessionUid, maxCachingTime: String(s.maxCachingTime) },
   };
+}
+
+function sessionInfo(s: ActiveSession) {
+  return { ...sessionSummary(s), properties: { AMCtxId: s.sessionUid, maxCachingTime: String(s.maxCachingTime) } };
 }
 
 /** `_queryFilter` over username and realm: `true`, `field eq "value"`, joined by `and`. */
@@ -180,15 +184,7 @@ async function query(node: NodeContext, filter: string) {
   const result = all
     .filter((s) => (s.maxIdleExpiration ?? Infinity) > now && s.maxSessionExpiration > now)
     .filter((s) => (wanted.username === undefined || s.username === wanted.username) && (wanted.realm === undefined || s.realm === wanted.realm))
-    .map((s) => ({
-      username: s.username,
-      universalId: s.universalId,
-      realm: s.realm,
-      sessionHandle: s.handle,
-      latestAccessTime: iso(s.latestAccessTime),
-      maxIdleExpirationTime: iso(s.maxIdleExpiration ?? s.maxSessionExpiration),
-      maxSessionExpirationTime: iso(s.maxSessionExpiration),
-    }));
+    .map(sessionSummary);
   return { result, resultCount: result.length, pagedResultsCookie: null, totalPagedResultsPolicy: 'NONE', totalPagedResults: -1, remainingPagedResults: -1 };
 }
 
