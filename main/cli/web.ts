@@ -1,4 +1,55 @@
-import type { Command } from 'commander';
+import { Command, type Option } from 'commander';
+import { LabBridge } from '../bridge';
+import { DEMO_LABEL, TOKEN_HEADER } from '../contract';
+import { DEMO_USER } from '../lab/config';
+import { Lab } from '../lab/lab';
+import { startWebHost } from '../web';
+import { addLabOptions, intIn, labOptionsFrom, type LabFlagValues } from './labFlags';
+import { untilSignal } from './serve';
 
-/** Placeholder until this command group lands; registers nothing. */
-export function register(_program: Command): void {}
+/** The lab flags of `serve`, except --port, which here is the window's port. */
+function labOptionsWithoutPort(): Option[] {
+  return addLabOptions(new Command()).options.filter((o) => o.long !== '--port');
+}
+
+/**
+ * `session-lab web`: the lab plus its window, served on 127.0.0.1 for any browser. The first
+ * stdout line is the URL with the per-launch token; scripts read it to drive the lab over HTTP.
+ */
+export function register(program: Command): void {
+  const cmd = program
+    .command('web')
+    .description('run the lab and serve its window on 127.0.0.1 (the browser host; also what the e2e tests drive)')
+    .option('--port <port>', 'port of the window (0 = any free port)', intIn(0, 65535), 0)
+    .option('--balancer-port <port>', 'port of the balancer (0 = any free port)', intIn(0, 65535), 0)
+    .option('--renderer <dir>', 'directory of the built window (default: out/renderer)');
+  for (const o of labOptionsWithoutPort()) cmd.addOption(o);
+  cmd.action(async (flags: Omit<LabFlagValues, 'port'> & { port: number; balancerPort: number; renderer?: string }) => {
+    const lab = await Lab.start(labOptionsFrom({ ...flags, port: flags.balancerPort }));
+    const bridge = new LabBridge(lab);
+    let host;
+    try {
+      host = await startWebHost({ bridge, port: flags.port, rendererDir: flags.renderer });
+    } catch (e) {
+      bridge.close();
+      await lab.stop();
+      throw e;
+    }
+    process.stdout.write(host.url + '\n');
+    process.stderr.write(
+      [
+        `AM Session Lab window: ${host.url}`,
+        `  balancer ${lab.balancerUrl}, ${lab.nodes.length} nodes, policy ${lab.config.policy}, auth ${lab.config.auth}`,
+        `  user ${DEMO_USER.username} / ${DEMO_USER.password} (${DEMO_LABEL})`,
+        `  scripts: curl -X POST -H '${TOKEN_HEADER}: ${host.token}' -H 'content-type: application/json' -d '{}' ${host.origin}/api/snapshot`,
+        '  Ctrl-C stops.',
+        '',
+      ].join('\n'),
+    );
+    await untilSignal();
+    process.stderr.write('Stopping…\n');
+    await host.close();
+    bridge.close();
+    await lab.stop();
+  });
+}

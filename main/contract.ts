@@ -1,0 +1,192 @@
+/**
+ * The one API between the window and the engine. Both hosts (Electron IPC, the browser host's
+ * WebSocket and HTTP) and the renderer import this module: commands are validated with these zod
+ * schemas at every boundary, results and pushed messages are plain JSON typed here.
+ * No Electron, no DOM, no Node-only import: it is bundled into the renderer and the preload.
+ */
+import { z } from 'zod';
+import { LiveConfigSchema, type LabConfig, type LiveConfigPatch } from './lab/config';
+import type { LabSnapshot, SessionRow } from './lab/lab';
+import type { AuthPayload, BrowserResponse, CookieView, LoginStep } from './lab/client/browser';
+import type { LabEvent, TraceExchange, TraceItem } from './lab/trace/types';
+
+export type { LabConfig, LabSnapshot, SessionRow, AuthPayload, BrowserResponse, CookieView, LoginStep, LabEvent, TraceExchange, TraceItem };
+
+const nodeId = z.string().regex(/^\d{2}$/, 'a node id such as 01');
+const browserId = z.string().regex(/^b\d{1,9}$/, 'a virtual browser id such as b1');
+const realm = z.string().regex(/^\/[A-Za-z0-9_-]{0,64}$/, 'a realm such as / or /alpha').optional();
+const service = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a chain or tree name').optional();
+const empty = z.strictObject({});
+const DAY = 86_400_000;
+
+/**
+ * A live settings patch. The engine's LiveConfigSchema fills every omitted key with its default
+ * (zod applies defaults inside .partial()), so the boundary uses the same field schemas without
+ * their defaults: an omitted key stays omitted.
+ */
+export const ConfigPatchSchema = z.strictObject(
+  Object.fromEntries(
+    Object.entries(LiveConfigSchema.shape).map(([key, field]) => [key, (field.unwrap() as z.ZodDefault<z.ZodType>).unwrap().optional()]),
+  ),
+) as unknown as z.ZodType<LiveConfigPatch, LiveConfigPatch>;
+
+/** A callbacks step as AM sent it; posted back with inputs filled in (what the ForgeRock SDK does). */
+export const AuthPayloadSchema = z.looseObject({
+  authId: z.string().min(1).max(64 * 1024),
+  callbacks: z
+    .array(
+      z.looseObject({
+        type: z.string().max(200),
+        output: z.array(z.looseObject({ name: z.string().max(200), value: z.unknown() })).max(100),
+        input: z.array(z.looseObject({ name: z.string().max(200), value: z.unknown() })).max(100),
+        _id: z.number().optional(),
+      }),
+    )
+    .max(100),
+});
+
+const login = { browser: browserId, service, realm };
+const credentials = { username: z.string().min(1).max(256), password: z.string().max(1024) };
+
+/** Every command: its name and the schema of its input. The renderer's buttons and scripts share these. */
+export const commands = {
+  info: empty,
+  snapshot: empty,
+  /** Trace items (exchanges and events, in seq order) after a seq, newest `limit` at most. */
+  trace: z.strictObject({ after: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1_000_000).default(20_000) }),
+  clearTrace: empty,
+  configure: ConfigPatchSchema,
+  setNodeCount: z.strictObject({ count: z.number().int().min(1).max(9) }),
+  killNode: z.strictObject({ node: nodeId }),
+  restartNode: z.strictObject({ node: nodeId }),
+  drainNode: z.strictObject({ node: nodeId, drained: z.boolean() }),
+  advanceClock: z.strictObject({ ms: z.number().int().min(1).max(366 * DAY) }),
+  setClockSpeed: z.strictObject({ speed: z.number().positive().max(1_000_000) }),
+  pauseClock: z.strictObject({ paused: z.boolean() }),
+  createBrowser: z.strictObject({ name: z.string().trim().max(40).optional() }),
+  removeBrowser: z.strictObject({ browser: browserId }),
+  cookies: z.strictObject({ browser: browserId }),
+  clearCookies: z.strictObject({ browser: browserId }),
+  startLogin: z.strictObject(login),
+  submitStep: z.strictObject({ ...login, payload: AuthPayloadSchema, values: z.record(z.string().max(200), z.string().max(1024)) }),
+  login: z.strictObject({ ...login, ...credentials }),
+  zeroPageLogin: z.strictObject({ ...login, ...credentials }),
+  validate: z.strictObject({ browser: browserId, realm }),
+  refresh: z.strictObject({ browser: browserId, realm }),
+  sessionInfo: z.strictObject({ browser: browserId, realm }),
+  logout: z.strictObject({ browser: browserId, realm }),
+  sessions: empty,
+  terminateSession: z.strictObject({ handle: z.string().min(1).max(512) }),
+} as const;
+
+export type Commands = typeof commands;
+export type CommandName = keyof Commands;
+export const commandNames = Object.keys(commands) as CommandName[];
+/** What a caller may send (defaults optional). */
+export type CommandInput<K extends CommandName> = z.input<Commands[K]>;
+/** What a handler receives after validation. */
+export type ParsedInput<K extends CommandName> = z.output<Commands[K]>;
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.hasOwn(commands, name);
+}
+
+/** One authenticate call and the exchange that carried it: what AM sent and exactly what was submitted. */
+export interface StepResult {
+  step: LoginStep;
+  exchange: TraceExchange | null;
+}
+
+export interface CallResult {
+  response: BrowserResponse;
+  exchange: TraceExchange | null;
+}
+
+export interface LabInfo {
+  balancer: string;
+  nodes: { id: string; url: string }[];
+  admin: { username: string; password: string };
+  demo: { username: string; password: string; label: string };
+}
+
+export interface Results {
+  info: LabInfo;
+  snapshot: LabSnapshot;
+  trace: TraceItem[];
+  clearTrace: { cleared: true };
+  configure: LabConfig;
+  setNodeCount: { nodes: number };
+  killNode: { node: string; running: boolean };
+  restartNode: { node: string; running: boolean };
+  drainNode: { node: string; drained: boolean };
+  advanceClock: { now: number };
+  setClockSpeed: { speed: number };
+  pauseClock: { paused: boolean };
+  createBrowser: { id: string; name: string };
+  removeBrowser: { removed: string };
+  cookies: CookieView[];
+  clearCookies: { cleared: string };
+  startLogin: StepResult;
+  submitStep: StepResult;
+  login: { outcome: LoginStep; steps: StepResult[] };
+  zeroPageLogin: StepResult;
+  validate: CallResult;
+  refresh: CallResult;
+  sessionInfo: CallResult;
+  logout: CallResult;
+  sessions: SessionRow[];
+  terminateSession: { handle: string; terminated: boolean };
+}
+
+/** Why a command was refused. invalid-input and unknown-command never reach the engine. */
+export type FailureKind = 'unknown-command' | 'invalid-input' | 'lab-error' | 'internal';
+
+export type Outcome<T> = { ok: true; value: T } | { ok: false; error: { kind: FailureKind; message: string } };
+
+/** The API the renderer programs against; each host provides it over its own transport. */
+export type LabApi = { [K in CommandName]: (input: CommandInput<K>) => Promise<Results[K]> };
+
+/** The raw bridge a host exposes: envelopes, never thrown errors, so messages survive any transport. */
+export type LabBridgeApi = { [K in CommandName]: (input: CommandInput<K>) => Promise<Outcome<Results[K]>> } & {
+  onPush(listener: (message: PushMessage) => void): () => void;
+};
+
+/** State the engine pushes without being asked. */
+export interface LabState {
+  snapshot: LabSnapshot;
+  /** Each virtual browser's cookie jar, expiry judged on the lab clock. */
+  jars: Record<string, CookieView[]>;
+}
+
+export type PushMessage =
+  /** New trace items since the last batch, in seq order. */
+  | { type: 'trace'; items: TraceItem[] }
+  | ({ type: 'state' } & LabState)
+  /** The host dropped pushes for a slow reader: refetch the trace with the `trace` command. */
+  | { type: 'resync' };
+
+/** Browser host wire format (WebSocket). */
+export const WsRequestSchema = z.strictObject({ id: z.number().int().min(0), command: z.string().max(64), input: z.unknown().optional() });
+export type WsRequest = z.infer<typeof WsRequestSchema>;
+export type WsResponse = { type: 'result'; id: number; outcome: Outcome<unknown> } | { type: 'push'; message: PushMessage };
+
+/** The WebSocket subprotocol; the per-launch token rides as a second protocol `token.<value>`. */
+export const WS_PROTOCOL = 'session-lab.v1';
+export const TOKEN_HEADER = 'x-session-lab-token';
+export const IPC_PREFIX = 'lab:';
+export const IPC_PUSH = 'lab:push';
+
+/** Demo credentials are labelled everywhere they appear. */
+export const DEMO_LABEL = 'demo credentials — lab only';
+
+/** Formats a zod error as one line an operator can act on. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`).join('; ');
+}
+
+/** Validates a command's input; the one check every host runs before anything reaches the Lab. */
+export function parseCommand<K extends CommandName>(name: K, input: unknown): Outcome<ParsedInput<K>> {
+  const parsed = (commands[name] as z.ZodType).safeParse(input ?? {});
+  if (!parsed.success) return { ok: false, error: { kind: 'invalid-input', message: `${name}: ${describeIssues(parsed.error)}` } };
+  return { ok: true, value: parsed.data as ParsedInput<K> };
+}

@@ -1,0 +1,188 @@
+/**
+ * The operation registry: every command of the contract mapped to the Lab facade. The window's
+ * buttons, the browser host's HTTP API and scripts all go through here, so every button has a
+ * scriptable twin. Handlers only adapt the facade; the engine does the work.
+ */
+import { DEMO_USER } from './lab/config';
+import { VirtualBrowser } from './lab/client/browser';
+import { LabError, type Lab } from './lab/lab';
+import type { TraceExchange } from './lab/trace/types';
+import type { AuthPayload } from './lab/client/browser';
+import { DEMO_LABEL, commands, isCommandName, parseCommand, type CommandName, type Outcome, type ParsedInput, type Results } from './contract';
+
+export interface Operation<K extends CommandName> {
+  run(lab: Lab, input: ParsedInput<K>): Promise<Results[K]> | Results[K];
+}
+
+type Registry = { [K in CommandName]: Operation<K> };
+
+/** Seq of the newest exchange so far: the exchanges a call makes come after it. */
+function lastSeq(lab: Lab): number {
+  const all = lab.recorder.exchanges();
+  return all.length ? all[all.length - 1]!.seq : 0;
+}
+
+/** The exchange a virtual browser's call produced (the balancer records it before the reply is read). */
+function exchangeOf(lab: Lab, browser: string, after: number): TraceExchange | null {
+  const all = lab.recorder.exchanges();
+  for (let i = all.length - 1; i >= 0 && all[i]!.seq > after; i--) if (all[i]!.browser === browser) return all[i]!;
+  return null;
+}
+
+/** Runs one browser call and pairs its answer with the exchange that carried it. */
+async function traced<T>(lab: Lab, browser: string, call: () => Promise<T>): Promise<{ value: T; exchange: TraceExchange | null }> {
+  const after = lastSeq(lab);
+  const value = await call();
+  return { value, exchange: exchangeOf(lab, browser, after) };
+}
+
+export const operations: Registry = {
+  info: {
+    run: (lab) => ({ ...lab.info(), demo: { ...DEMO_USER, label: DEMO_LABEL } }),
+  },
+  snapshot: { run: (lab) => lab.snapshot() },
+  trace: {
+    run: (lab, { after, limit }) => {
+      const items = lab.recorder.items().filter((i) => i.seq > after);
+      return items.length > limit ? items.slice(items.length - limit) : items;
+    },
+  },
+  clearTrace: {
+    run: (lab) => {
+      lab.recorder.clear();
+      return { cleared: true };
+    },
+  },
+  configure: { run: (lab, patch) => lab.configure(patch) },
+  setNodeCount: {
+    run: async (lab, { count }) => {
+      await lab.setNodeCount(count);
+      return { nodes: lab.nodes.length };
+    },
+  },
+  killNode: {
+    run: async (lab, { node }) => {
+      await lab.killNode(node);
+      return { node, running: lab.node(node).running };
+    },
+  },
+  restartNode: {
+    run: async (lab, { node }) => {
+      await lab.restartNode(node);
+      return { node, running: lab.node(node).running };
+    },
+  },
+  drainNode: {
+    run: (lab, { node, drained }) => {
+      lab.drainNode(node, drained);
+      return { node, drained };
+    },
+  },
+  advanceClock: {
+    run: (lab, { ms }) => {
+      lab.advanceClock(ms);
+      return { now: lab.clock.now() };
+    },
+  },
+  setClockSpeed: {
+    run: (lab, { speed }) => {
+      lab.setClockSpeed(speed);
+      return { speed };
+    },
+  },
+  pauseClock: {
+    run: (lab, { paused }) => {
+      lab.pauseClock(paused);
+      return { paused };
+    },
+  },
+  createBrowser: {
+    run: (lab, { name }) => {
+      const b = lab.createBrowser(name);
+      return { id: b.id, name: b.name };
+    },
+  },
+  removeBrowser: {
+    run: (lab, { browser }) => {
+      lab.browser(browser);
+      lab.removeBrowser(browser);
+      return { removed: browser };
+    },
+  },
+  cookies: { run: (lab, { browser }) => lab.browser(browser).cookies() },
+  clearCookies: {
+    run: async (lab, { browser }) => {
+      await lab.browser(browser).clearCookies();
+      return { cleared: browser };
+    },
+  },
+  startLogin: {
+    run: async (lab, { browser, service, realm }) => {
+      const b = lab.browser(browser);
+      const { value, exchange } = await traced(lab, browser, () => b.startLogin({ service, realm }));
+      return { step: value, exchange };
+    },
+  },
+  submitStep: {
+    run: async (lab, { browser, service, realm, payload, values }) => {
+      const b = lab.browser(browser);
+      const { value, exchange } = await traced(lab, browser, () => b.submit(payload as AuthPayload, values, { service, realm }));
+      return { step: value, exchange };
+    },
+  },
+  login: {
+    // The same steps as VirtualBrowser.login, one call each, so every step keeps its exchange.
+    run: async (lab, { browser, service, realm, username, password }) => {
+      const b = lab.browser(browser);
+      const steps: Results['login']['steps'] = [];
+      const first = await traced(lab, browser, () => b.startLogin({ service, realm }));
+      steps.push({ step: first.value, exchange: first.exchange });
+      let step = first.value;
+      for (let i = 0; step.kind === 'callbacks' && i < 10; i++) {
+        const payload = step.payload;
+        const next = await traced(lab, browser, () => b.submit(payload, VirtualBrowser.answers(payload, username, password), { service, realm }));
+        steps.push({ step: next.value, exchange: next.exchange });
+        step = next.value;
+      }
+      return { outcome: step, steps };
+    },
+  },
+  zeroPageLogin: {
+    run: async (lab, { browser, service, realm, username, password }) => {
+      const b = lab.browser(browser);
+      const { value, exchange } = await traced(lab, browser, () => b.zeroPageLogin(username, password, { service, realm }));
+      return { step: value, exchange };
+    },
+  },
+  validate: { run: (lab, { browser, realm }) => call(lab, browser, (b) => b.validate(realm)) },
+  refresh: { run: (lab, { browser, realm }) => call(lab, browser, (b) => b.refresh(realm)) },
+  sessionInfo: { run: (lab, { browser, realm }) => call(lab, browser, (b) => b.sessionInfo(realm)) },
+  logout: { run: (lab, { browser, realm }) => call(lab, browser, (b) => b.logout(realm)) },
+  sessions: { run: (lab) => lab.sessionRows() },
+  terminateSession: {
+    run: async (lab, { handle }) => ({ handle, terminated: await lab.terminateSession(handle) }),
+  },
+};
+
+async function call(lab: Lab, browser: string, fn: (b: VirtualBrowser) => Promise<Results['validate']['response']>): Promise<Results['validate']> {
+  const b = lab.browser(browser);
+  const { value, exchange } = await traced(lab, browser, () => fn(b));
+  return { response: value, exchange };
+}
+
+/**
+ * Validates and runs one command. Never throws: a bad name or input is refused before the engine
+ * sees it, an operator mistake (LabError, RangeError from the clock) comes back as its message.
+ */
+export async function dispatch(lab: Lab, name: unknown, input: unknown): Promise<Outcome<unknown>> {
+  if (!isCommandName(name)) return { ok: false, error: { kind: 'unknown-command', message: `Unknown command ${JSON.stringify(String(name)).slice(0, 80)}; commands are ${Object.keys(commands).join(', ')}` } };
+  const parsed = parseCommand(name, input);
+  if (!parsed.ok) return parsed;
+  try {
+    const op = operations[name] as Operation<CommandName>;
+    return { ok: true, value: await op.run(lab, parsed.value as ParsedInput<CommandName>) };
+  } catch (e) {
+    if (e instanceof LabError || e instanceof RangeError) return { ok: false, error: { kind: 'lab-error', message: e.message } };
+    return { ok: false, error: { kind: 'internal', message: `${name} failed: ${(e as Error)?.message ?? String(e)}` } };
+  }
+}
