@@ -1,0 +1,234 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { TraceExchange } from '../../main/contract';
+import { filterExchanges, isFiltered, NO_FILTER, rowFlags, type RowFlags, type StatusFilter, type TrafficFilter } from '../lib/filters';
+import { formatClockMs, formatMs, shortPath } from '../lib/format';
+import { useLab, useStore } from '../state/store';
+import { ExchangeDetail } from './ExchangeDetail';
+import { Button, EmptyState } from './ui';
+
+const ROW_H = 30;
+
+function statusTone(status: number): string {
+  if (status === 401) return 'unauth';
+  if (status >= 500) return 'server';
+  if (status >= 400) return 'client';
+  if (status >= 300) return 'redirect';
+  return 'ok';
+}
+
+/** Every exchange through the balancer, virtualized: thousands of rows stay smooth. */
+export function Traffic({ selectedId, onSelect }: { selectedId: string | null; onSelect: (id: string | null) => void }) {
+  const store = useStore();
+  const exchanges = useLab((s) => s.trace.exchanges);
+  const byExchange = useLab((s) => s.trace.byExchange);
+  const loaded = useLab((s) => s.traceLoaded);
+  const browsers = useLab((s) => s.snapshot?.browsers);
+  const nodes = useLab((s) => s.snapshot?.nodes);
+  const [filter, setFilter] = useState<TrafficFilter>(NO_FILTER);
+  const [follow, setFollow] = useState(true);
+  const flagsCache = useRef(new WeakMap<TraceExchange, RowFlags>());
+  const flagsOf = useCallback(
+    (ex: TraceExchange) => {
+      // Linked events can arrive in a later batch than their exchange: recompute when they do.
+      const linked = byExchange.get(ex.id);
+      const cached = flagsCache.current.get(ex);
+      if (cached && !linked) return cached;
+      const f = rowFlags(ex, linked);
+      flagsCache.current.set(ex, f);
+      return f;
+    },
+    [byExchange],
+  );
+  const rows = useMemo(() => filterExchanges(exchanges, filter, flagsOf), [exchanges, filter, flagsOf]);
+  const scroller = useRef<HTMLDivElement>(null);
+  const v = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_H, overscan: 12, getItemKey: (i) => rows[i]!.seq });
+  const selectedIndex = selectedId ? rows.findIndex((r) => r.id === selectedId) : -1;
+  const selected = selectedIndex >= 0 ? rows[selectedIndex]! : selectedId ? (exchanges.find((e) => e.id === selectedId) ?? null) : null;
+
+  useEffect(() => {
+    if (follow && rows.length) v.scrollToIndex(rows.length - 1, { align: 'end' });
+  }, [follow, rows.length, v]);
+
+  useEffect(() => {
+    if (selectedIndex >= 0) v.scrollToIndex(selectedIndex, { align: 'auto' });
+  }, [selectedIndex, v]);
+
+  const move = (to: number) => {
+    if (!rows.length) return;
+    const i = Math.max(0, Math.min(rows.length - 1, to));
+    setFollow(false);
+    onSelect(rows[i]!.id);
+  };
+
+  const set = (patch: Partial<TrafficFilter>) => setFilter((f) => ({ ...f, ...patch }));
+  const unauthorized = useMemo(() => exchanges.reduce((n, e) => n + (e.response.status === 401 ? 1 : 0), 0), [exchanges]);
+
+  return (
+    <div className={`traffic${selected ? ' has-detail' : ''}`}>
+      <div className="traffic-main">
+        <div className="toolbar" role="toolbar" aria-label="Traffic filters">
+          <label className="tool">
+            <span>Browser</span>
+            <select value={filter.browser} onChange={(e) => set({ browser: e.target.value })} data-testid="filter-browser">
+              <option value="all">All</option>
+              {browsers?.map((b) => (
+                <option key={b.id} value={b.id}>
+                  {b.name}
+                </option>
+              ))}
+              <option value="none">Other clients</option>
+            </select>
+          </label>
+          <label className="tool">
+            <span>Node</span>
+            <select value={filter.node} onChange={(e) => set({ node: e.target.value })} data-testid="filter-node">
+              <option value="all">All</option>
+              {nodes?.map((n) => (
+                <option key={n.id} value={n.id}>
+                  {n.id}
+                </option>
+              ))}
+              <option value="none">No node</option>
+            </select>
+          </label>
+          <label className="tool">
+            <span>Status</span>
+            <select value={filter.status} onChange={(e) => set({ status: e.target.value as StatusFilter })} data-testid="filter-status">
+              <option value="all">All</option>
+              <option value="problems">Problems</option>
+              <option value="401">401 only</option>
+              <option value="2xx">2xx</option>
+              <option value="3xx">3xx</option>
+              <option value="4xx">4xx</option>
+              <option value="5xx">5xx</option>
+            </select>
+          </label>
+          <input className="tool-search" type="search" placeholder="Filter path, reason…" aria-label="Filter by path, method or routing reason" value={filter.text} onChange={(e) => set({ text: e.target.value })} />
+          {isFiltered(filter) && (
+            <Button size="sm" tone="ghost" onClick={() => setFilter(NO_FILTER)}>
+              Reset
+            </Button>
+          )}
+          <span className="toolbar-spacer" />
+          <span className="toolbar-count" aria-live="polite">
+            {isFiltered(filter) ? `${rows.length.toLocaleString('en-US')} of ${exchanges.length.toLocaleString('en-US')}` : `${exchanges.length.toLocaleString('en-US')} exchanges`}
+            {unauthorized > 0 && <span className="count-401"> · {unauthorized} × 401</span>}
+          </span>
+          <Button size="sm" tone={follow ? 'primary' : 'default'} pressed={follow} onClick={() => setFollow((f) => !f)} title="Keep the newest row in view">
+            Follow
+          </Button>
+          <Button
+            size="sm"
+            tone="ghost"
+            onClick={async () => {
+              if ((await store.run('Could not clear the trace', () => store.api.clearTrace({}))) !== undefined) {
+                store.clearTraceView();
+                onSelect(null);
+              }
+            }}
+          >
+            Clear
+          </Button>
+        </div>
+        <div className="grid-head traffic-cols" role="row">
+          <span role="columnheader" className="col-seq">
+            #
+          </span>
+          <span role="columnheader">Lab time</span>
+          <span role="columnheader">Browser</span>
+          <span role="columnheader">Method</span>
+          <span role="columnheader">Path</span>
+          <span role="columnheader">Node</span>
+          <span role="columnheader">Routing</span>
+          <span role="columnheader" className="num">
+            Status
+          </span>
+          <span role="columnheader" className="num col-time">
+            Time
+          </span>
+        </div>
+        <div
+          className="grid-body"
+          ref={scroller}
+          role="grid"
+          aria-label="Traffic through the balancer"
+          aria-rowcount={rows.length}
+          tabIndex={0}
+          data-testid="traffic"
+          onWheel={(e) => e.deltaY < 0 && follow && setFollow(false)}
+          onKeyDown={(e) => {
+            if (e.key === 'ArrowDown') (e.preventDefault(), move(selectedIndex + 1));
+            else if (e.key === 'ArrowUp') (e.preventDefault(), move(selectedIndex < 0 ? rows.length - 1 : selectedIndex - 1));
+            else if (e.key === 'Home') (e.preventDefault(), move(0));
+            else if (e.key === 'End') (e.preventDefault(), move(rows.length - 1));
+            else if (e.key === 'PageDown') (e.preventDefault(), move(selectedIndex + 15));
+            else if (e.key === 'PageUp') (e.preventDefault(), move(selectedIndex - 15));
+            else if (e.key === 'Escape') onSelect(null);
+          }}
+        >
+          {!loaded ? (
+            <EmptyState title="Loading traffic…" />
+          ) : rows.length === 0 ? (
+            <EmptyState icon="⇄" title={exchanges.length ? 'No exchange matches these filters' : 'No traffic yet'}>
+              {exchanges.length ? 'Reset the filters to see every exchange.' : 'Create a virtual browser and log in: every request through the balancer appears here, with the node it reached and why.'}
+            </EmptyState>
+          ) : (
+            <div style={{ height: v.getTotalSize(), position: 'relative' }}>
+              {v.getVirtualItems().map((item) => {
+                const ex = rows[item.index]!;
+                const f = flagsOf(ex);
+                const isSel = ex.id === selectedId;
+                return (
+                  <div
+                    key={item.key}
+                    role="row"
+                    aria-rowindex={item.index + 1}
+                    aria-selected={isSel}
+                    className={`grid-row traffic-cols${f.unauthorized ? ' is-401' : f.error ? ' is-error' : ''}${f.expired ? ' is-expired' : ''}${isSel ? ' is-selected' : ''}`}
+                    style={{ transform: `translateY(${item.start}px)`, height: ROW_H }}
+                    data-status={ex.response.status}
+                    data-testid="traffic-row"
+                    onClick={() => {
+                      setFollow(false);
+                      onSelect(ex.id);
+                    }}
+                  >
+                    <span className="muted col-seq">{ex.seq}</span>
+                    <span className="mono">{formatClockMs(ex.labStart)}</span>
+                    <span className="ellipsis">{browserName(browsers, ex.browser)}</span>
+                    <span className="mono">{ex.request.method}</span>
+                    <span className="mono ellipsis" title={ex.request.path}>
+                      {shortPath(ex.request.path)}
+                    </span>
+                    <span>{ex.routing.node ? <span className="chip">{ex.routing.node}</span> : <span className="muted">—</span>}</span>
+                    <span className="ellipsis" title={ex.routing.reason}>
+                      {ex.routing.redispatched && <span className="flag flag-redispatch" title="Redispatched">↻ </span>}
+                      {ex.routing.reason}
+                    </span>
+                    <span className="num">
+                      <span className={`status status-${statusTone(ex.response.status)}`}>{ex.response.status}</span>
+                      {f.expired && (
+                        <span className="flag flag-expired" title="A session or auth session had expired or was missing">
+                          ⏱
+                        </span>
+                      )}
+                    </span>
+                    <span className="num muted col-time">{formatMs(ex.timings.total)}</span>
+                  </div>
+                );
+              })}
+            </div>
+          )}
+        </div>
+      </div>
+      {selected && <ExchangeDetail exchange={selected} linked={byExchange.get(selected.id) ?? []} onClose={() => onSelect(null)} browserName={browserName(browsers, selected.browser)} />}
+    </div>
+  );
+}
+
+export function browserName(browsers: { id: string; name: string }[] | undefined, id: string | null): string {
+  if (!id) return 'other client';
+  if (id === 'admin') return 'amadmin console';
+  return browsers?.find((b) => b.id === id)?.name ?? id;
+}
