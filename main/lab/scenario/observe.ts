@@ -1,0 +1,123 @@
+import { Cookie } from 'tough-cookie';
+import type { CookieView } from '../client/browser';
+import type { LabEvent, TraceExchange, TraceItem } from '../trace/types';
+import type { LoadResult } from './load';
+import type { CookieFate } from './schema';
+
+/**
+ * What a step was seen to do, read from the trace (the exchanges the balancer recorded, the events
+ * the nodes emitted) and the user's cookie jar. Expectations are checked against this and nothing else.
+ */
+export interface Observation {
+  /** The actor's last exchange in the step: its status, AM message and body. */
+  status: number | null;
+  message: string | null;
+  outcome: 'callbacks' | 'success' | 'failure' | null;
+  valid: boolean | null;
+  body: unknown;
+  /** Node that served the actor's last exchange, and every node its exchanges reached, in order. */
+  node: string | null;
+  nodes: string[];
+  routing: string | null;
+  redispatched: boolean;
+  events: Record<string, number>;
+  /** Termination reasons of the recipe users' sessions (the step's user only, for a user step). */
+  terminated: string[];
+  cookies: Record<string, CookieFate>;
+  activeSessions?: number;
+  nodeState?: Record<string, string>;
+  load?: LoadResult;
+  error?: string;
+}
+
+export interface ObserveInput {
+  items: TraceItem[];
+  /** Browser id whose traffic is the step's (a user's browser, or "admin"); null for cluster steps. */
+  actor: string | null;
+  /** The user's browser id and jar after the step, for cookie fates. */
+  userBrowser: string | null;
+  jar: CookieView[];
+  /** Session handles belonging to the step's user (or to all recipe users for a cluster step). */
+  handles: ReadonlySet<string>;
+  labNow: number;
+}
+
+export function observe(input: ObserveInput): Observation {
+  const exchanges = input.items.filter((i): i is TraceExchange => i.kind === 'exchange');
+  const events = input.items.filter((i): i is LabEvent => i.kind === 'event');
+  const mine = input.actor ? exchanges.filter((x) => x.browser === input.actor) : exchanges;
+  const last = input.actor ? mine.at(-1) : undefined;
+  const body = last ? parseBody(last.response.body) : undefined;
+  const obj = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  const counts: Record<string, number> = {};
+  for (const e of events) counts[e.type] = (counts[e.type] ?? 0) + 1;
+  const terminated = events
+    .filter((e) => e.type === 'session-terminated' && input.handles.has(String(e.data.handle)))
+    .map((e) => String(e.data.reason));
+  return {
+    status: last?.response.status ?? null,
+    message: typeof obj?.message === 'string' ? obj.message : null,
+    outcome: last ? (typeof obj?.authId === 'string' ? 'callbacks' : last.response.status < 300 ? 'success' : 'failure') : null,
+    valid: typeof obj?.valid === 'boolean' ? obj.valid : null,
+    body,
+    node: last?.routing.node ?? null,
+    nodes: mine.map((x) => x.routing.node ?? '-'),
+    routing: last?.routing.reason ?? null,
+    redispatched: mine.some((x) => x.routing.redispatched),
+    events: counts,
+    terminated,
+    cookies: input.userBrowser ? cookieFates(exchanges.filter((x) => x.browser === input.userBrowser), input.jar, input.labNow) : {},
+  };
+}
+
+function parseBody(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * For every cookie the step's responses touched or the jar holds: "set" (a response stored a live
+ * value), "cleared" (a response expired it), "kept" (untouched and still held). A cookie not listed is absent.
+ */
+export function cookieFates(exchanges: TraceExchange[], jar: CookieView[], labNow: number): Record<string, CookieFate> {
+  const fates: Record<string, CookieFate> = {};
+  for (const c of jar) fates[c.name] = 'kept';
+  for (const x of exchanges) {
+    for (const [name, value] of x.response.headers) {
+      if (name.toLowerCase() !== 'set-cookie') continue;
+      const c = Cookie.parse(value);
+      if (!c) continue;
+      fates[c.key] = isExpiring(c, labNow) ? 'cleared' : 'set';
+    }
+  }
+  return fates;
+}
+
+function isExpiring(c: Cookie, labNow: number): boolean {
+  if (typeof c.maxAge === 'number' && c.maxAge <= 0) return true;
+  if (c.maxAge === '-Infinity') return true;
+  return c.expires instanceof Date && c.expires.getTime() <= labNow;
+}
+
+/** One line for a table cell: what the step's traffic came back with. */
+export function summarize(o: Observation): string {
+  if (o.error) return `error: ${o.error}`;
+  if (o.load) {
+    const l = o.load;
+    return `${l.attempted} logins, ${l.failed} failed (${(l.failureRate * 100).toFixed(1)}%), ${l.loginsPerSecond.toFixed(0)}/s`;
+  }
+  const parts: string[] = [];
+  if (o.status !== null) {
+    const result = o.body && typeof o.body === 'object' && 'result' in o.body ? (o.body as { result: unknown }).result : undefined;
+    const what = o.message ?? (o.valid !== null ? `valid ${o.valid}` : typeof result === 'string' ? result : o.outcome === 'callbacks' ? 'callbacks' : o.outcome === 'success' ? 'success' : '');
+    parts.push(`${o.status}${what ? ` ${what}` : ''}`);
+    parts.push(`node ${o.nodes.join('→')}${o.redispatched ? ' (redispatched)' : ''}`);
+  }
+  if (o.terminated.length) parts.push(`terminated: ${o.terminated.join(', ')}`);
+  if (o.activeSessions !== undefined) parts.push(`${o.activeSessions} active sessions`);
+  return parts.join(' · ') || 'done';
+}

@@ -1,0 +1,268 @@
+import type { LabConfig, LiveConfigPatch } from '../config';
+import { Lab, type LabOptions } from '../lab';
+import type { LabEvent, TraceExchange, TraceItem } from '../trace/types';
+import { RunAborted, RunController } from './controller';
+import { evaluate, type ExpectationResult } from './expect';
+import type { LoadProgress, LoadResult } from './load';
+import { observe, summarize, type Observation } from './observe';
+import type { Recipe, RecipeStep } from './schema';
+import { performStep, type UserState } from './steps';
+
+export interface StepResult {
+  index: number;
+  line: number;
+  label: string;
+  note?: string;
+  status: 'passed' | 'failed' | 'error' | 'skipped';
+  /** Seq range of the trace items recorded during the step (null when none), for highlighting. */
+  seq: { from: number; to: number } | null;
+  /** Real milliseconds the step took, and the lab clock when it started. */
+  durationMs: number;
+  labTime: number;
+  summary: string;
+  observation: Observation | null;
+  expectations: ExpectationResult[];
+  error?: string;
+}
+
+export interface RecipeResult {
+  name: string;
+  title: string;
+  variant: string | null;
+  passed: boolean;
+  aborted: boolean;
+  steps: StepResult[];
+  expectations: ExpectationResult[];
+  /** The trace of the run in seq order (load steps contribute their sample). */
+  items: TraceItem[];
+  /** Lab settings when the first step ran. */
+  settings: LabConfig;
+  /** Recipe user → virtual browser id, so the window can show their jars. */
+  browsers: Record<string, string>;
+  durationMs: number;
+  labElapsedMs: number;
+}
+
+export type RecipeProgress =
+  | { type: 'run-started'; recipe: string; variant: string | null; steps: { index: number; line: number; label: string; note?: string }[] }
+  | { type: 'step-started'; index: number; label: string; line: number }
+  | { type: 'step-finished'; index: number; step: StepResult }
+  | { type: 'load-progress'; index: number; progress: LoadProgress }
+  | { type: 'run-finished'; result: RecipeResult };
+
+export interface RunOptions {
+  /** One of the recipe's variants (its settings and its expectations). */
+  variant?: string;
+  /** Settings applied on top of the recipe's and the variant's. */
+  overrides?: LiveConfigPatch;
+  /** Run in this lab (the window's) instead of a fresh one; it is reconfigured, not stopped. */
+  lab?: Lab;
+  /** Extra options for the fresh lab (e.g. port). */
+  labOptions?: Omit<LabOptions, keyof LiveConfigPatch>;
+  onProgress?: (e: RecipeProgress) => void;
+  controller?: RunController;
+}
+
+/**
+ * Runs a recipe on the lab clock: the clock is paused at the start and only moves when a step
+ * advances it, so a 30-minute idle timeout takes no real time. Steps perform real traffic through
+ * the balancer; expectations are checked against what the trace then shows.
+ */
+export async function runRecipe(recipe: Recipe, opts: RunOptions = {}): Promise<RecipeResult> {
+  const variant = opts.variant ?? null;
+  if (variant !== null && !(variant in recipe.variants)) {
+    throw new RangeError(`Recipe ${recipe.name} has no variant "${variant}"${Object.keys(recipe.variants).length ? ` (variants: ${Object.keys(recipe.variants).join(', ')})` : ''}`);
+  }
+  const patch: LiveConfigPatch = { ...recipe.cluster, ...(variant ? recipe.variants[variant] : {}), ...opts.overrides };
+  const controller = opts.controller ?? new RunController();
+  const emit = (e: RecipeProgress) => {
+    try {
+      opts.onProgress?.(e);
+    } catch {
+      // A broken progress listener must not break the run.
+    }
+  };
+  const t0 = performance.now();
+  const lab = opts.lab ?? (await Lab.start({ ...opts.labOptions, ...patch }));
+  const wasPaused = lab.clock.state().paused;
+  const collector = new Collector(lab);
+  const steps: StepResult[] = [];
+  let aborted = false;
+  let labStart = 0;
+  const users = new Map<string, UserState>();
+  try {
+    if (opts.lab) await lab.configure(patch);
+    lab.pauseClock(true);
+    labStart = lab.clock.now();
+    for (const [name, creds] of Object.entries(recipe.users)) {
+      const b = lab.createBrowser(name);
+      users.set(name, { name, ...creds, browser: b, handles: new Set(), pending: null });
+    }
+    const settings = lab.config;
+    emit({ type: 'run-started', recipe: recipe.name, variant, steps: recipe.steps.map(({ index, line, label, note }) => ({ index, line, label, note })) });
+
+    let broken = false;
+    for (const step of recipe.steps) {
+      if (broken) {
+        steps.push(skipped(step, 'an earlier step could not run'));
+        continue;
+      }
+      try {
+        await controller.gate();
+      } catch (e) {
+        if (!(e instanceof RunAborted)) throw e;
+        aborted = true;
+        broken = true;
+        steps.push(skipped(step, 'the run was stopped'));
+        continue;
+      }
+      const result = await runStep(lab, recipe, step, variant, users, collector, controller, emit);
+      steps.push(result);
+      if (result.status === 'error') broken = true;
+    }
+    const expectations = steps.flatMap((s) => s.expectations);
+    const result: RecipeResult = {
+      name: recipe.name,
+      title: recipe.title,
+      variant,
+      passed: !aborted && steps.every((s) => s.status === 'passed'),
+      aborted,
+      steps,
+      expectations,
+      items: collector.all(),
+      settings,
+      browsers: Object.fromEntries([...users.values()].map((u) => [u.name, u.browser.id])),
+      durationMs: Math.round(performance.now() - t0),
+      labElapsedMs: lab.clock.now() - labStart,
+    };
+    emit({ type: 'run-finished', result });
+    return result;
+  } finally {
+    collector.stop();
+    if (!opts.lab) await lab.stop();
+    else if (!wasPaused) lab.pauseClock(false);
+  }
+}
+
+async function runStep(
+  lab: Lab,
+  recipe: Recipe,
+  step: RecipeStep,
+  variant: string | null,
+  users: Map<string, UserState>,
+  collector: Collector,
+  controller: RunController,
+  emit: (e: RecipeProgress) => void,
+): Promise<StepResult> {
+  emit({ type: 'step-started', index: step.index, label: step.label, line: step.line });
+  const t0 = performance.now();
+  const labTime = lab.clock.now();
+  const mark = collector.mark(step.action.kind === 'load');
+  let error: string | undefined;
+  let extra: { activeSessions?: number; nodeState?: Record<string, string>; load?: LoadResult } = {};
+  const user = 'user' in step.action ? users.get(step.action.user)! : undefined;
+  try {
+    extra = await performStep(lab, step.action, { users, user, signal: controller.signal, onLoad: (progress) => emit({ type: 'load-progress', index: step.index, progress }) });
+  } catch (e) {
+    error = e instanceof Error ? e.message : String(e);
+  }
+  lab.recorder.flush();
+  const { items, seq } = collector.since(mark, extra.load?.sampleItems);
+  if (user) rememberSessions(user, items);
+  const handles = user ? user.handles : new Set([...users.values()].flatMap((u) => [...u.handles]));
+  const observation: Observation = {
+    ...observe({
+      items,
+      actor: step.action.kind === 'admin-terminate' ? 'admin' : (user?.browser.id ?? null),
+      userBrowser: user?.browser.id ?? null,
+      jar: user ? await user.browser.cookies() : [],
+      handles,
+      labNow: lab.clock.now(),
+    }),
+    ...extra,
+    ...(error !== undefined ? { error } : {}),
+  };
+  const exp = step.expect[variant ?? '*'] ?? (variant ? step.expect['*'] : undefined) ?? {};
+  const expectations = error !== undefined ? [] : evaluate(exp, observation, step);
+  if (error !== undefined) {
+    const description = `step ${step.index + 1} (line ${step.line}) ${step.label}: ran`;
+    expectations.push({ step: step.index, line: step.line, description, passed: false, expected: 'the step to run', observed: error, message: `${description}: it could not run: ${error}` });
+  }
+  const status = error !== undefined ? 'error' : expectations.every((e) => e.passed) ? 'passed' : 'failed';
+  const result: StepResult = {
+    index: step.index,
+    line: step.line,
+    label: step.label,
+    ...(step.note ? { note: step.note } : {}),
+    status,
+    seq,
+    durationMs: Math.round(performance.now() - t0),
+    labTime,
+    summary: summarize(observation),
+    observation: { ...observation, load: observation.load ? { ...observation.load, sampleItems: [] } : undefined },
+    expectations,
+    ...(error !== undefined ? { error } : {}),
+  };
+  emit({ type: 'step-finished', index: step.index, step: result });
+  return result;
+}
+
+function skipped(step: RecipeStep, why: string): StepResult {
+  return { index: step.index, line: step.line, label: step.label, note: step.note, status: 'skipped', seq: null, durationMs: 0, labTime: 0, summary: `skipped: ${why}`, observation: null, expectations: [] };
+}
+
+/** The session handles a user's logins created, read from the session-created events of its exchanges. */
+function rememberSessions(user: UserState, items: TraceItem[]): void {
+  const mine = new Set(items.filter((i): i is TraceExchange => i.kind === 'exchange' && i.browser === user.browser.id).map((x) => x.id));
+  for (const e of items) {
+    if (e.kind === 'event' && e.type === 'session-created' && e.exchangeId && mine.has(e.exchangeId)) {
+      user.handles.add(String((e as LabEvent).data.handle));
+      user.currentHandle = String(e.data.handle);
+    }
+  }
+}
+
+/**
+ * Collects the run's trace items from the lab's subscription, step by step. During a load step it
+ * keeps only the seq range (the load's own sample is added instead), so memory stays bounded.
+ */
+class Collector {
+  private readonly items: TraceItem[] = [];
+  private readonly unsubscribe: () => void;
+  private dropping = false;
+  private first: number | null = null;
+  private last: number | null = null;
+
+  constructor(lab: Lab) {
+    lab.recorder.flush(); // what happened before the run is not part of it
+    this.unsubscribe = lab.subscribe((batch) => {
+      for (const item of batch) {
+        this.first ??= item.seq;
+        this.last = item.seq;
+        if (!this.dropping) this.items.push(item);
+      }
+    });
+  }
+
+  mark(drop: boolean): { at: number } {
+    this.dropping = drop;
+    this.first = null;
+    this.last = null;
+    return { at: this.items.length };
+  }
+
+  since(mark: { at: number }, extra: TraceItem[] = []): { items: TraceItem[]; seq: { from: number; to: number } | null } {
+    this.dropping = false;
+    if (extra.length) this.items.push(...extra);
+    const seq = this.first !== null && this.last !== null ? { from: this.first, to: this.last } : null;
+    return { items: this.items.slice(mark.at), seq };
+  }
+
+  all(): TraceItem[] {
+    return [...this.items].sort((a, b) => a.seq - b.seq);
+  }
+
+  stop(): void {
+    this.unsubscribe();
+  }
+}
