@@ -1,0 +1,215 @@
+import { finding, requestLabel, responseLabel, routedText, uniq, type DiagnosisContext, type Finding, type FindingKind } from './diagnose';
+import { answeringNode, clockTime, duration, endpoint, errorMessage, issuedToken, jsonObject, presentedToken, sessionAction, setCookies } from './facts';
+import type { LabEvent, TerminationReason, TraceExchange } from './types';
+
+/**
+ * Why a session ended (logout, admin termination, idle timeout, max session time) and which later
+ * requests still presented it. Sessions are followed by handle (events) and by token value (the
+ * cookie the login set and later requests carried) — pseudonyms keep that link after redaction.
+ */
+export function diagnoseSessions(ctx: DiagnosisContext): Finding[] {
+  const tokens = issuedTokens(ctx);
+  const handleToken = new Map<string, { token?: string; created: LabEvent }>();
+  for (const e of ctx.events) {
+    if (e.type !== 'session-created' || typeof e.data.handle !== 'string') continue;
+    const ex = e.exchangeId ? ctx.byId.get(e.exchangeId) : undefined;
+    handleToken.set(e.data.handle, { token: ex ? issuedToken(ex, ctx.ssoCookies) : undefined, created: e });
+  }
+  const uses = rejectedUses(ctx);
+  const explained = new Set<TraceExchange>();
+  const out: Finding[] = [];
+  for (const e of ctx.events) {
+    if (e.type !== 'session-terminated') continue;
+    const handle = typeof e.data.handle === 'string' ? e.data.handle : undefined;
+    const link = handle ? handleToken.get(handle) : undefined;
+    const later = link?.token ? uses.filter((u) => u.token === link.token && (u.ex.seq > e.seq || u.ex.id === e.exchangeId)) : [];
+    later.forEach((u) => explained.add(u.ex));
+    out.push(terminated(ctx, e, link?.created, link?.token ? tokens.get(link.token) : undefined, later));
+  }
+  // Rejected sessions no termination event explains (imported HARs, client-based max time, …).
+  const byToken = new Map<string, Use[]>();
+  for (const u of uses) {
+    if (explained.has(u.ex)) continue;
+    if (!byToken.has(u.token)) byToken.set(u.token, []);
+    byToken.get(u.token)!.push(u);
+  }
+  for (const [token, list] of byToken) out.push(rejected(ctx, token, tokens.get(token), list));
+  return out;
+}
+
+interface Use {
+  ex: TraceExchange;
+  token: string;
+  /** cookie-invalidated event recorded during it, if any. */
+  invalidated?: LabEvent;
+}
+
+/** First exchange that handed out each SSO token (login success). */
+function issuedTokens(ctx: DiagnosisContext): Map<string, TraceExchange> {
+  const m = new Map<string, TraceExchange>();
+  for (const ex of ctx.exchanges) {
+    const t = issuedToken(ex, ctx.ssoCookies);
+    if (t && !m.has(t)) m.set(t, ex);
+  }
+  return m;
+}
+
+/** The session a sessions call is about: `{"tokenId"}` in the body, else the caller's own. */
+function targetToken(ctx: DiagnosisContext, ex: TraceExchange): string | undefined {
+  const b = jsonObject(ex.request.body);
+  if (typeof b?.tokenId === 'string' && b.tokenId) return b.tokenId;
+  return presentedToken(ex, ctx.ssoCookies);
+}
+
+/** Requests AM answered with "this session is not valid": {"valid":false}, 401 Access Denied, "Token has expired". */
+function rejectedUses(ctx: DiagnosisContext): Use[] {
+  const out: Use[] = [];
+  for (const ex of ctx.exchanges) {
+    if (endpoint(ex) !== 'sessions') continue;
+    const b = jsonObject(ex.response.body);
+    const dead = b?.valid === false || (ex.response.status === 401 && /access denied/i.test(errorMessage(ex) ?? '')) || b?.result === 'Token has expired';
+    if (!dead) continue;
+    const token = ex.response.status === 401 ? presentedToken(ex, ctx.ssoCookies) : targetToken(ctx, ex);
+    if (!token) continue;
+    out.push({ ex, token, invalidated: ctx.eventsOf(ex.id).find((e) => e.type === 'cookie-invalidated') });
+  }
+  return out;
+}
+
+const KIND: Record<TerminationReason, FindingKind> = { logout: 'logout', admin: 'admin-termination', idle: 'idle-timeout', 'max-time': 'max-session-time' };
+
+interface SessionFacts {
+  username?: string;
+  createdAt?: number;
+  latestAccessTime?: number;
+  maxIdleTime?: number;
+  maxSessionTime?: number;
+  homeNode?: string;
+}
+
+function facts(e: LabEvent, created: LabEvent | undefined): SessionFacts {
+  const s = (e.data.session ?? {}) as Record<string, unknown>;
+  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return {
+    username: str(e.data.user) ?? str(s.username),
+    createdAt: num(s.createdAt) ?? created?.labTime,
+    latestAccessTime: num(s.latestAccessTime),
+    maxIdleTime: num(s.maxIdleTime) ?? num(created?.data.maxIdleTime),
+    maxSessionTime: num(s.maxSessionTime) ?? num(created?.data.maxSessionTime),
+    homeNode: str(e.data.homeNode) ?? created?.node ?? undefined,
+  };
+}
+
+function useLine(u: Use, what: string): string {
+  const cleared = u.invalidated ? `; node ${u.invalidated.node} cleared the cookie` : '';
+  return `${clockTime(u.ex.labStart)}: ${u.ex.browser ? `browser ${u.ex.browser}` : 'a request'} presented the ${what} session (${requestLabel(u.ex)}, ${routedText(u.ex)}) → ${responseLabel(u.ex)}${cleared}`;
+}
+
+function terminated(ctx: DiagnosisContext, e: LabEvent, created: LabEvent | undefined, loginEx: TraceExchange | undefined, later: Use[]): Finding {
+  const reason = e.data.reason as TerminationReason;
+  const f = facts(e, created);
+  const subject = f.username ? `the session of ${f.username}` : 'a session';
+  const by = e.exchangeId ? ctx.byId.get(e.exchangeId) : undefined;
+  const evidence: string[] = [];
+  if (f.createdAt !== undefined) evidence.push(`session created on node ${f.homeNode ?? '?'} at ${clockTime(f.createdAt)}${loginEx ? ` (${requestLabel(loginEx)})` : ''}`);
+  const exchangeIds = [...(loginEx ? [loginEx.id] : [])];
+  let sentence: string;
+  let severity: Finding['severity'] = 'warning';
+  let fix: string | undefined;
+  const detected = e.data.detectedBy === 'reaper' ? `the CTS reaper removed it at ${clockTime(e.labTime)}` : by && e.data.detectedBy === 'access' ? `node ${e.node} saw it expired on access at ${clockTime(e.labTime)}` : undefined;
+
+  if (reason === 'logout') {
+    severity = 'info';
+    const cleared = by ? setCookies(by.response.headers).filter((c) => c.invalidates) : [];
+    if (by) evidence.push(`logout request: ${routedText(by)}`);
+    evidence.push(`node ${e.node} ended the session (logout)`);
+    for (const c of cleared) evidence.push(`Set-Cookie ${c.name}=${c.value || '""'} (expired)`);
+    sentence = `${f.username ?? 'The user'} logged out on node ${e.node}${cleared.length ? `; the response cleared ${cleared.map((c) => c.name).join(' and ')}` : ''}.`;
+  } else if (reason === 'admin') {
+    if (by) evidence.push(`admin call ${requestLabel(by)}${by.browser ? ` from ${by.browser}` : ''}: ${routedText(by)}`);
+    evidence.push(`node ${e.node} deleted the session from the CTS`);
+    sentence = `An administrator terminated ${subject}${f.homeNode ? ` (created on node ${f.homeNode})` : ''}; the browser keeps its cookie until it next reaches AM.`;
+  } else {
+    const idle = reason === 'idle';
+    const limit = idle ? f.maxIdleTime : f.maxSessionTime;
+    const from = idle ? f.latestAccessTime : f.createdAt;
+    if (idle && f.latestAccessTime !== undefined) evidence.push(`last access at ${clockTime(f.latestAccessTime)}`);
+    if (from !== undefined) {
+      for (const c of ctx.events.filter((x) => x.type === 'clock-changed' && typeof x.data.advancedBy === 'number' && x.labTime >= from && x.seq < e.seq)) {
+        evidence.push(`lab clock advanced by ${duration(c.data.advancedBy as number)} at ${clockTime(c.labTime)}`);
+      }
+      if (limit !== undefined) evidence.push(`${idle ? 'max idle time' : 'max session time'} ${limit} min → deadline ${clockTime(from + limit * 60_000)}`);
+    }
+    if (detected) evidence.push(detected);
+    sentence = idle
+      ? `${cap(subject)} ended after ${limit ?? '?'} min without activity (max idle time).`
+      : `${cap(subject)} reached its max session time (${limit ?? '?'} min) and ended.`;
+    fix = idle ? 'expected behaviour: keep the session active (validate/refresh) or raise Max Idle Time' : 'expected behaviour: log in again, or raise Max Session Time';
+  }
+  for (const u of later) if (u.ex !== by || reason === 'idle' || reason === 'max-time') evidence.push(useLine(u, reason === 'logout' ? 'logged-out' : 'ended'));
+  if (by) exchangeIds.push(by.id);
+  exchangeIds.push(...later.map((u) => u.ex.id));
+  return finding(
+    {
+      severity,
+      kind: KIND[reason] ?? 'session-rejected',
+      sentence,
+      evidence,
+      fix,
+      exchangeIds: uniq(exchangeIds),
+      eventSeqs: [...(created ? [created.seq] : []), e.seq],
+      failingExchangeId: later.at(-1)?.ex.id,
+      browser: later[0]?.ex.browser ?? loginEx?.browser ?? null,
+      at: e.labTime,
+    },
+    ctx,
+  );
+}
+
+const WHY: Record<string, string> = {
+  idle: 'it passed its max idle time',
+  'max-time': 'it reached its max session time',
+  logout: 'it was logged out',
+  admin: 'an administrator terminated it',
+  unknown: 'the CTS does not know it',
+  forged: 'its signature is not valid',
+  denylisted: 'it is on the logout denylist',
+  malformed: 'it is not an SSO token',
+  expired: 'it expired',
+};
+
+/** A token AM rejected with no termination event in the trace: say what the HTTP traffic shows. */
+function rejected(ctx: DiagnosisContext, token: string, loginEx: TraceExchange | undefined, uses: Use[]): Finding {
+  const first = uses[0]!;
+  const why = first.invalidated?.data.why as string | undefined;
+  const evidence: string[] = [];
+  if (loginEx) {
+    const n = answeringNode(loginEx, ctx.lbCookie).node;
+    evidence.push(`session token issued at ${clockTime(loginEx.labStart)} by ${n ? `node ${n}` : 'AM'} (${requestLabel(loginEx)})`);
+  }
+  // A logout that presented this token and cleared the cookie explains a later rejection.
+  const logout = ctx.exchanges.find((x) => x.seq < first.ex.seq && sessionAction(x) === 'logout' && presentedToken(x, ctx.ssoCookies) === token && x.response.status === 200);
+  if (logout) evidence.push(`${clockTime(logout.labStart)}: logout with this session (${routedText(logout)}) → ${responseLabel(logout)}`);
+  if (why) evidence.push(`node ${first.invalidated!.node}: ${WHY[why] ?? why}`);
+  for (const u of uses) evidence.push(useLine(u, 'same'));
+  const reason = why ?? (logout ? 'logout' : undefined);
+  const kind: FindingKind = reason === 'idle' ? 'idle-timeout' : reason === 'max-time' ? 'max-session-time' : reason === 'admin' ? 'admin-termination' : 'session-rejected';
+  const because = reason ? WHY[reason] ?? reason : 'it ended earlier (the trace does not say how)';
+  return finding(
+    {
+      severity: 'warning',
+      kind,
+      sentence: `AM rejected a session ${uses.length > 1 ? `${uses.length} times ` : ''}because ${because} → ${responseLabel(first.ex)}.`,
+      evidence,
+      fix: reason === 'logout' ? 'the client kept using a logged-out session: it must log in again' : 'log in again; if unexpected, compare the session timeouts with the gaps between requests',
+      exchangeIds: uniq([...(loginEx ? [loginEx.id] : []), ...(logout ? [logout.id] : []), ...uses.map((u) => u.ex.id)]),
+      eventSeqs: uses.flatMap((u) => (u.invalidated ? [u.invalidated.seq] : [])),
+      failingExchangeId: first.ex.id,
+      at: first.ex.labStart,
+    },
+    ctx,
+  );
+}
+
+const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
