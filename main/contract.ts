@@ -9,6 +9,9 @@ import { LiveConfigSchema, type LabConfig, type LiveConfigPatch } from './lab/co
 import type { LabSnapshot, SessionRow } from './lab/lab';
 import type { AuthPayload, BrowserResponse, CookieView, LoginStep } from './lab/client/browser';
 import type { LabEvent, TraceExchange, TraceItem } from './lab/trace/types';
+import { COMMAND_NAMES, IPC_PREFIX, IPC_PUSH, type CommandName } from './contractNames';
+
+export { COMMAND_NAMES, IPC_PREFIX, IPC_PUSH, type CommandName };
 
 export type { LabConfig, LabSnapshot, SessionRow, AuthPayload, BrowserResponse, CookieView, LoginStep, LabEvent, TraceExchange, TraceItem };
 
@@ -77,11 +80,14 @@ export const commands = {
   logout: z.strictObject({ browser: browserId, realm }),
   sessions: empty,
   terminateSession: z.strictObject({ handle: z.string().min(1).max(512) }),
-} as const;
+} as const satisfies Record<CommandName, z.ZodType>;
 
 export type Commands = typeof commands;
-export type CommandName = keyof Commands;
-export const commandNames = Object.keys(commands) as CommandName[];
+// Both directions: a schema without a name, or a name without a schema, fails to compile.
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const namesMatch: Exactly<keyof Commands, CommandName> = true;
+void namesMatch;
+export const commandNames: readonly CommandName[] = COMMAND_NAMES;
 /** What a caller may send (defaults optional). */
 export type CommandInput<K extends CommandName> = z.input<Commands[K]>;
 /** What a handler receives after validation. */
@@ -173,8 +179,6 @@ export type WsResponse = { type: 'result'; id: number; outcome: Outcome<unknown>
 /** The WebSocket subprotocol; the per-launch token rides as a second protocol `token.<value>`. */
 export const WS_PROTOCOL = 'session-lab.v1';
 export const TOKEN_HEADER = 'x-session-lab-token';
-export const IPC_PREFIX = 'lab:';
-export const IPC_PUSH = 'lab:push';
 
 /** Demo credentials are labelled everywhere they appear. */
 export const DEMO_LABEL = 'demo credentials — lab only';

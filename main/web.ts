@@ -6,15 +6,15 @@
  * upgrade (cross-site requests), a per-launch token, and no CORS at all.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { extname, join, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { TOKEN_HEADER, WS_PROTOCOL, WsRequestSchema, commandNames, describeIssues, type Outcome, type WsResponse } from './contract';
 import type { LabBridge } from './bridge';
+import { contentSecurityPolicy, readStatic, resolveStatic } from './staticFiles';
 
 export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../out/renderer', import.meta.url));
 const MAX_BODY = 1024 * 1024;
@@ -39,36 +39,8 @@ export interface WebHost {
   close(): Promise<void>;
 }
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.json': 'application/json; charset=utf-8',
-  '.woff2': 'font/woff2',
-  '.txt': 'text/plain; charset=utf-8',
-};
-
 const STATUS_FOR: Record<string, number> = { 'invalid-input': 400, 'unknown-command': 404, 'lab-error': 409, internal: 500 };
 const REASONS: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 421: 'Misdirected Request', 500: 'Internal Server Error', 503: 'Service Unavailable' };
-
-export function contentSecurityPolicy(host: string): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    `connect-src 'self' ws://${host}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
-}
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
@@ -107,32 +79,22 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const fail = (res: ServerResponse, status: number, message: string) => json(res, status, { code: status, reason: REASONS[status] ?? 'Error', message });
 
   async function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string): Promise<void> {
-    let rel: string;
-    try {
-      rel = decodeURIComponent(pathname);
-    } catch {
-      return fail(res, 400, 'Malformed path');
-    }
-    if (rel.includes('\0') || rel.split('/').includes('..')) return fail(res, 404, 'Not found');
-    if (rel === '/' || rel === '/index.html') rel = '/index.html';
-    const file = resolve(join(rendererDir, rel));
-    if (file !== rendererDir && !file.startsWith(rendererDir + sep)) return fail(res, 404, 'Not found');
-    const info = await stat(file).catch(() => undefined);
-    if (!info?.isFile()) {
-      if (rel === '/index.html') return notBuilt(req, res);
+    const file = await readStatic(rendererDir, pathname);
+    if (!file) {
+      const wanted = resolveStatic(rendererDir, pathname);
+      if (wanted && wanted === resolve(rendererDir, 'index.html')) return notBuilt(req, res);
       return fail(res, 404, 'Not found');
     }
-    const body = await readFile(file);
-    const type = TYPES[extname(file)] ?? 'application/octet-stream';
-    const headers: Record<string, string | number> = { ...baseHeaders, 'content-type': type, 'content-length': body.length };
-    if (type.startsWith('text/html')) {
-      headers['content-security-policy'] = contentSecurityPolicy(String(req.headers.host));
+    const headers: Record<string, string | number> = { ...baseHeaders, 'content-type': file.type, 'content-length': file.body.length };
+    if (file.isHtml) {
+      // The WebSocket is named explicitly: older engines do not count ws: as 'self'.
+      headers['content-security-policy'] = contentSecurityPolicy(`'self' ws://${String(req.headers.host)}`);
       headers['cache-control'] = 'no-store';
     } else {
-      headers['cache-control'] = rel.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
+      headers['cache-control'] = pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache';
     }
     res.writeHead(200, headers);
-    res.end(req.method === 'HEAD' ? undefined : body);
+    res.end(req.method === 'HEAD' ? undefined : file.body);
   }
 
   function notBuilt(req: IncomingMessage, res: ServerResponse): void {

@@ -25,6 +25,8 @@ if (want('electron')) {
     target: 'node22',
     external: ['electron'],
     sourcemap: false,
+    minify: true,
+    keepNames: true,
     logLevel: 'warning',
     absWorkingDir: root,
   };
