@@ -23,7 +23,8 @@ export interface LoadOptions {
   /**
    * Upper bound of a random pause (real ms) before each step after the first, like a person typing.
    * Independent users interleave at random at the balancer; without it the workers of one process
-   * move in lockstep and round-robin becomes a fixed pattern (see README).
+   * move in lockstep, and strict round-robin turns into a fixed pattern: every login
+   * fails when concurrency is not a multiple of the node count, almost none when it is.
    */
   thinkMs?: number;
   signal?: AbortSignal;
@@ -77,7 +78,7 @@ export interface LoadResult {
   sampleItems: TraceItem[];
 }
 
-/** Default think time: enough jitter that concurrent users interleave at random (measured in README). */
+/** Default think time: enough jitter that concurrent users interleave at random (5 ms measured enough). */
 export const DEFAULT_THINK_MS = 5;
 const MAX_LATENCIES = 100_000;
 const MAX_BUCKETS = 120;
