@@ -97,6 +97,11 @@ function authSessionMissed(ctx: DiagnosisContext, flow: LoginFlow, i: number, mi
   evidence.push(cookieLine(ctx, ex, n));
   evidence.push(routedText(ex));
   if (!missed && prev) evidence.push(`step ${n} came ${duration(ex.labStart - prev.labEnd)} after step ${n - 1}`);
+  if (ex.routing.policy === 'unknown') {
+    // Without routing data, the server ids this client met show whether several nodes take its traffic.
+    const seen = [...new Set(ctx.exchanges.filter((x) => x.browser === ex.browser).map((x) => answeringNode(x, ctx.lbCookie).node).filter((x): x is string => !!x))].sort();
+    if (seen.length > 1) evidence.push(`server ids answering this client in the HAR: ${seen.join(', ')}`);
+  }
   const where = storage === 'memory' || storage === undefined ? 'has no auth session for this authId' : `could not load the auth session (${String(missed?.data.why ?? `kept in ${storage === 'cts' ? 'the CTS' : 'the authId'}`)})`;
   evidence.push(`${looked ? `node ${looked}` : 'the node that answered'} ${where} → ${responseLabel(ex)}`);
 

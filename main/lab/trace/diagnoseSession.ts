@@ -34,6 +34,12 @@ export function diagnoseSessions(ctx: DiagnosisContext): Finding[] {
     byToken.get(u.token)!.push(u);
   }
   for (const [token, list] of byToken) out.push(rejected(ctx, token, tokens.get(token), list));
+  // Logouts no event describes (imported HARs): what the response did to the cookies.
+  for (const ex of ctx.exchanges) {
+    if (sessionAction(ex) !== 'logout' || ex.response.status !== 200 || jsonObject(ex.response.body)?.result !== 'Successfully logged out') continue;
+    if (ctx.eventsOf(ex.id).some((e) => e.type === 'session-terminated')) continue;
+    out.push(httpLogout(ctx, ex, tokens));
+  }
   return out;
 }
 
@@ -103,7 +109,7 @@ function facts(e: LabEvent, created: LabEvent | undefined): SessionFacts {
 
 function useLine(u: Use, what: string): string {
   const cleared = u.invalidated ? `; node ${u.invalidated.node} cleared the cookie` : '';
-  return `${clockTime(u.ex.labStart)}: ${u.ex.browser ? `browser ${u.ex.browser}` : 'a request'} presented the ${what} session (${requestLabel(u.ex)}, ${routedText(u.ex)}) → ${responseLabel(u.ex)}${cleared}`;
+  return `${clockTime(u.ex.labStart)}: ${who(u.ex.browser)} presented the ${what} session (${requestLabel(u.ex)}, ${routedText(u.ex)}) → ${responseLabel(u.ex)}${cleared}`;
 }
 
 function terminated(ctx: DiagnosisContext, e: LabEvent, created: LabEvent | undefined, loginEx: TraceExchange | undefined, later: Use[]): Finding {
@@ -211,5 +217,28 @@ function rejected(ctx: DiagnosisContext, token: string, loginEx: TraceExchange |
     ctx,
   );
 }
+
+function httpLogout(ctx: DiagnosisContext, ex: TraceExchange, tokens: Map<string, TraceExchange>): Finding {
+  const token = targetToken(ctx, ex);
+  const login = token ? tokens.get(token) : undefined;
+  const cleared = setCookies(ex.response.headers).filter((c) => c.invalidates);
+  const evidence: string[] = [];
+  if (login) evidence.push(`session token issued at ${clockTime(login.labStart)} by ${answeringNode(login, ctx.lbCookie).node ? `node ${answeringNode(login, ctx.lbCookie).node}` : 'AM'} (${requestLabel(login)})`);
+  evidence.push(`logout request: ${routedText(ex)} → ${responseLabel(ex)}`);
+  for (const c of cleared) evidence.push(`Set-Cookie ${c.name}=${c.value || '""'} (expired)`);
+  if (ctx.cookiesRecorded && !cleared.length) evidence.push('the response cleared no cookie');
+  return finding(
+    {
+      severity: 'info',
+      kind: 'logout',
+      sentence: `The session was logged out${cleared.length ? `; the response cleared ${cleared.map((c) => c.name).join(' and ')}` : ''}.`,
+      evidence,
+      exchangeIds: [...(login ? [login.id] : []), ex.id],
+    },
+    ctx,
+  );
+}
+
+const who = (b: string | null) => (!b || /^page_/.test(b) ? 'the browser' : `browser ${b}`);
 
 const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

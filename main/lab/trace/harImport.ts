@@ -38,24 +38,8 @@ export interface ImportResult {
 export const DEFAULT_MAX_BYTES = 50 * 1024 * 1024;
 
 export function importHar(text: string, opts: ImportOptions = {}): ImportResult {
-  if (typeof text !== 'string') throw new HarImportError('not-json', 'Expected the text of a HAR file');
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  // Every UTF-16 unit is at least one byte, so length is a safe lower bound of the size.
-  if (text.length > maxBytes) throw new HarImportError('too-large', `The file is larger than ${mb(maxBytes)}: ${mb(text.length)} or more. Export a shorter recording (or only the failing login).`);
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  checkDepth(text, opts.maxDepth ?? 64);
-  let root: unknown;
-  try {
-    root = JSON.parse(text);
-  } catch (e) {
-    throw new HarImportError('not-json', `This is not valid JSON, so not a HAR file: ${(e as Error).message}`);
-  }
-  const log = obj(obj(root)?.log);
-  if (!log) throw new HarImportError('not-har', 'This JSON is not a HAR file: it has no "log" object.');
-  if (!Array.isArray(log.entries)) throw new HarImportError('not-har', 'This JSON is not a HAR file: "log.entries" is not an array.');
-  const maxEntries = opts.maxEntries ?? 200_000;
-  if (log.entries.length > maxEntries) throw new HarImportError('too-many-entries', `The HAR has ${log.entries.length} entries; at most ${maxEntries} can be opened.`);
-
+  const root = parseHar(text, opts);
+  const log = root.log as Record<string, unknown> & { entries: unknown[] };
   const warnings: string[] = [];
   const creator = creatorName(log);
   const exchanges: TraceExchange[] = [];
@@ -87,6 +71,32 @@ export function importHar(text: string, opts: ImportOptions = {}): ImportResult 
   if (redaction === 'none') warnings.push('This HAR is marked NOT redacted: it holds live session tokens. Redact it (session-lab har redact) before sharing it.');
   else if (redaction === 'unknown' && looksUnredacted(text)) warnings.push('This HAR holds live session tokens, authIds or passwords. Redact it (session-lab har redact) before attaching it anywhere.');
   return { items, warnings, creator, redaction };
+}
+
+/**
+ * The checks every HAR reader goes through: size, nesting depth, JSON, then a `log.entries` array.
+ * Returns the parsed root (the browser's own structure, untouched) or throws HarImportError.
+ */
+export function parseHar(text: string, opts: ImportOptions = {}): { log: Record<string, unknown> & { entries: unknown[] } } {
+  if (typeof text !== 'string') throw new HarImportError('not-json', 'Expected the text of a HAR file');
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  // Every UTF-16 unit is at least one byte, so length is a safe lower bound of the size.
+  if (text.length > maxBytes) throw new HarImportError('too-large', `The file is larger than ${mb(maxBytes)}: ${mb(text.length)} or more. Export a shorter recording (or only the failing login).`);
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (!text.trim()) throw new HarImportError('not-json', 'The file is empty.');
+  checkDepth(text, opts.maxDepth ?? 64);
+  let root: unknown;
+  try {
+    root = JSON.parse(text);
+  } catch (e) {
+    throw new HarImportError('not-json', `This is not valid JSON, so not a HAR file: ${(e as Error).message}`);
+  }
+  const log = obj(obj(root)?.log);
+  if (!log) throw new HarImportError('not-har', 'This JSON is not a HAR file: it has no "log" object.');
+  if (!Array.isArray(log.entries)) throw new HarImportError('not-har', 'This JSON is not a HAR file: "log.entries" is not an array.');
+  const maxEntries = opts.maxEntries ?? 200_000;
+  if (log.entries.length > maxEntries) throw new HarImportError('too-many-entries', `The HAR has ${log.entries.length} entries; at most ${maxEntries} can be opened.`);
+  return root as { log: Record<string, unknown> & { entries: unknown[] } };
 }
 
 /** Nesting depth, counted outside strings, before JSON.parse can recurse on a hostile file. */

@@ -47,6 +47,14 @@ export function redactHar(input: Har, opts: RedactOptions = {}): { har: Har; rep
   if (Array.isArray(log._events)) log._events.forEach((ev, i) => r.event(ev, `log._events[${i}]`));
   // Sweep everything (bodies, comments, _events, _diagnosis, page titles) for secrets met anywhere.
   har.log = r.sweepAll(har.log, 'log') as Har['log'];
+  // Base64 bodies were swept decoded (a secret's base64 form depends on its offset): encode them back.
+  for (const e of har.log.entries ?? []) {
+    const content = obj(obj((e as unknown as Record<string, unknown>).response)?.content);
+    if (content?.[REENCODE] !== true || typeof content.text !== 'string') continue;
+    delete content[REENCODE];
+    content.text = bytesToBase64(utf8Encode(content.text));
+    content.encoding = 'base64';
+  }
   const counts = { ...r.reg.counts };
   const report: RedactionReport = {
     mode: 'redacted',
@@ -65,6 +73,8 @@ export function redactHar(input: Har, opts: RedactOptions = {}): { har: Har; rep
 export function previewRedaction(har: Har, opts: RedactOptions = {}): RedactionReport {
   return redactHar(har, opts).report;
 }
+
+const REENCODE = '_labReencodeBase64';
 
 const SECRET_PARAMS: Record<string, SecretKind> = {
   tokenid: 'sso-token',
@@ -130,7 +140,7 @@ class Redactor {
         const text = this.content(content, `${at}.response.content.text`);
         if (text !== content.text) {
           content.text = text;
-          content.size = utf8Encode(content.encoding === 'base64' ? (utf8Decode(base64ToBytes(text) ?? new Uint8Array()) ?? '') : text).length;
+          content.size = utf8Encode(text).length;
           if (typeof res.bodySize === 'number' && res.bodySize >= 0) res.bodySize = -1;
         }
       }
@@ -290,7 +300,7 @@ class Redactor {
     return text;
   }
 
-  /** R10: base64 bodies are decoded, redacted and re-encoded; binary ones are dropped. */
+  /** R10: base64 bodies are decoded and redacted as text (re-encoded after the sweep); binary ones are dropped. */
   private content(content: Record<string, unknown>, where: string): string {
     const text = content.text as string;
     const mime = String(content.mimeType ?? '');
@@ -303,8 +313,10 @@ class Redactor {
       delete content.encoding;
       return '[binary body omitted]';
     }
-    const redacted = this.sweepAll(this.body(decoded, mime, where), where) as string;
-    return redacted === decoded ? text : bytesToBase64(utf8Encode(redacted));
+    this.reg.counts.R10 = (this.reg.counts.R10 ?? 0) + 1;
+    delete content.encoding;
+    content[REENCODE] = true;
+    return this.body(decoded, mime, where);
   }
 
   /** R5, R6, R7, R9 and friends inside parsed JSON. */

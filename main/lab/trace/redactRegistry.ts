@@ -142,6 +142,10 @@ export class SecretRegistry {
       if (t.suffix) this.addJwtParts(t.suffix, s);
     }
     if (value.startsWith('eyJ')) this.addJwtParts(value, s);
+    if (kind === 'auth-session') {
+      // Lab event messages name an auth session by its key's first 8 characters ("Auth session tk_QJmeE… expired").
+      for (const k of [t ? t.sk : value]) if (k && k.length >= 16 && !k.includes('*')) this.addForm(`${k.slice(0, 8)}…`, s);
+    }
     if (kind === 'authid') {
       const sid = authIdInfo(value)?.sessionId;
       if (sid && !isMarker(sid)) this.entry('auth-session', sid, rule, where);
