@@ -123,9 +123,14 @@ describe('running a recipe', () => {
     expect(result.steps.slice(2).every((s) => s.status === 'skipped')).toBe(true);
   });
 
-  it('runs in a lab it is given: reconfigures it, leaves it running, restores its clock', async () => {
-    const lab = await startLab({ nodes: 2, policy: 'sticky' });
+  it('runs in a lab it is given: brings it to the recipe start, leaves it running, restores its clock', async () => {
+    const lab = await startLab({ nodes: 2, policy: 'sticky', maxIdleTime: 5 });
+    // Earlier work in the window: traffic moved the round-robin turn, a node was killed.
+    await lab.createBrowser().login('demo', 'Ch4ng31t');
+    await lab.killNode('01');
     const result = await runRecipe(loadRecipe('seed-401'), { lab, variant: 'broken' });
+    expect(result.expectations.filter((e) => !e.passed).map((e) => e.message)).toEqual([]);
+    expect(lab.config.maxIdleTime).toBe(30);
     expect(result.passed).toBe(true);
     expect(lab.config.policy).toBe('round-robin');
     expect(lab.nodes).toHaveLength(3);
@@ -133,6 +138,18 @@ describe('running a recipe', () => {
     expect(lab.browser(result.browsers.alice!).name).toBe('alice');
     expect(lab.recorder.events().some((e) => e.type === 'config-changed' && e.data.key === 'policy')).toBe(true);
   });
+});
+
+describe('in the window', () => {
+  it('one used lab runs every built-in in turn, and each passes as it does in CI', async () => {
+    const lab = await startLab({ nodes: 3 });
+    const failed: string[] = [];
+    for (const c of cases) {
+      const result = await runRecipe(loadRecipe(c.name), { lab, variant: c.variant });
+      failed.push(...result.expectations.filter((e) => !e.passed).map((e) => `${c.id}: ${e.message}`));
+    }
+    expect(failed).toEqual([]);
+  }, 120_000);
 });
 
 describe('broken vs fixed', () => {

@@ -27,7 +27,7 @@ const WORDS: Record<keyof Expectation, string> = {
   events: 'events',
   terminated: 'session terminated',
   body: 'response body',
-  activeSessions: 'active CTS sessions',
+  activeSessions: "recipe users' active CTS sessions",
   nodeState: 'node state',
   attempted: 'logins attempted',
   succeeded: 'logins succeeded',

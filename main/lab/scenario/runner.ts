@@ -6,6 +6,7 @@ import { evaluate, type ExpectationResult } from './expect';
 import type { LoadProgress, LoadResult } from './load';
 import { observe, summarize, type Observation } from './observe';
 import type { Recipe, RecipeStep } from './schema';
+import { prepareLab } from './prepare';
 import { performStep, type UserState } from './steps';
 
 export interface StepResult {
@@ -55,7 +56,10 @@ export interface RunOptions {
   variant?: string;
   /** Settings applied on top of the recipe's and the variant's. */
   overrides?: LiveConfigPatch;
-  /** Run in this lab (the window's) instead of a fresh one; it is reconfigured, not stopped. */
+  /**
+   * Run in this lab (the window's) instead of a fresh one. It is brought to the recipe's starting
+   * state (settings over the defaults, all nodes up, round-robin at the first node), not stopped.
+   */
   lab?: Lab;
   /** Extra options for the fresh lab (e.g. port). */
   labOptions?: Omit<LabOptions, keyof LiveConfigPatch>;
@@ -91,7 +95,7 @@ export async function runRecipe(recipe: Recipe, opts: RunOptions = {}): Promise<
   let labStart = 0;
   const users = new Map<string, UserState>();
   try {
-    if (opts.lab) await lab.configure(patch);
+    if (opts.lab) await prepareLab(lab, patch);
     lab.pauseClock(true);
     labStart = lab.clock.now();
     for (const [name, creds] of Object.entries(recipe.users)) {

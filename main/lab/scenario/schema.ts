@@ -157,7 +157,7 @@ const CLUSTER_KEYS = ['activeSessions', 'nodeState', 'events', 'terminated'] as 
 export function expectKeysFor(kind: StepKind): readonly (keyof Expectation)[] {
   if (kind === 'load') return LOAD_KEYS;
   if (kind === 'check') return CLUSTER_KEYS;
-  if (kind === 'wait' || kind === 'configure' || kind.endsWith('-node')) return [...CLUSTER_KEYS, 'status', 'redispatched'];
+  if (kind === 'wait' || kind === 'configure' || kind.endsWith('-node')) return CLUSTER_KEYS;
   return [...TRAFFIC_KEYS, ...CLUSTER_KEYS];
 }
 

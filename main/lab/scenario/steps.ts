@@ -101,8 +101,10 @@ export async function performStep(lab: Lab, a: StepAction, ctx: StepContext): Pr
       return {};
     case 'check': {
       const snap = await lab.snapshot();
+      // The recipe's own users only: the window's lab may hold sessions from earlier work.
+      const mine = new Set([...ctx.users.values()].flatMap((u) => [...u.handles]));
       return {
-        activeSessions: snap.sessions.filter((s) => s.status === 'active').length,
+        activeSessions: snap.sessions.filter((s) => s.status === 'active' && mine.has(s.handle)).length,
         nodeState: Object.fromEntries(snap.nodes.map((n) => [n.id, n.state])),
       };
     }
