@@ -133,7 +133,15 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > 0 && !/^application\/json\b/i.test(type)) return fail(res, 415, 'Send the command input as application/json');
     const body = await readJson(req);
-    if (!body.ok) return fail(res, body.status, body.message);
+    if (!body.ok) {
+      // The rest of an oversized body is never read: close the connection rather than reuse it.
+      if (body.status === 413) {
+        const socket = req.socket;
+        res.setHeader('connection', 'close');
+        res.once('finish', () => socket?.destroy());
+      }
+      return fail(res, body.status, body.message);
+    }
     const outcome = await bridge.call(pathname.slice('/api/'.length), body.value);
     if (outcome.ok) return json(res, 200, outcome.value);
     return fail(res, STATUS_FOR[outcome.error.kind] ?? 500, outcome.error.message);
