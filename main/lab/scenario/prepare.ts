@@ -20,17 +20,20 @@ const UP_TIMEOUT_MS = 5_000;
 export async function prepareLab(lab: Lab, patch: LiveConfigPatch): Promise<void> {
   await lab.configure({ ...ticketDefaults(), ...patch });
   for (const n of lab.nodes) if (!n.running) await lab.restartNode(n.id);
+  for (const n of lab.nodes) lab.drainNode(n.id, false);
+  await untilBalancerSeesUp(lab, lab.nodes.map((n) => n.id));
+  resetRoundRobin(lab);
+}
+
+/** A restarted node is up for the balancer after its next health check (real time, about 0.5 s). */
+export async function untilBalancerSeesUp(lab: Lab, ids: string[]): Promise<void> {
   const deadline = Date.now() + UP_TIMEOUT_MS;
   for (;;) {
-    const nodes = (await lab.snapshot()).nodes;
-    for (const n of nodes) if (n.state === 'drained') lab.drainNode(n.id, false);
-    // A restarted node is up for the balancer after its next health check (real time, ~0.5 s).
-    const notUp = nodes.filter((n) => n.state === 'down');
-    if (!notUp.length) break;
+    const notUp = (await lab.snapshot()).nodes.filter((n) => ids.includes(n.id) && n.state === 'down');
+    if (!notUp.length) return;
     if (Date.now() > deadline) throw new LabError(`Node ${notUp.map((n) => n.id).join(', ')} did not come back up for the balancer`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  resetRoundRobin(lab);
 }
 
 /**
