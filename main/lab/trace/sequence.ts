@@ -55,7 +55,8 @@ export function sequenceSvg(items: readonly TraceItem[], opts: SequenceOptions =
   for (const e of events) if (e.node && (!ids || (e.exchangeId && drawnIds.has(e.exchangeId)) || (!e.exchangeId && e.type.startsWith('node-')))) nodes.add(e.node);
   const unknown = drawn.some((e) => !nodeOf(e));
   const browsers = new Set(drawn.map((e) => e.browser ?? 'client'));
-  const lanes = [browsers.size === 1 ? `Browser ${[...browsers][0]}` : 'Browsers', 'Balancer', ...[...nodes].sort().map((n) => `Node ${n}`), ...(unknown ? ['Node ?'] : []), 'CTS'];
+  const only = [...browsers][0] ?? 'client';
+  const lanes = [browsers.size > 1 ? 'Browsers' : only === 'client' || only.startsWith('page_') ? 'Browser' : `Browser ${only}`, 'Balancer', ...[...nodes].sort().map((n) => `Node ${n}`), ...(unknown ? ['Node ?'] : []), 'CTS'];
   const x = (i: number) => MARGIN + LANE / 2 + i * LANE;
   const laneOf = (node: string | null) => (node && nodes.has(node) ? 2 + [...nodes].sort().indexOf(node) : 2 + nodes.size);
   const cts = lanes.length - 1;

@@ -1,0 +1,67 @@
+// @vitest-environment jsdom
+import { describe, expect, it } from 'vitest';
+import { listFlows } from '../../main/lab/trace/flows';
+import { importHar } from '../../main/lab/trace/harImport';
+import { sequenceSvg } from '../../main/lab/trace/sequence';
+import { fixture } from '../fixtures/har/scan';
+
+function parse(svg: string): Document {
+  const doc = new DOMParser().parseFromString(svg, 'image/svg+xml');
+  expect(doc.getElementsByTagName('parsererror')).toHaveLength(0);
+  return doc;
+}
+
+describe('sequenceSvg', () => {
+  it('draws lanes browser ↔ balancer ↔ nodes ↔ CTS, one group per exchange, the 401 arrows red', () => {
+    const { items } = importHar(fixture('chrome-full-seed401.har'));
+    const doc = parse(sequenceSvg(items, { title: 'ticket 4242' }));
+    const heads = [...doc.querySelectorAll('text[font-weight="bold"]')].map((t) => t.childNodes[0]?.textContent);
+    expect(heads.slice(1, 7)).toEqual(['Browser', 'Balancer', 'Node 01', 'Node 02', 'Node ?', 'CTS']);
+    const groups = [...doc.querySelectorAll('g[data-exchange-id]')];
+    expect(groups.map((g) => g.getAttribute('data-exchange-id'))).toEqual(['har-1', 'har-2', 'har-3', 'har-4', 'har-5']);
+    const failing = groups.filter((g) => g.getAttribute('data-failing') === 'true').map((g) => g.getAttribute('data-exchange-id'));
+    expect(failing).toEqual(['har-2']);
+    const red = [...groups[1]!.querySelectorAll('line')].filter((l) => l.getAttribute('stroke') === '#c62828');
+    expect(red.length).toBeGreaterThanOrEqual(2);
+    const labels = [...groups[1]!.querySelectorAll('title')].map((t) => t.textContent);
+    expect(labels).toContain('401 Session has timed out');
+    expect(labels).toContain('amlbcookie=01');
+    expect([...groups[0]!.querySelectorAll('line')].every((l) => l.getAttribute('stroke') !== '#c62828')).toBe(true);
+  });
+
+  it('draws one flow only when asked', () => {
+    const { items } = importHar(fixture('safari-logout-replay.har'));
+    const login = listFlows(items).find((f) => f.kind === 'login')!;
+    const doc = parse(sequenceSvg(items, { exchangeIds: login.exchangeIds }));
+    expect([...doc.querySelectorAll('g[data-exchange-id]')].map((g) => g.getAttribute('data-exchange-id'))).toEqual(login.exchangeIds);
+  });
+
+  it('renders hostile HAR content as inert text: no script, no external reference, well-formed XML', () => {
+    const evil = '<script>alert(1)</script><img src=x onerror="window.__pwned=1"> &amp; "quotes" \u0001';
+    const har = {
+      log: {
+        version: '1.2',
+        creator: { name: evil, version: '1' },
+        entries: [
+          {
+            startedDateTime: '2026-11-20T09:00:00.000Z',
+            time: 1,
+            pageref: `"><script>x</script>`,
+            request: { method: `POST${evil}`, url: `https://am.example.com/am/json/realms/root/authenticate?x=${encodeURIComponent(evil)}`, httpVersion: 'h2', headers: [{ name: 'cookie', value: `amlbcookie=${evil}` }], cookies: [], queryString: [], headersSize: -1, bodySize: 0 },
+            response: { status: 401, statusText: evil, httpVersion: 'h2', headers: [{ name: 'set-cookie', value: `amlbcookie=${evil}; Path=/` }], cookies: [], content: { size: 1, mimeType: 'application/json', text: JSON.stringify({ code: 401, message: evil }) }, redirectURL: '', headersSize: -1, bodySize: -1 },
+            cache: {},
+            timings: { send: 0, wait: 1, receive: 0 },
+          },
+        ],
+      },
+    };
+    const svg = sequenceSvg(importHar(JSON.stringify(har)).items, { title: evil, idPrefix: '"><x' });
+    const doc = parse(svg);
+    expect(doc.getElementsByTagName('script')).toHaveLength(0);
+    expect(doc.getElementsByTagName('img')).toHaveLength(0);
+    expect(doc.getElementsByTagName('foreignObject')).toHaveLength(0);
+    expect(svg).not.toMatch(/href=|@import|url\((?!#)/);
+    expect(doc.documentElement.textContent).toContain('<script>alert(1)</script>');
+    for (const el of doc.querySelectorAll('*')) for (const a of el.getAttributeNames()) expect(a.startsWith('on')).toBe(false);
+  });
+});
