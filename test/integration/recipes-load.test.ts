@@ -52,7 +52,7 @@ describe('load runs', () => {
 
   it('one user at a time: strict round-robin sends every second step to the next node, so every login fails', async () => {
     const lab = await startLab({ nodes: 3, policy: 'round-robin', auth: 'chain' });
-    const r = await runLoad(lab, { logins: 60, concurrency: 1 });
+    const r = await runLoad(lab, { count: 60, concurrency: 1 });
     expect(r.failed).toBe(60);
     roundRobinConsistent(r);
   });
@@ -92,6 +92,7 @@ describe('load runs', () => {
     await expect(runLoad(lab, { concurrency: 4 })).rejects.toThrow(/exactly one of logins or durationMs/);
     await expect(runLoad(lab, { logins: 10, durationMs: 10, concurrency: 4 })).rejects.toThrow(/exactly one/);
     await expect(runLoad(lab, { logins: 10, concurrency: 0 })).rejects.toThrow(/concurrency/);
+    await expect(runLoad(lab, { logins: 10, count: 20, concurrency: 1 })).rejects.toThrow(/same setting/);
     await expect(runLoad(lab, { durationMs: 3_600_000, concurrency: 1 })).rejects.toThrow(/durationMs/);
   });
 });

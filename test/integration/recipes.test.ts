@@ -172,5 +172,10 @@ describe('broken vs fixed', () => {
     expect(c.a.result.passed).toBe(false);
     expect(c.b.result.passed).toBe(true);
     expect(c.b.result.settings.policy).toBe('sticky');
+    // Plain settings work too, labelled by what they change.
+    const plain = await compareRecipe(loadRecipe('seed-401'), { policy: 'round-robin' }, { policy: 'active-passive' });
+    expect([plain.a.label, plain.b.label]).toEqual(['policy=round-robin', 'policy=active-passive']);
+    expect(plain.rows[1]!.a.httpStatus).toBe(401);
+    expect(plain.rows[1]!.b.httpStatus).toBe(200);
   });
 });

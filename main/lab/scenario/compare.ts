@@ -3,7 +3,7 @@ import { runRecipe, type RecipeProgress, type RecipeResult, type RunOptions } fr
 import type { Recipe } from './schema';
 
 /** One side of a broken-vs-fixed comparison: a variant of the recipe, or settings of one's own. */
-export type CompareSide = string | { label: string; patch: LiveConfigPatch };
+export type CompareSide = string | { label: string; patch: LiveConfigPatch } | LiveConfigPatch;
 
 export interface CompareCell {
   status: 'passed' | 'failed' | 'error' | 'skipped';
@@ -47,7 +47,10 @@ export async function compareRecipe(
       if (!(s in recipe.variants)) throw new RangeError(`Recipe ${recipe.name} has no variant "${s}"`);
       return { label: s, patch: recipe.variants[s]!, run: { variant: s } };
     }
-    return { label: s.label, patch: s.patch, run: { overrides: s.patch } };
+    if ('patch' in s && 'label' in s) return { label: s.label, patch: s.patch, run: { overrides: s.patch } };
+    const patch = s as LiveConfigPatch;
+    const label = Object.entries(patch).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ') || 'recipe settings';
+    return { label, patch, run: { overrides: patch } };
   };
   const a = resolve(sideA);
   const b = resolve(sideB);

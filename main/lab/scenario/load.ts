@@ -6,8 +6,9 @@ import type { Lab } from '../lab';
 import type { LabEvent, TraceExchange, TraceItem } from '../trace/types';
 
 export interface LoadOptions {
-  /** Number of logins to attempt, or… */
+  /** Number of logins to attempt (`count` is the same), or… */
   logins?: number;
+  count?: number;
   /** …keep going for this long (real milliseconds). */
   durationMs?: number;
   /** Logins in flight at once. */
@@ -99,7 +100,9 @@ interface Attempt {
  * and reports what came back. Nothing here decides an outcome: a login fails when AM answered a
  * failure, and the node attribution is read from the balancer's trace.
  */
-export async function runLoad(lab: Lab, opts: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
+export async function runLoad(lab: Lab, options: LoadOptions, onProgress?: (p: LoadProgress) => void): Promise<LoadResult> {
+  if (options.count !== undefined && options.logins !== undefined && options.count !== options.logins) throw new RangeError('count and logins are the same setting; give one');
+  const opts: LoadOptions = { ...options, logins: options.logins ?? options.count };
   if ((opts.logins === undefined) === (opts.durationMs === undefined)) throw new RangeError('a load run needs exactly one of logins or durationMs');
   if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1 || opts.concurrency > 256) throw new RangeError('concurrency must be 1…256');
   if (opts.logins !== undefined && !(Number.isInteger(opts.logins) && opts.logins >= 1 && opts.logins <= 1_000_000)) throw new RangeError('logins must be 1…1000000');
