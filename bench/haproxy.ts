@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,12 @@ export interface RunningHaproxy {
   child: Child;
   stop(): Promise<void>;
 }
+
+// Temp dirs still on disk; removed on exit too, so an interrupted bench leaves nothing behind.
+const dirs = new Set<string>();
+process.once('exit', () => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 export function haproxyVersion(): string {
   try {
@@ -67,6 +74,7 @@ export function haproxyConfig(port: number, opts: HaproxyOptions, pidfile: strin
 /** Starts HAProxy in the foreground as our child (config and pidfile in a temp dir); resolves once it accepts connections. */
 export async function startHaproxy(name: string, opts: HaproxyOptions): Promise<RunningHaproxy> {
   const dir = await mkdtemp(join(tmpdir(), 'lab-bench-haproxy-'));
+  dirs.add(dir);
   const port = await freePort();
   const cfgPath = join(dir, 'haproxy.cfg');
   const pidfile = join(dir, 'haproxy.pid');
@@ -86,6 +94,7 @@ export async function startHaproxy(name: string, opts: HaproxyOptions): Promise<
     async stop() {
       await stopChild(child);
       await rm(dir, { recursive: true, force: true });
+      dirs.delete(dir);
     },
   };
 }
