@@ -57,6 +57,8 @@ interface Form {
 }
 
 const MIN_SWEEP = 4;
+const FILTER_BITS = 1 << 20;
+const hash4 = (s: string, i: number) => (((s.charCodeAt(i) * 31 + s.charCodeAt(i + 1)) * 31 + s.charCodeAt(i + 2)) * 31 + s.charCodeAt(i + 3)) & (FILTER_BITS - 1);
 const ANCHOR = 8;
 const MAX_WHERE = 8;
 
@@ -67,7 +69,7 @@ export class SecretRegistry {
   readonly counts: Partial<Record<RuleId, number>> = {};
   private readonly byForm = new Map<string, SecretEntry>();
   private readonly counters = new Map<string, number>();
-  private matcher: { anchors: Map<string, Form[]>; short: Form[] } | undefined;
+  private matcher: { anchors: Map<string, Form[]>; short: Form[]; filter: Uint8Array } | undefined;
 
   /** Pseudonyms already in the file (re-redacting a redacted HAR): new ones continue after them. */
   reserve(existing: Iterable<string>): void {
@@ -137,14 +139,14 @@ export class SecretRegistry {
   private derive(s: SecretEntry, kind: SecretKind, value: string, rule: RuleId, where: string): void {
     const t = amToken(value);
     if (t) {
-      if (t.id.length >= 12) this.addForm(t.id, s);
+      if (t.id.length >= 12) this.addForm(t.id, s, false, false);
       if (t.sk && t.sk.length >= 12) this.addForm(t.sk, s);
       if (t.suffix) this.addJwtParts(t.suffix, s);
     }
     if (value.startsWith('eyJ')) this.addJwtParts(value, s);
     if (kind === 'auth-session') {
       // Lab event messages name an auth session by its key's first 8 characters ("Auth session tk_QJmeE… expired").
-      for (const k of [t ? t.sk : value]) if (k && k.length >= 16 && !k.includes('*')) this.addForm(`${k.slice(0, 8)}…`, s);
+      for (const k of [t ? t.sk : value]) if (k && k.length >= 16 && !k.includes('*')) this.addForm(`${k.slice(0, 8)}…`, s, false, false);
     }
     if (kind === 'authid') {
       const sid = authIdInfo(value)?.sessionId;
@@ -160,15 +162,16 @@ export class SecretRegistry {
   }
 
   private addJwtParts(jwt: string, s: SecretEntry): void {
-    this.addForm(jwt, s);
+    this.addForm(jwt, s, false, jwt.length < 4096);
     const parts = jwt.split('.');
     // The header segment is the same in every lab JWT: not secret, and sweeping it would mislabel others.
-    parts.slice(1).forEach((p) => p.length >= 12 && this.addForm(p, s));
+    parts.slice(1).forEach((p) => p.length >= 12 && this.addForm(p, s, false, false));
   }
 
-  addForm(text: string, s: SecretEntry, word = false): void {
+  /** A form of a secret to sweep; whole values also in base64 (parts of one — a JWT segment, a token id — need not be). */
+  addForm(text: string, s: SecretEntry, word = false, base64 = true): void {
     if (!text || isMarker(text)) return;
-    const forms = new Set([text, safeEncode(text), JSON.stringify(text).slice(1, -1), base64Text(text), base64UrlText(text)]);
+    const forms = new Set([text, safeEncode(text), JSON.stringify(text).slice(1, -1), ...(base64 ? [base64Text(text), base64UrlText(text)] : [])]);
     for (const f of forms) {
       if (f.length < MIN_SWEEP && !(word && f.length >= 3)) continue;
       if (!this.byForm.has(f)) this.byForm.set(f, s);
@@ -188,6 +191,9 @@ export class SecretRegistry {
     let changed = false;
     if (text.length >= ANCHOR && m.anchors.size) {
       for (let i = 0; i + ANCHOR <= text.length; i++) {
+        // A 4-character hash filter first, so most positions cost no allocation.
+        const h = hash4(text, i);
+        if (!(m.filter[h >> 3]! & (1 << (h & 7)))) continue;
         const cands = m.anchors.get(text.substr(i, ANCHOR));
         if (!cands) continue;
         const hit = cands.find((f) => text.startsWith(f.text, i));
@@ -214,18 +220,21 @@ export class SecretRegistry {
   private buildMatcher() {
     const anchors = new Map<string, Form[]>();
     const short: Form[] = [];
+    const filter = new Uint8Array(FILTER_BITS / 8);
     for (const [text, secret] of this.byForm) {
       const form: Form = { text, secret, word: this.words.has(text) };
       if (text.length < ANCHOR) short.push(form);
       else {
         const k = text.slice(0, ANCHOR);
+        const h = hash4(text, 0);
+        filter[h >> 3]! |= 1 << (h & 7);
         if (!anchors.has(k)) anchors.set(k, []);
         anchors.get(k)!.push(form);
       }
     }
     for (const list of anchors.values()) list.sort((a, b) => b.text.length - a.text.length);
     short.sort((a, b) => b.text.length - a.text.length);
-    return { anchors, short };
+    return { anchors, short, filter };
   }
 }
 
