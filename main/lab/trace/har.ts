@@ -1,6 +1,6 @@
 import type { Cookie, Entry, Har, Header as HarHeader, Page, QueryString } from 'har-format';
 import { diagnose, type Finding } from './diagnose';
-import { headerValue, parseSetCookie, requestCookies } from './facts';
+import { headerValue, lbCookieName, parseSetCookie, requestCookies, sessionCookieNames } from './facts';
 import { byStart } from './flows';
 import { redactHar, RULE_VERSION, type RedactionMarker, type RedactOptions } from './redact';
 import type { Header, LabEvent, TraceExchange, TraceItem } from './types';
@@ -76,7 +76,9 @@ export function exportHar(items: readonly TraceItem[], opts: ExportOptions = {})
     har.log.comment = 'NOT REDACTED: this file holds live SSO tokens, authIds and passwords. Do not attach it to a ticket or send it to anyone.';
     return har;
   }
-  return redactHar(har, opts.redactOptions).har as LabHar;
+  // The cookie names this lab used (they can be renamed) are read from the trace itself.
+  const names = { ssoCookieNames: [...sessionCookieNames(all)], keepCookies: [lbCookieName(all)] };
+  return redactHar(har, { ...names, ...opts.redactOptions }).har as LabHar;
 }
 
 function entry(ex: TraceExchange, pageref: string, events: HarEvent[], findings: Finding[]): Entry {
