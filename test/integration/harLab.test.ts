@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualBrowser } from '../../main/lab/client/browser';
+import { VirtualBrowser, type AuthPayload, type LoginStep } from '../../main/lab/client/browser';
 import { DEMO_USER } from '../../main/lab/config';
 import { Lab } from '../../main/lab/lab';
 import { diagnose, explain, type Finding } from '../../main/lab/trace/diagnose';
@@ -20,7 +20,11 @@ let items: TraceItem[];
 const ids: Record<string, string> = {};
 
 const { username: USER, password: PASSWORD } = DEMO_USER;
-const answers = (s: { kind: string; payload?: unknown }) => VirtualBrowser.answers((s as { payload: Parameters<typeof VirtualBrowser.answers>[0] }).payload, USER, PASSWORD);
+function payloadOf(step: LoginStep): AuthPayload {
+  if (step.kind !== 'callbacks') throw new Error(`expected callbacks, got ${step.kind} ${step.status}`);
+  return step.payload;
+}
+const answers = (s: LoginStep) => VirtualBrowser.answers(payloadOf(s), USER, PASSWORD);
 
 beforeAll(async () => {
   lab = await Lab.start({ nodes: 3 });
@@ -28,7 +32,7 @@ beforeAll(async () => {
   const lost = lab.createBrowser('lost cookies');
   const s1 = await lost.startLogin();
   await lost.clearCookies();
-  expect((await lost.submit((s1 as { payload: never }).payload, answers(s1))).status).toBe(401);
+  expect((await lost.submit(payloadOf(s1), answers(s1))).status).toBe(401);
   ids.lost = lost.id;
   // The seed as browsers see it: amlbcookie sent, but the balancer is not sticky.
   const rr = lab.createBrowser('round-robin');
@@ -76,7 +80,7 @@ beforeAll(async () => {
   const d1 = await doomed.startLogin();
   const home = (await doomed.cookies()).find((c) => c.name === 'amlbcookie')!.value;
   await lab.killNode(home);
-  expect((await doomed.submit((d1 as { payload: never }).payload, answers(d1))).status).toBe(401);
+  expect((await doomed.submit(payloadOf(d1), answers(d1))).status).toBe(401);
   await lab.restartNode(home);
   ids.doomed = doomed.id;
   ids.home = home;
