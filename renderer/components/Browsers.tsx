@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { AuthPayload, CallResult, LoginStep, StepResult } from '../../main/contract';
+import type { AuthPayload, CallResult, LoginStep, StepResult, TraceExchange } from '../../main/contract';
 import { MINUTE } from '../../main/lab/clock';
 import { explainExchange } from '../lib/explain';
 import { middleEllipsis, prettyBody } from '../lib/format';
@@ -54,9 +54,9 @@ function StepView({ s, index, open }: { s: StepResult; index: number; open: bool
   );
 }
 
-function Outcome({ step, exchangeId }: { step: LoginStep; exchangeId: string | null }) {
+function Outcome({ step, exchange }: { step: LoginStep; exchange: TraceExchange | null }) {
+  // The events recorded during the exchange arrive with the trace; the explanation fills in then.
   const byExchange = useLab((s) => s.trace.byExchange);
-  const exchange = useLab((s) => (exchangeId ? s.trace.exchanges.findLast((e) => e.id === exchangeId) : undefined));
   if (step.kind === 'callbacks') return null;
   const why = exchange ? explainExchange(exchange, byExchange.get(exchange.id)) : null;
   if (step.kind === 'success') {
@@ -203,7 +203,7 @@ function BrowserCard({ id, name }: { id: string; name: string }) {
               </div>
             </form>
           )}
-          {current && <Outcome step={current.step} exchangeId={current.exchange?.id ?? null} />}
+          {current && <Outcome step={current.step} exchange={current.exchange} />}
         </div>
       )}
 

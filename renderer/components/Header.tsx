@@ -21,14 +21,21 @@ export function LabClock() {
   return (
     <div className="clock" role="group" aria-label="Lab clock">
       <div className="clock-face" data-testid="lab-clock">
-        <span className="clock-label">Lab time</span>
-        <time className="clock-time" aria-live="off">
-          {formatClock(now)}
-        </time>
-        <span className="clock-day">
-          {formatDay(now)}
-          {Math.abs(ahead) >= 60_000 && <span className="clock-ahead"> · {ahead > 0 ? '+' : ''}{formatDuration(ahead)} vs real time</span>}
-        </span>
+        <div className="clock-top">
+          <span className="clock-label">Lab time</span>
+          <span className="clock-day">{formatDay(now)}</span>
+        </div>
+        <div className="clock-bottom">
+          <time className="clock-time" aria-live="off">
+            {formatClock(now)}
+          </time>
+          {Math.abs(ahead) >= 60_000 && (
+            <span className="clock-ahead" title="How far the lab clock is from this computer's clock">
+              {ahead > 0 ? '+' : ''}
+              {formatDuration(Math.round(ahead / 60_000) * 60_000)}
+            </span>
+          )}
+        </div>
       </div>
       <div className="clock-controls">
         <Button

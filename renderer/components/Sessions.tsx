@@ -73,7 +73,15 @@ export function Sessions() {
               {shown.map((r) => (
                 <tr key={r.handle} className={r.status === 'ended' ? 'is-ended' : ''} data-testid="session-row" data-status={r.status} data-reason={r.reason ?? ''}>
                   <td>
-                    {r.username} {demo.has(r.username) && <Badge tone="warn">demo</Badge>}
+                    {r.username}
+                    {demo.has(r.username) && (
+                      <>
+                        {' '}
+                        <Badge tone="warn" title="demo credentials — lab only">
+                          lab only
+                        </Badge>
+                      </>
+                    )}
                     {r.realm !== '/' && <span className="muted small"> {r.realm}</span>}
                   </td>
                   <td>

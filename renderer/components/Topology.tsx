@@ -141,8 +141,8 @@ export function Topology() {
                   <dt>sessions</dt>
                   <dd data-testid={`node-sessions-${node.id}`}>{node.sessions}</dd>
                 </div>
-                <div title="In-progress logins held in this node's memory">
-                  <dt>auth in memory</dt>
+                <div title="Auth sessions (logins in progress) held in this node's memory">
+                  <dt>in memory</dt>
                   <dd>{node.authSessionsInMemory}</dd>
                 </div>
                 <div>

@@ -203,14 +203,23 @@ export function Traffic({ selectedId, onSelect }: { selectedId: string | null; o
                     </span>
                     <span>{ex.routing.node ? <span className="chip">{ex.routing.node}</span> : <span className="muted">—</span>}</span>
                     <span className="ellipsis" title={ex.routing.reason}>
-                      {ex.routing.redispatched && <span className="flag flag-redispatch" title="Redispatched">↻ </span>}
+                      {ex.routing.redispatched && (
+                        <span className="flag flag-redispatch" title="Redispatched to another node">
+                          <svg className="icon" viewBox="0 0 12 12" aria-label="redispatched">
+                            <path d="M2 6a4 4 0 0 1 7-2.6M10 6a4 4 0 0 1-7 2.6M9 1v2.6H6.4M3 11V8.4h2.6" />
+                          </svg>{' '}
+                        </span>
+                      )}
                       {ex.routing.reason}
                     </span>
                     <span className="num">
                       <span className={`status status-${statusTone(ex.response.status)}`}>{ex.response.status}</span>
                       {f.expired && (
                         <span className="flag flag-expired" title="A session or auth session had expired or was missing">
-                          ⏱
+                          <svg className="icon" viewBox="0 0 12 12" aria-label="expired">
+                            <circle cx="6" cy="6.5" r="4.5" />
+                            <path d="M6 4v2.7l1.8 1.1M4.5 1h3" />
+                          </svg>
                         </span>
                       )}
                     </span>

@@ -37,8 +37,8 @@ describe('sessions monitor (renderer/components/Sessions.tsx) on a real lab', ()
     await waitFor(() => expect(rows()).toHaveLength(1));
     const row = rows()[0]!;
     expect(row.dataset.status).toBe('active');
-    expect(row.cells[0]!.textContent).toBe('demo demo');
-    expect(within(row.cells[0]!).getByText('demo', { selector: '.badge' })).toBeTruthy();
+    expect(row.cells[0]!.textContent).toBe('demo lab only');
+    expect(within(row.cells[0]!).getByTitle('demo credentials — lab only')).toBeTruthy();
     expect(within(row).getByTestId('idle-left').textContent).toBe('30:00');
     expect(row.textContent).toContain('2:00:00');
 
