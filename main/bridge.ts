@@ -41,7 +41,7 @@ export class LabBridge {
 
   /** Runs a command; whatever it changed reaches the windows in the next state push. */
   async call(name: unknown, input: unknown): Promise<Outcome<unknown>> {
-    const outcome = await dispatch(this.lab, name, input);
+    const outcome = await dispatch(this.lab, name, input, { push: (m) => this.send(m) });
     this.stateSoon();
     return outcome;
   }

@@ -9,11 +9,16 @@ import { LiveConfigSchema, type LabConfig, type LiveConfigPatch } from './lab/co
 import type { LabSnapshot, SessionRow } from './lab/lab';
 import type { AuthPayload, BrowserResponse, CookieView, LoginStep } from './lab/client/browser';
 import type { LabEvent, TraceExchange, TraceItem } from './lab/trace/types';
+import type { Finding } from './lab/trace/diagnose';
+import type { FlowSummary } from './lab/trace/flows';
+import type { LabHar } from './lab/trace/har';
+import type { LoadProgress } from './lab/scenario/load';
+import type { ExpectationResult } from './lab/scenario/expect';
 import { COMMAND_NAMES, IPC_PREFIX, IPC_PUSH, type CommandName } from './contractNames';
 
 export { COMMAND_NAMES, IPC_PREFIX, IPC_PUSH, type CommandName };
 
-export type { LabConfig, LabSnapshot, SessionRow, AuthPayload, BrowserResponse, CookieView, LoginStep, LabEvent, TraceExchange, TraceItem };
+export type { LabConfig, LabSnapshot, SessionRow, AuthPayload, BrowserResponse, CookieView, LoginStep, LabEvent, TraceExchange, TraceItem, Finding, FlowSummary, LabHar, LoadProgress, ExpectationResult };
 
 const nodeId = z.string().regex(/^\d{2}$/, 'a node id such as 01');
 const browserId = z.string().regex(/^b\d{1,9}$/, 'a virtual browser id such as b1');
@@ -21,6 +26,11 @@ const realm = z.string().regex(/^\/[A-Za-z0-9_-]{0,64}$/, 'a realm such as / or 
 const service = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a chain or tree name').optional();
 const empty = z.strictObject({});
 const DAY = 86_400_000;
+const exchangeIds = z.array(z.string().min(1).max(64)).max(50_000);
+/** A built-in recipe or variant name; the window never hands the engine a file path. */
+const recipeName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a recipe name such as seed-401');
+/** Largest HAR the window may import (the importer's own limit is 50 MB). */
+export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 
 /**
  * A live settings patch. The engine's LiveConfigSchema fills every omitted key with its default
@@ -80,6 +90,19 @@ export const commands = {
   logout: z.strictObject({ browser: browserId, realm }),
   sessions: empty,
   terminateSession: z.strictObject({ handle: z.string().min(1).max(512) }),
+  /** Findings for every 401, failed step, ended session and node loss in the lab's trace. */
+  diagnose: empty,
+  /** Logins and browser lives in the trace, for the sequence view. */
+  flows: empty,
+  sequence: z.strictObject({ exchangeIds: exchangeIds.optional(), title: z.string().max(200).optional() }),
+  /** HAR 1.2 of the trace; redacted unless `redact: false` is sent on purpose. */
+  exportHar: z.strictObject({ redact: z.boolean().default(true), browser: browserId.optional(), exchangeIds: exchangeIds.optional() }),
+  /** A customer's (or the lab's) HAR file: checked, then diagnosed and drawn. Nothing is kept. */
+  importHar: z.strictObject({ text: z.string().max(MAX_IMPORT_BYTES), name: z.string().max(260).optional() }),
+  recipes: empty,
+  /** Runs a built-in ticket recipe in this lab (it is brought to the recipe's starting state). */
+  runRecipe: z.strictObject({ name: recipeName, variant: recipeName.optional() }),
+  stopRecipe: empty,
 } as const satisfies Record<CommandName, z.ZodType>;
 
 export type Commands = typeof commands;
@@ -142,7 +165,80 @@ export interface Results {
   logout: CallResult;
   sessions: SessionRow[];
   terminateSession: { handle: string; terminated: boolean };
+  diagnose: { findings: FindingView[] };
+  flows: FlowSummary[];
+  sequence: { svg: string; exchanges: number };
+  exportHar: HarExport;
+  importHar: HarImportView;
+  recipes: RecipeSummary[];
+  runRecipe: RecipeRunView;
+  stopRecipe: { stopped: boolean };
 }
+
+/** A diagnosis finding with its evidence chain and fix as one line. */
+export type FindingView = Finding & { text: string };
+
+export interface HarExport {
+  har: LabHar;
+  fileName: string;
+  entries: number;
+  redacted: boolean;
+  /** Replacements per redaction rule (empty when not redacted). */
+  counts: Record<string, number>;
+}
+
+export interface HarImportView {
+  name: string;
+  creator: string;
+  redaction: 'redacted' | 'none' | 'unknown';
+  warnings: string[];
+  exchanges: number;
+  events: number;
+  findings: FindingView[];
+  /** Sequence diagram of the file (SVG text with no script; shown as an image). */
+  svg: string;
+}
+
+export interface RecipeSummary {
+  name: string;
+  title: string;
+  description: string;
+  variants: string[];
+  steps: number;
+}
+
+export interface RecipeStepView {
+  index: number;
+  line: number;
+  label: string;
+  note?: string;
+  status: 'passed' | 'failed' | 'error' | 'skipped' | 'running' | 'pending';
+  summary?: string;
+  error?: string;
+  expectations: ExpectationResult[];
+  /** Trace seqs recorded during the step, to find its exchanges. */
+  seq: { from: number; to: number } | null;
+}
+
+export interface RecipeRunView {
+  name: string;
+  title: string;
+  variant: string | null;
+  passed: boolean;
+  aborted: boolean;
+  steps: RecipeStepView[];
+  browsers: Record<string, string>;
+  durationMs: number;
+  labElapsedMs: number;
+}
+
+/** Progress of a recipe run in the window's lab, step by step. */
+export type RecipeProgressView =
+  | { type: 'run-started'; recipe: string; variant: string | null; steps: { index: number; line: number; label: string; note?: string }[] }
+  | { type: 'step-started'; index: number }
+  | { type: 'step-finished'; index: number; step: RecipeStepView }
+  | { type: 'load-progress'; index: number; progress: LoadProgress }
+  | { type: 'run-finished'; result: RecipeRunView };
 
 /** Why a command was refused. invalid-input and unknown-command never reach the engine. */
 export type FailureKind = 'unknown-command' | 'invalid-input' | 'lab-error' | 'internal';
@@ -169,7 +265,8 @@ export type PushMessage =
   | { type: 'trace'; items: TraceItem[] }
   | ({ type: 'state' } & LabState)
   /** The host dropped pushes for a slow reader: refetch the trace with the `trace` command. */
-  | { type: 'resync' };
+  | { type: 'resync' }
+  | { type: 'recipe'; progress: RecipeProgressView };
 
 /** Browser host wire format (WebSocket). */
 export const WsRequestSchema = z.strictObject({ id: z.number().int().min(0), command: z.string().max(64), input: z.unknown().optional() });

@@ -30,6 +30,14 @@ export const COMMAND_NAMES = [
   'logout',
   'sessions',
   'terminateSession',
+  'diagnose',
+  'flows',
+  'sequence',
+  'exportHar',
+  'importHar',
+  'recipes',
+  'runRecipe',
+  'stopRecipe',
 ] as const;
 
 export type CommandName = (typeof COMMAND_NAMES)[number];

@@ -10,12 +10,15 @@ import { LabBridge } from './bridge';
 import { IPC_PUSH } from './contract';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, registerIpc } from './ipc';
 import { Lab } from './lab/lab';
+import { setBuiltinDir } from './lab/scenario';
 import { contentSecurityPolicy, readStatic } from './staticFiles';
 
 // out/electron/main.cjs → out/renderer
 const RENDERER_DIR = join(__dirname, '..', 'renderer');
 const PRELOAD = join(__dirname, 'preload.cjs');
 const CSP = contentSecurityPolicy("'none'");
+// The built-in ticket recipes ship beside out/ (inside app.asar when packaged).
+setBuiltinDir(join(__dirname, '..', '..', 'recipes'));
 
 protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 

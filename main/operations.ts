@@ -8,10 +8,21 @@ import { VirtualBrowser } from './lab/client/browser';
 import { LabError, type Lab } from './lab/lab';
 import type { TraceExchange } from './lab/trace/types';
 import type { AuthPayload } from './lab/client/browser';
-import { DEMO_LABEL, commands, isCommandName, parseCommand, type CommandName, type Outcome, type ParsedInput, type Results } from './contract';
+import { DEMO_LABEL, commands, isCommandName, parseCommand, type CommandName, type FindingView, type Outcome, type ParsedInput, type PushMessage, type RecipeRunView, type RecipeStepView, type Results } from './contract';
+import { builtinRecipes, loadRecipe, runRecipe, RecipeError, RunController, type RecipeResult, type StepResult as RecipeStep } from './lab/scenario';
+import { diagnose, explain, type Finding } from './lab/trace/diagnose';
+import { listFlows } from './lab/trace/flows';
+import { exportHar } from './lab/trace/har';
+import { HarImportError, importHar } from './lab/trace/harImport';
+import { sequenceSvg } from './lab/trace/sequence';
+
+/** What an operation may do besides answering: push progress to the windows (recipe runs). */
+export interface OperationContext {
+  push(message: PushMessage): void;
+}
 
 export interface Operation<K extends CommandName> {
-  run(lab: Lab, input: ParsedInput<K>): Promise<Results[K]> | Results[K];
+  run(lab: Lab, input: ParsedInput<K>, ctx: OperationContext): Promise<Results[K]> | Results[K];
 }
 
 type Registry = { [K in CommandName]: Operation<K> };
@@ -162,7 +173,99 @@ export const operations: Registry = {
   terminateSession: {
     run: async (lab, { handle }) => ({ handle, terminated: await lab.terminateSession(handle) }),
   },
+  diagnose: { run: (lab) => ({ findings: findingViews(diagnose(lab.recorder.items())) }) },
+  flows: { run: (lab) => listFlows(lab.recorder.items()) },
+  sequence: {
+    run: (lab, { exchangeIds, title }) => {
+      const items = lab.recorder.items();
+      return { svg: sequenceSvg(items, { exchangeIds, title }), exchanges: exchangeIds?.length ?? items.filter((i) => i.kind === 'exchange').length };
+    },
+  },
+  exportHar: {
+    run: (lab, { redact, browser, exchangeIds }) => {
+      const browserNames = Object.fromEntries([...lab.browsers.values()].map((b) => [b.id, b.name]));
+      const har = exportHar(lab.recorder.items(), { redact, browser, exchangeIds, browserNames, redactOptions: { knownSecrets: [{ value: lab.users.adminPassword, kind: 'password' }] } });
+      const stamp = new Date(lab.clock.now()).toISOString().replace(/[:.]/g, '-').slice(0, 19);
+      return {
+        har,
+        // An unredacted file says so in its name, so nobody attaches it to a ticket by mistake.
+        fileName: `am-session-lab-${stamp}${browser ? `-${browser}` : ''}${redact ? '' : '.UNREDACTED'}.har`,
+        entries: har.log.entries.length,
+        redacted: redact,
+        counts: { ...(har.log._redaction?.counts ?? {}) } as Record<string, number>,
+      };
+    },
+  },
+  importHar: {
+    run: (_lab, { text, name }) => {
+      const r = importHar(text);
+      return {
+        name: name ?? 'imported.har',
+        creator: r.creator,
+        redaction: r.redaction,
+        warnings: r.warnings,
+        exchanges: r.items.filter((i) => i.kind === 'exchange').length,
+        events: r.items.filter((i) => i.kind === 'event').length,
+        findings: findingViews(diagnose(r.items)),
+        svg: sequenceSvg(r.items, { title: name }),
+      };
+    },
+  },
+  recipes: {
+    run: () =>
+      builtinRecipes().map((b) => {
+        const r = loadRecipe(b.name);
+        return { name: b.name, title: b.title, description: b.description, variants: Object.keys(r.variants), steps: r.steps.length };
+      }),
+  },
+  runRecipe: {
+    run: async (lab, { name, variant }, ctx) => {
+      if (runs.has(lab)) throw new LabError('A recipe is already running in this lab: stop it first');
+      const recipe = loadRecipe(name);
+      const controller = new RunController();
+      runs.set(lab, controller);
+      try {
+        const result = await runRecipe(recipe, {
+          variant,
+          lab,
+          controller,
+          onProgress: (e) => {
+            if (e.type === 'run-finished') return; // the command's answer carries the result
+            ctx.push({ type: 'recipe', progress: e.type === 'step-finished' ? { type: e.type, index: e.index, step: stepView(e.step) } : e.type === 'step-started' ? { type: e.type, index: e.index } : e });
+          },
+        });
+        const view = runView(result);
+        ctx.push({ type: 'recipe', progress: { type: 'run-finished', result: view } });
+        return view;
+      } finally {
+        runs.delete(lab);
+      }
+    },
+  },
+  stopRecipe: {
+    run: (lab) => {
+      const c = runs.get(lab);
+      c?.stop();
+      return { stopped: !!c };
+    },
+  },
 };
+
+/** The recipe run in progress per lab (one at a time), so Stop has something to stop. */
+const runs = new WeakMap<Lab, RunController>();
+
+function findingViews(findings: Finding[]): FindingView[] {
+  return findings.map((f) => ({ ...f, text: explain(f) }));
+}
+
+function stepView(s: RecipeStep): RecipeStepView {
+  return { index: s.index, line: s.line, label: s.label, ...(s.note ? { note: s.note } : {}), status: s.status, summary: s.summary, ...(s.error ? { error: s.error } : {}), expectations: s.expectations, seq: s.seq };
+}
+
+/** The run without its trace copy and observations: the window already has the trace. */
+function runView(r: RecipeResult): RecipeRunView {
+  return { name: r.name, title: r.title, variant: r.variant, passed: r.passed, aborted: r.aborted, steps: r.steps.map(stepView), browsers: r.browsers, durationMs: r.durationMs, labElapsedMs: r.labElapsedMs };
+}
 
 async function call(lab: Lab, browser: string, fn: (b: VirtualBrowser) => Promise<Results['validate']['response']>): Promise<Results['validate']> {
   const b = lab.browser(browser);
@@ -174,15 +277,16 @@ async function call(lab: Lab, browser: string, fn: (b: VirtualBrowser) => Promis
  * Validates and runs one command. Never throws: a bad name or input is refused before the engine
  * sees it, an operator mistake (LabError, RangeError from the clock) comes back as its message.
  */
-export async function dispatch(lab: Lab, name: unknown, input: unknown): Promise<Outcome<unknown>> {
+export async function dispatch(lab: Lab, name: unknown, input: unknown, ctx: OperationContext = { push: () => undefined }): Promise<Outcome<unknown>> {
   if (!isCommandName(name)) return { ok: false, error: { kind: 'unknown-command', message: `Unknown command ${JSON.stringify(String(name)).slice(0, 80)}; commands are ${Object.keys(commands).join(', ')}` } };
   const parsed = parseCommand(name, input);
   if (!parsed.ok) return parsed;
   try {
     const op = operations[name] as Operation<CommandName>;
-    return { ok: true, value: await op.run(lab, parsed.value as ParsedInput<CommandName>) };
+    return { ok: true, value: await op.run(lab, parsed.value as ParsedInput<CommandName>, ctx) };
   } catch (e) {
-    if (e instanceof LabError || e instanceof RangeError) return { ok: false, error: { kind: 'lab-error', message: e.message } };
+    // Operator mistakes and unusable files: their messages are written for the person who made them.
+    if (e instanceof LabError || e instanceof RangeError || e instanceof HarImportError || e instanceof RecipeError) return { ok: false, error: { kind: 'lab-error', message: e.message } };
     return { ok: false, error: { kind: 'internal', message: `${name} failed: ${(e as Error)?.message ?? String(e)}` } };
   }
 }

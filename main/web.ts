@@ -12,11 +12,12 @@ import type { Duplex } from 'node:stream';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { TOKEN_HEADER, WS_PROTOCOL, WsRequestSchema, commandNames, describeIssues, type Outcome, type WsResponse } from './contract';
+import { MAX_IMPORT_BYTES, TOKEN_HEADER, WS_PROTOCOL, WsRequestSchema, commandNames, describeIssues, type Outcome, type WsResponse } from './contract';
 import type { LabBridge } from './bridge';
 import { contentSecurityPolicy, readStatic, resolveStatic } from './staticFiles';
 
 export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../out/renderer', import.meta.url));
+/** Commands are small; a HAR import is the one large input (the importer caps it at 50 MB). */
 const MAX_BODY = 1024 * 1024;
 /** A window that reads slower than this is behind; it gets a resync instead of an unbounded queue. */
 const MAX_BUFFERED = 16 * 1024 * 1024;
@@ -103,12 +104,12 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     res.end(req.method === 'HEAD' ? undefined : html);
   }
 
-  async function readJson(req: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; status: number; message: string }> {
+  async function readJson(req: IncomingMessage, limit: number): Promise<{ ok: true; value: unknown } | { ok: false; status: number; message: string }> {
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of req as AsyncIterable<Buffer>) {
       size += chunk.length;
-      if (size > MAX_BODY) return { ok: false, status: 413, message: `Request body exceeds ${MAX_BODY} bytes` };
+      if (size > limit) return { ok: false, status: 413, message: `Request body exceeds ${limit} bytes` };
       chunks.push(chunk);
     }
     const text = Buffer.concat(chunks).toString('utf8').trim();
@@ -132,7 +133,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     const type = String(req.headers['content-type'] ?? '');
     const length = Number(req.headers['content-length'] ?? 0);
     if (length > 0 && !/^application\/json\b/i.test(type)) return fail(res, 415, 'Send the command input as application/json');
-    const body = await readJson(req);
+    const body = await readJson(req, pathname === '/api/importHar' ? MAX_IMPORT_BYTES + 1024 : MAX_BODY);
     if (!body.ok) {
       // The rest of an oversized body is never read: close the connection rather than reuse it.
       if (body.status === 413) {
@@ -167,7 +168,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
 
   const wss = new WebSocketServer({
     noServer: true,
-    maxPayload: MAX_BODY,
+    maxPayload: MAX_IMPORT_BYTES + 1024,
     handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false),
   });
 

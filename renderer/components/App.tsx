@@ -3,15 +3,17 @@ import { useLab, useStore } from '../state/store';
 import { Browsers } from './Browsers';
 import { Controls } from './Controls';
 import { Cookies } from './Cookies';
+import { Diagnosis } from './Diagnosis';
 import { EventsPanel } from './Events';
 import { Header } from './Header';
+import { Recipes } from './Recipes';
 import { Sessions } from './Sessions';
 import { Topology } from './Topology';
 import { Traffic } from './Traffic';
 import { initialTheme, saveTheme, type Theme } from './theme';
 import { Button, Spinner, Tabs } from './ui';
 
-type Dock = 'browsers' | 'traffic' | 'cookies' | 'sessions';
+type Dock = 'browsers' | 'traffic' | 'cookies' | 'sessions' | 'diagnosis' | 'recipes';
 
 function Notices() {
   const store = useStore();
@@ -113,6 +115,8 @@ export function App() {
                   { id: 'traffic', label: 'Traffic', count: exchanges, alert: dock !== 'traffic' && lastFailure > seenFailure },
                   { id: 'cookies', label: 'Cookies' },
                   { id: 'sessions', label: 'Sessions', count: sessions },
+                  { id: 'diagnosis', label: 'Diagnosis & HAR' },
+                  { id: 'recipes', label: 'Recipes' },
                 ]}
               />
               <div className="dock-panel" role="tabpanel" id="panel-browsers" aria-labelledby="tab-browsers" hidden={dock !== 'browsers'}>
@@ -126,6 +130,12 @@ export function App() {
               </div>
               <div className="dock-panel" role="tabpanel" id="panel-sessions" aria-labelledby="tab-sessions" hidden={dock !== 'sessions'}>
                 {dock === 'sessions' && <Sessions />}
+              </div>
+              <div className="dock-panel" role="tabpanel" id="panel-diagnosis" aria-labelledby="tab-diagnosis" hidden={dock !== 'diagnosis'}>
+                <Diagnosis active={dock === 'diagnosis'} onOpenExchange={openExchange} />
+              </div>
+              <div className="dock-panel" role="tabpanel" id="panel-recipes" aria-labelledby="tab-recipes" hidden={dock !== 'recipes'}>
+                <Recipes />
               </div>
             </section>
           </main>

@@ -4,7 +4,8 @@
  * useLab(selector).
  */
 import { useSyncExternalStore } from 'react';
-import type { CookieView, LabInfo, LabSnapshot, PushMessage, TraceItem } from '../../main/contract';
+import type { CookieView, LabInfo, LabSnapshot, PushMessage, RecipeProgressView, TraceItem } from '../../main/contract';
+import { applyRecipeProgress, type RecipeRunState } from './recipeRun';
 import { CommandError, type ConnectionStatus, type LabConnection } from '../api/client';
 import { EMPTY_TRACE, addItems, type TraceView } from './trace';
 
@@ -30,6 +31,8 @@ export interface ViewState {
   trace: TraceView;
   traceLoaded: boolean;
   notices: Notice[];
+  /** The recipe run in this lab, live from its progress pushes (null before the first run). */
+  recipeRun: RecipeRunState | null;
 }
 
 type Listener = () => void;
@@ -39,12 +42,13 @@ export class LabStore {
   private readonly listeners = new Set<Listener>();
   private pendingItems: TraceItem[] = [];
   private pendingState: Extract<PushMessage, { type: 'state' }> | undefined;
+  private pendingRecipe: RecipeProgressView[] = [];
   private scheduled = false;
   private noticeSeq = 0;
   private fetching: Promise<void> | undefined;
 
   constructor(readonly conn: LabConnection) {
-    this.state = { status: 'connecting', host: conn.kind, snapshot: null, snapshotAt: 0, jars: {}, info: null, trace: EMPTY_TRACE, traceLoaded: false, notices: [] };
+    this.state = { status: 'connecting', host: conn.kind, snapshot: null, snapshotAt: 0, jars: {}, info: null, trace: EMPTY_TRACE, traceLoaded: false, notices: [], recipeRun: null };
     conn.onPush((m) => this.onPush(m));
     conn.onStatus((status, detail) => {
       this.set({ status, statusDetail: detail });
@@ -90,6 +94,7 @@ export class LabStore {
     if (m.type === 'trace') this.pendingItems.push(...m.items);
     else if (m.type === 'state') this.pendingState = m;
     else if (m.type === 'resync') void this.load();
+    else if (m.type === 'recipe') this.pendingRecipe.push(m.progress);
     // Bounded even if frames stop (hidden tab): never hold more than the window would keep.
     if (this.pendingItems.length > TRACE_CAP * 2) this.pendingItems.splice(0, this.pendingItems.length - TRACE_CAP * 2);
     this.schedule();
@@ -121,6 +126,10 @@ export class LabStore {
       patch.jars = this.pendingState.jars;
       patch.snapshotAt = Date.now();
       this.pendingState = undefined;
+    }
+    if (this.pendingRecipe.length) {
+      patch.recipeRun = this.pendingRecipe.reduce(applyRecipeProgress, this.state.recipeRun);
+      this.pendingRecipe = [];
     }
     if (Object.keys(patch).length) this.set(patch);
   }

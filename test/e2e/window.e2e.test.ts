@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publish, startSession, type Session } from './harness';
@@ -138,9 +139,49 @@ describe('the window in Chromium (browser host)', () => {
     expect(await byTest('request-body').locator('img').count()).toBe(0);
   });
 
+  it('diagnoses the 401 and saves a redacted HAR from the window', async () => {
+    await tab(/Diagnosis/).click();
+    const missed = byTest('findings').locator('[data-kind="auth-session-missed"]');
+    await missed.first().waitFor();
+    expect(await missed.first().textContent()).toMatch(/401 Session has timed out.*Fix:/s);
+    await page().locator('[data-testid="sequence"]').waitFor();
+
+    await byTest('har-export-open').click();
+    await byTest('har-preview').getByText(/Redacted before saving/).waitFor();
+    const [download] = await Promise.all([page().waitForEvent('download'), byTest('har-save').click()]);
+    expect(download.suggestedFilename()).toMatch(/^am-session-lab-.*\.har$/);
+    expect(download.suggestedFilename()).not.toContain('UNREDACTED');
+    const text = await readFile((await download.path())!, 'utf8');
+    const har = JSON.parse(text) as { log: { version: string; entries: unknown[]; _redaction: { mode: string } } };
+    expect(har.log.version).toBe('1.2');
+    expect(har.log._redaction.mode).toBe('redacted');
+    expect(har.log.entries.length).toBeGreaterThan(4);
+    const browsers = (await s.api<{ browsers: { id: string }[] }>('snapshot')).browsers;
+    for (const b of browsers) for (const c of await s.api<{ name: string; value: string }[]>('cookies', { browser: b.id })) if (c.name === 'iPlanetDirectoryPro') expect(text).not.toContain(c.value);
+    // Opting out is explicit: a checkbox, a warning, and a file name that says so.
+    await byTest('har-unredacted').check();
+    await page().getByRole('alert').filter({ hasText: 'never attach it to a ticket' }).waitFor();
+    await byTest('har-preview').getByText(/UNREDACTED\.har/).waitFor();
+    await s.shot('06-diagnosis-har-export');
+  });
+
+  it('runs a ticket recipe in the window and shows each step checked', async () => {
+    await tab(/Recipes/).click();
+    await byTest('recipe-seed-401').getByRole('button', { name: 'Run broken' }).click();
+    const run = byTest('recipe-run');
+    await run.getByText('passed', { exact: true }).first().waitFor({ timeout: 20_000 });
+    await expect.poll(() => run.locator('[data-status="passed"]').count()).toBeGreaterThan(1);
+    expect(await run.locator('[data-status="failed"], [data-status="error"]').count()).toBe(0);
+    // The recipe started from its own state: the node killed earlier is back, stickiness is off.
+    await expect.poll(() => byTest('node-02').getAttribute('data-state')).toBe('up');
+    await expect.poll(() => byTest('cfg-sticky').getAttribute('aria-checked')).toBe('false');
+    await s.shot('07-recipe-seed-401');
+  });
+
   it('stays responsive with thousands of rows streaming in: virtualized, scrolls to the end', async () => {
     const bal = (await s.api<{ balancer: string }>('info')).balancer;
     // A logged-in session whose cookies a script replays, as curl would: valid, sticky traffic.
+    await s.api('configure', { policy: 'sticky' });
     const b = await s.api<{ id: string }>('createBrowser', { name: 'load' });
     await s.api('login', { browser: b.id, username: 'demo', password: 'Ch4ng31t' });
     const cookie = (await s.api<{ name: string; value: string }[]>('cookies', { browser: b.id })).map((c) => `${c.name}=${c.value}`).join('; ');
@@ -160,6 +201,7 @@ describe('the window in Chromium (browser host)', () => {
       }
       return worstGap;
     });
+    frames.catch(() => undefined);
     // Real exchanges through the balancer, as curl would send them (bounded: N requests, 50 at a time).
     for (let i = 0; i < N; i += 50) {
       await Promise.all(
@@ -189,7 +231,7 @@ describe('the window in Chromium (browser host)', () => {
     await page().getByRole('button', { name: /Switch to dark theme/ }).click();
     expect(await page().evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     await tab(/Browsers/).click();
-    await s.shot('06-dark-theme');
+    await s.shot('08-dark-theme');
     expect(pageErrors).toEqual([]);
   });
 });
