@@ -11,11 +11,13 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 
 /**
- * Where the Electron binary is, read the way the electron package reads it (path.txt, dist/,
- * ELECTRON_OVERRIDE_DIST_PATH) but without requiring the package: its index.js starts a download
+ * Where the Electron binary is: ELECTRON_EXEC_PATH, else read the way the electron package reads
+ * it (path.txt, dist/, ELECTRON_OVERRIDE_DIST_PATH) but without requiring the package: its index.js starts a download
  * from GitHub when the binary is missing, and this script must not reach the network.
  */
 function electronBinary() {
+  const explicit = process.env.ELECTRON_EXEC_PATH;
+  if (explicit) return existsSync(explicit) ? { path: explicit } : { why: `ELECTRON_EXEC_PATH names no file (${explicit})` };
   let dir;
   try {
     dir = dirname(createRequire(import.meta.url).resolve('electron/package.json'));
