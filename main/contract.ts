@@ -14,9 +14,9 @@ import type { FlowSummary } from './lab/trace/flows';
 import type { LabHar } from './lab/trace/har';
 import type { LoadProgress } from './lab/scenario/load';
 import type { ExpectationResult } from './lab/scenario/expect';
-import { COMMAND_NAMES, IPC_PREFIX, IPC_PUSH, type CommandName } from './contractNames';
+import { COMMAND_NAMES, DEMO_LABEL, IPC_PREFIX, IPC_PUSH, MAX_IMPORT_BYTES, TOKEN_HEADER, WS_PROTOCOL, type CommandName } from './contractNames';
 
-export { COMMAND_NAMES, IPC_PREFIX, IPC_PUSH, type CommandName };
+export { COMMAND_NAMES, DEMO_LABEL, IPC_PREFIX, IPC_PUSH, MAX_IMPORT_BYTES, TOKEN_HEADER, WS_PROTOCOL, type CommandName };
 
 export type { LabConfig, LabSnapshot, SessionRow, AuthPayload, BrowserResponse, CookieView, LoginStep, LabEvent, TraceExchange, TraceItem, Finding, FlowSummary, LabHar, LoadProgress, ExpectationResult };
 
@@ -29,8 +29,7 @@ const DAY = 86_400_000;
 const exchangeIds = z.array(z.string().min(1).max(64)).max(50_000);
 /** A built-in recipe or variant name; the window never hands the engine a file path. */
 const recipeName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a recipe name such as seed-401');
-/** Largest HAR the window may import (the importer's own limit is 50 MB). */
-export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
+
 
 /**
  * A live settings patch. The engine's LiveConfigSchema fills every omitted key with its default
@@ -273,12 +272,7 @@ export const WsRequestSchema = z.strictObject({ id: z.number().int().min(0), com
 export type WsRequest = z.infer<typeof WsRequestSchema>;
 export type WsResponse = { type: 'result'; id: number; outcome: Outcome<unknown> } | { type: 'push'; message: PushMessage };
 
-/** The WebSocket subprotocol; the per-launch token rides as a second protocol `token.<value>`. */
-export const WS_PROTOCOL = 'session-lab.v1';
-export const TOKEN_HEADER = 'x-session-lab-token';
 
-/** Demo credentials are labelled everywhere they appear. */
-export const DEMO_LABEL = 'demo credentials — lab only';
 
 /** Formats a zod error as one line an operator can act on. */
 export function describeIssues(error: z.ZodError): string {

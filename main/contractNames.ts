@@ -1,7 +1,7 @@
 /**
- * The contract's command names and channels, without its schemas: the sandboxed preload needs
- * only these, so it stays a few hundred bytes instead of carrying zod. contract.ts re-exports
- * them and checks at compile time that its schemas name exactly these commands.
+ * The contract's command names, channels and constants, without its schemas: the sandboxed
+ * preload and the renderer need only these, so neither carries zod. contract.ts re-exports them
+ * and checks at compile time that its schemas name exactly these commands.
  */
 export const COMMAND_NAMES = [
   'info',
@@ -45,3 +45,13 @@ export type CommandName = (typeof COMMAND_NAMES)[number];
 /** One IPC channel per command: `lab:<command>`. Pushes travel on their own channel. */
 export const IPC_PREFIX = 'lab:';
 export const IPC_PUSH = 'lab:push';
+
+/** The WebSocket subprotocol; the per-launch token rides as a second protocol `token.<value>`. */
+export const WS_PROTOCOL = 'session-lab.v1';
+export const TOKEN_HEADER = 'x-session-lab-token';
+
+/** Largest HAR the window may import (the importer's own limit is 50 MB). */
+export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
+
+/** Demo credentials are labelled everywhere they appear. */
+export const DEMO_LABEL = 'demo credentials — lab only';

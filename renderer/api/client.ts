@@ -1,4 +1,5 @@
-import { commandNames, type CommandName, type LabApi, type Outcome, type PushMessage } from '../../main/contract';
+import type { CommandName, LabApi, Outcome, PushMessage } from '../../main/contract';
+import { COMMAND_NAMES } from '../../main/contractNames';
 
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'unauthorized';
 
@@ -25,7 +26,7 @@ export class CommandError extends Error {
 /** Turns envelope-returning calls into a LabApi whose methods throw CommandError. */
 export function unwrap(call: (name: CommandName, input: unknown) => Promise<Outcome<unknown>>): LabApi {
   const api = {} as Record<CommandName, (input: unknown) => Promise<unknown>>;
-  for (const name of commandNames) {
+  for (const name of COMMAND_NAMES) {
     api[name] = async (input: unknown) => {
       const outcome = await call(name, input ?? {});
       if (!outcome.ok) throw new CommandError(name, outcome.error.kind, outcome.error.message);

@@ -1,4 +1,5 @@
-import { WS_PROTOCOL, type CommandName, type Outcome, type PushMessage, type WsResponse } from '../../main/contract';
+import type { CommandName, Outcome, PushMessage, WsResponse } from '../../main/contract';
+import { WS_PROTOCOL } from '../../main/contractNames';
 import { unwrap, type ConnectionStatus, type LabConnection } from './client';
 
 const RETRY_MS = [250, 500, 1000, 2000, 4000];
