@@ -12,13 +12,14 @@ import type { LabEvent, TraceExchange, TraceItem } from './lab/trace/types';
 import type { Finding } from './lab/trace/diagnose';
 import type { FlowSummary } from './lab/trace/flows';
 import type { LabHar } from './lab/trace/har';
-import type { LoadProgress } from './lab/scenario/load';
+import type { LoadProgress, LoadResult } from './lab/scenario/load';
+import type { CompareRow } from './lab/scenario/compare';
 import type { ExpectationResult } from './lab/scenario/expect';
 import { COMMAND_NAMES, DEMO_LABEL, IPC_PREFIX, IPC_PUSH, MAX_IMPORT_BYTES, TOKEN_HEADER, WS_PROTOCOL, type CommandName } from './contractNames';
 
 export { COMMAND_NAMES, DEMO_LABEL, IPC_PREFIX, IPC_PUSH, MAX_IMPORT_BYTES, TOKEN_HEADER, WS_PROTOCOL, type CommandName };
 
-export type { LabConfig, LabSnapshot, SessionRow, AuthPayload, BrowserResponse, CookieView, LoginStep, LabEvent, TraceExchange, TraceItem, Finding, FlowSummary, LabHar, LoadProgress, ExpectationResult };
+export type { LabConfig, LabSnapshot, SessionRow, AuthPayload, BrowserResponse, CookieView, LoginStep, LabEvent, TraceExchange, TraceItem, Finding, FlowSummary, LabHar, LoadProgress, ExpectationResult, CompareRow };
 
 const nodeId = z.string().regex(/^\d{2}$/, 'a node id such as 01');
 const browserId = z.string().regex(/^b\d{1,9}$/, 'a virtual browser id such as b1');
@@ -101,6 +102,16 @@ export const commands = {
   recipes: empty,
   /** Runs a built-in ticket recipe in this lab (it is brought to the recipe's starting state). */
   runRecipe: z.strictObject({ name: recipeName, variant: recipeName.optional() }),
+  /** Broken vs fixed: the recipe under two of its variants, each in a fresh lab of its own. */
+  compareRecipe: z.strictObject({ name: recipeName, a: recipeName, b: recipeName }),
+  /** Many logins at once through the balancer, each from a fresh virtual browser (bounded). */
+  runLoad: z.strictObject({
+    logins: z.number().int().min(1).max(100_000),
+    concurrency: z.number().int().min(1).max(256),
+    thinkMs: z.number().min(0).max(60_000).optional(),
+    logout: z.boolean().optional(),
+  }),
+  /** Stops the recipe or load run in progress (a step in progress finishes first). */
   stopRecipe: empty,
 } as const satisfies Record<CommandName, z.ZodType>;
 
@@ -171,6 +182,8 @@ export interface Results {
   importHar: HarImportView;
   recipes: RecipeSummary[];
   runRecipe: RecipeRunView;
+  compareRecipe: CompareView;
+  runLoad: LoadView;
   stopRecipe: { stopped: boolean };
 }
 
@@ -231,6 +244,17 @@ export interface RecipeRunView {
   labElapsedMs: number;
 }
 
+export interface CompareView {
+  recipe: string;
+  title: string;
+  a: { label: string; passed: boolean };
+  b: { label: string; passed: boolean };
+  rows: CompareRow[];
+}
+
+/** A load run's numbers, without its trace sample (the window has the trace). */
+export type LoadView = Omit<LoadResult, 'sampleItems'>;
+
 /** Progress of a recipe run in the window's lab, step by step. */
 export type RecipeProgressView =
   | { type: 'run-started'; recipe: string; variant: string | null; steps: { index: number; line: number; label: string; note?: string }[] }
@@ -265,7 +289,8 @@ export type PushMessage =
   | ({ type: 'state' } & LabState)
   /** The host dropped pushes for a slow reader: refetch the trace with the `trace` command. */
   | { type: 'resync' }
-  | { type: 'recipe'; progress: RecipeProgressView };
+  | { type: 'recipe'; progress: RecipeProgressView }
+  | { type: 'load'; progress: LoadProgress };
 
 /** Browser host wire format (WebSocket). */
 export const WsRequestSchema = z.strictObject({ id: z.number().int().min(0), command: z.string().max(64), input: z.unknown().optional() });

@@ -37,6 +37,8 @@ export const COMMAND_NAMES = [
   'importHar',
   'recipes',
   'runRecipe',
+  'compareRecipe',
+  'runLoad',
   'stopRecipe',
 ] as const;
 

@@ -9,7 +9,7 @@ import { LabError, type Lab } from './lab/lab';
 import type { TraceExchange } from './lab/trace/types';
 import type { AuthPayload } from './lab/client/browser';
 import { DEMO_LABEL, commands, isCommandName, parseCommand, type CommandName, type FindingView, type Outcome, type ParsedInput, type PushMessage, type RecipeRunView, type RecipeStepView, type Results } from './contract';
-import { builtinRecipes, loadRecipe, runRecipe, RecipeError, RunController, type RecipeResult, type StepResult as RecipeStep } from './lab/scenario';
+import { builtinRecipes, compareRecipe, loadRecipe, runLoad, runRecipe, RecipeError, RunController, type RecipeResult, type StepResult as RecipeStep } from './lab/scenario';
 import { diagnose, explain, type Finding } from './lab/trace/diagnose';
 import { listFlows } from './lab/trace/flows';
 import { exportHar } from './lab/trace/har';
@@ -220,7 +220,7 @@ export const operations: Registry = {
   },
   runRecipe: {
     run: async (lab, { name, variant }, ctx) => {
-      if (runs.has(lab)) throw new LabError('A recipe is already running in this lab: stop it first');
+      if (runs.has(lab)) throw new LabError('A recipe or load run is already going in this lab: stop it first');
       const recipe = loadRecipe(name);
       const controller = new RunController();
       runs.set(lab, controller);
@@ -242,6 +242,25 @@ export const operations: Registry = {
       }
     },
   },
+  compareRecipe: {
+    run: async (_lab, { name, a, b }) => {
+      const c = await compareRecipe(loadRecipe(name), a, b);
+      return { recipe: c.recipe, title: c.title, a: { label: c.a.label, passed: c.a.result.passed }, b: { label: c.b.label, passed: c.b.result.passed }, rows: c.rows };
+    },
+  },
+  runLoad: {
+    run: async (lab, { logins, concurrency, thinkMs, logout }, ctx) => {
+      if (runs.has(lab)) throw new LabError('A recipe or load run is already going in this lab: stop it first');
+      const abort = new AbortController();
+      runs.set(lab, { stop: () => abort.abort() });
+      try {
+        const { sampleItems: _sample, ...result } = await runLoad(lab, { logins, concurrency, thinkMs, logout, signal: abort.signal }, (progress) => ctx.push({ type: 'load', progress }));
+        return result;
+      } finally {
+        runs.delete(lab);
+      }
+    },
+  },
   stopRecipe: {
     run: (lab) => {
       const c = runs.get(lab);
@@ -251,8 +270,8 @@ export const operations: Registry = {
   },
 };
 
-/** The recipe run in progress per lab (one at a time), so Stop has something to stop. */
-const runs = new WeakMap<Lab, RunController>();
+/** The recipe or load run in progress per lab (one at a time), so Stop has something to stop. */
+const runs = new WeakMap<Lab, { stop(): void }>();
 
 function findingViews(findings: Finding[]): FindingView[] {
   return findings.map((f) => ({ ...f, text: explain(f) }));

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import type { RecipeStepView, RecipeSummary } from '../../main/contract';
+import type { CompareView, LoadView, RecipeStepView, RecipeSummary } from '../../main/contract';
 import { formatDuration } from '../lib/format';
 import { useLab, useStore } from '../state/store';
 import { Badge, Button, EmptyState } from './ui';
@@ -13,16 +13,125 @@ const STATUS: Record<RecipeStepView['status'], { tone: 'ok' | 'error' | 'warn' |
   pending: { tone: 'neutral', text: 'pending' },
 };
 
+function Compare({ c }: { c: CompareView }) {
+  return (
+    <div data-testid="recipe-compare">
+      <div className="card-head">
+        <h3 className="card-title">{c.recipe}: {c.a.label} vs {c.b.label}</h3>
+      </div>
+      <p className="small muted">Each side ran in a fresh lab of its own, same steps, same clock.</p>
+      <table className="grid-table" aria-label="Comparison">
+        <thead>
+          <tr>
+            <th>Step</th>
+            <th>
+              {c.a.label} <Badge tone={c.a.passed ? 'ok' : 'error'}>{c.a.passed ? 'as expected' : 'unexpected'}</Badge>
+            </th>
+            <th>
+              {c.b.label} <Badge tone={c.b.passed ? 'ok' : 'error'}>{c.b.passed ? 'as expected' : 'unexpected'}</Badge>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {c.rows.map((r) => (
+            <tr key={r.index} className={r.differs ? 'differs' : ''}>
+              <td className="mono">{r.label}</td>
+              {[r.a, r.b].map((cell, i) => (
+                <td key={i} className={cell.httpStatus !== null && cell.httpStatus >= 400 ? 'cell-error' : ''}>
+                  {cell.httpStatus ?? '—'} {cell.message ?? ''} {cell.node && <span className="chip">{cell.node}</span>}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function LoadResultView({ r }: { r: LoadView }) {
+  return (
+    <div data-testid="load-result">
+      <div className="card-head">
+        <h3 className="card-title">
+          {r.attempted} logins, {r.concurrency} at a time
+        </h3>
+        <Badge tone={r.failed ? 'error' : 'ok'}>{Math.round(r.failureRate * 1000) / 10}% failed</Badge>
+      </div>
+      <p className="small muted">
+        {r.settings.policy} · {r.settings.auth} · {r.settings.nodes} nodes · {r.loginsPerSecond.toFixed(0)} logins/s · p50 {Math.round(r.latency.p50)} ms · p90 {Math.round(r.latency.p90)} ms{r.aborted ? ' · stopped' : ''}
+      </p>
+      <table className="grid-table" aria-label="Load result by node">
+        <thead>
+          <tr>
+            <th>Node</th>
+            <th className="num">Succeeded</th>
+            <th className="num">Failed</th>
+          </tr>
+        </thead>
+        <tbody>
+          {Object.entries(r.byNode).map(([node, n]) => (
+            <tr key={node}>
+              <td>
+                <span className="chip">{node}</span>
+              </td>
+              <td className="num">{n.succeeded}</td>
+              <td className="num">{n.failed}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {Object.entries(r.failuresByReason).map(([reason, n]) => (
+        <p key={reason} className="small">
+          {n} × {reason}
+        </p>
+      ))}
+      <p className="small muted">
+        Logins whose steps reached two nodes: {r.routing.crossNodeLogins} ({r.routing.crossNodeFailures} failed); on one node: {r.routing.sameNodeLogins} ({r.routing.sameNodeFailures} failed).
+      </p>
+    </div>
+  );
+}
+
 /** Ticket recipes: replay a known ticket (broken and fixed) in this lab, step by step, with checks. */
 export function Recipes() {
   const store = useStore();
   const run = useLab((s) => s.recipeRun);
+  const loadProgress = useLab((s) => s.loadProgress);
   const [list, setList] = useState<RecipeSummary[] | null>(null);
   const [running, setRunning] = useState(false);
+  const [view, setView] = useState<'run' | 'compare' | 'load'>('run');
+  const [comparison, setComparison] = useState<CompareView | null>(null);
+  const [load, setLoad] = useState<LoadView | null>(null);
+  const [logins, setLogins] = useState('300');
+  const [concurrency, setConcurrency] = useState('8');
   useEffect(() => {
     void store.run('Could not list the recipes', () => store.api.recipes({})).then((r) => setList(r ?? []));
   }, [store]);
+  const busy = async (fn: () => Promise<unknown>) => {
+    setRunning(true);
+    try {
+      await fn();
+    } finally {
+      setRunning(false);
+    }
+  };
+  const compare = (r: RecipeSummary) =>
+    busy(async () => {
+      setView('compare');
+      setComparison(null);
+      const c = await store.run(`Could not compare ${r.name}`, () => store.api.compareRecipe({ name: r.name, a: r.variants[0]!, b: r.variants[1]! }));
+      if (c) setComparison(c);
+    });
+  const startLoad = () =>
+    busy(async () => {
+      setView('load');
+      setLoad(null);
+      const l = await store.run('The load run failed', () => store.api.runLoad({ logins: Number(logins), concurrency: Number(concurrency) }));
+      if (l) setLoad(l);
+    });
   const start = async (name: string, variant?: string) => {
+    setView('run');
     setRunning(true);
     try {
       await store.run(`Recipe ${name} could not run`, () => store.api.runRecipe({ name, variant }));
@@ -35,6 +144,28 @@ export function Recipes() {
   return (
     <div className="recipes">
       <div className="recipe-list" aria-label="Built-in recipes">
+        <form
+          className="recipe load-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void startLoad();
+          }}
+        >
+          <h3 className="recipe-title">Load: many logins at once in this lab</h3>
+          <div className="actions">
+            <label className="tool">
+              <span>Logins</span>
+              <input type="number" min={1} max={100000} value={logins} onChange={(e) => setLogins(e.target.value)} className="narrow" />
+            </label>
+            <label className="tool">
+              <span>At a time</span>
+              <input type="number" min={1} max={256} value={concurrency} onChange={(e) => setConcurrency(e.target.value)} className="narrow" />
+            </label>
+            <Button size="sm" type="submit" tone="primary" disabled={running}>
+              Run load
+            </Button>
+          </div>
+        </form>
         {list === null ? (
           <EmptyState title="Loading recipes…" />
         ) : list.length === 0 ? (
@@ -50,6 +181,11 @@ export function Recipes() {
                     {v ? `Run ${v}` : 'Run'}
                   </Button>
                 ))}
+                {r.variants.length >= 2 && (
+                  <Button size="sm" disabled={running} onClick={() => compare(r)} title={`${r.variants[0]} and ${r.variants[1]} side by side, each in a fresh lab`}>
+                    Compare {r.variants[0]} / {r.variants[1]}
+                  </Button>
+                )}
                 <span className="muted small">{r.steps} steps</span>
               </div>
             </article>
@@ -57,7 +193,31 @@ export function Recipes() {
         )}
       </div>
       <section className="recipe-run" aria-label="Recipe run" aria-live="polite" data-testid="recipe-run">
-        {!run ? (
+        {view === 'compare' ? (
+          comparison ? <Compare c={comparison} /> : <EmptyState title="Running both sides…" />
+        ) : view === 'load' ? (
+          load ? (
+            <LoadResultView r={load} />
+          ) : (
+            <div className="load-progress">
+              <EmptyState title="Load running…">
+                {loadProgress && (
+                  <>
+                    <progress max={1} value={loadProgress.fraction} aria-label="Load progress" />
+                    <div className="small">
+                      {loadProgress.attempted} attempted · {loadProgress.failed} failed ({Math.round(loadProgress.failureRate * 100)}%)
+                    </div>
+                  </>
+                )}
+              </EmptyState>
+              <div className="actions">
+                <Button size="sm" tone="danger" onClick={() => store.run('Could not stop the load run', () => store.api.stopRecipe({}))}>
+                  Stop
+                </Button>
+              </div>
+            </div>
+          )
+        ) : !run ? (
           <EmptyState icon="▶" title="Run a recipe">
             A recipe reproduces a ticket in this lab: settings, users and steps, each checked against what the trace shows. The lab is brought to the recipe's starting state first; its clock only moves when a step waits.
           </EmptyState>

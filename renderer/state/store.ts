@@ -4,7 +4,7 @@
  * useLab(selector).
  */
 import { useSyncExternalStore } from 'react';
-import type { CookieView, LabInfo, LabSnapshot, PushMessage, RecipeProgressView, TraceItem } from '../../main/contract';
+import type { CookieView, LabInfo, LabSnapshot, LoadProgress, PushMessage, RecipeProgressView, TraceItem } from '../../main/contract';
 import { applyRecipeProgress, type RecipeRunState } from './recipeRun';
 import { CommandError, type ConnectionStatus, type LabConnection } from '../api/client';
 import { EMPTY_TRACE, addItems, type TraceView } from './trace';
@@ -33,6 +33,8 @@ export interface ViewState {
   notices: Notice[];
   /** The recipe run in this lab, live from its progress pushes (null before the first run). */
   recipeRun: RecipeRunState | null;
+  /** Progress of the load run going on in this lab, if any. */
+  loadProgress: LoadProgress | null;
 }
 
 type Listener = () => void;
@@ -43,12 +45,13 @@ export class LabStore {
   private pendingItems: TraceItem[] = [];
   private pendingState: Extract<PushMessage, { type: 'state' }> | undefined;
   private pendingRecipe: RecipeProgressView[] = [];
+  private pendingLoad: LoadProgress | undefined;
   private scheduled = false;
   private noticeSeq = 0;
   private fetching: Promise<void> | undefined;
 
   constructor(readonly conn: LabConnection) {
-    this.state = { status: 'connecting', host: conn.kind, snapshot: null, snapshotAt: 0, jars: {}, info: null, trace: EMPTY_TRACE, traceLoaded: false, notices: [], recipeRun: null };
+    this.state = { status: 'connecting', host: conn.kind, snapshot: null, snapshotAt: 0, jars: {}, info: null, trace: EMPTY_TRACE, traceLoaded: false, notices: [], recipeRun: null, loadProgress: null };
     conn.onPush((m) => this.onPush(m));
     conn.onStatus((status, detail) => {
       this.set({ status, statusDetail: detail });
@@ -95,6 +98,7 @@ export class LabStore {
     else if (m.type === 'state') this.pendingState = m;
     else if (m.type === 'resync') void this.load();
     else if (m.type === 'recipe') this.pendingRecipe.push(m.progress);
+    else if (m.type === 'load') this.pendingLoad = m.progress;
     // Bounded even if frames stop (hidden tab): never hold more than the window would keep.
     if (this.pendingItems.length > TRACE_CAP * 2) this.pendingItems.splice(0, this.pendingItems.length - TRACE_CAP * 2);
     this.schedule();
@@ -126,6 +130,10 @@ export class LabStore {
       patch.jars = this.pendingState.jars;
       patch.snapshotAt = Date.now();
       this.pendingState = undefined;
+    }
+    if (this.pendingLoad) {
+      patch.loadProgress = this.pendingLoad;
+      this.pendingLoad = undefined;
     }
     if (this.pendingRecipe.length) {
       patch.recipeRun = this.pendingRecipe.reduce(applyRecipeProgress, this.state.recipeRun);

@@ -176,6 +176,15 @@ describe('the window in Chromium (browser host)', () => {
     await expect.poll(() => byTest('node-02').getAttribute('data-state')).toBe('up');
     await expect.poll(() => byTest('cfg-sticky').getAttribute('aria-checked')).toBe('false');
     await s.shot('07-recipe-seed-401');
+    // Broken vs fixed, side by side: the step that differs shows the 401 on one side only.
+    await byTest('recipe-seed-401').getByRole('button', { name: /Compare broken \/ fixed/ }).click();
+    const table = byTest('recipe-compare');
+    await table.waitFor({ timeout: 20_000 });
+    const differs = table.locator('tr.differs');
+    expect(await differs.count()).toBeGreaterThan(0);
+    expect(await differs.first().locator('td').nth(1).textContent()).toContain('401 Session has timed out');
+    expect(await differs.first().locator('td').nth(2).textContent()).toMatch(/^200/);
+    await s.shot('08-recipe-compare');
   });
 
   it('stays responsive with thousands of rows streaming in: virtualized, scrolls to the end', async () => {
@@ -231,7 +240,7 @@ describe('the window in Chromium (browser host)', () => {
     await page().getByRole('button', { name: /Switch to dark theme/ }).click();
     expect(await page().evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     await tab(/Browsers/).click();
-    await s.shot('08-dark-theme');
+    await s.shot('09-dark-theme');
     expect(pageErrors).toEqual([]);
   });
 });

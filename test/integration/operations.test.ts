@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabBridge } from '../../main/bridge';
-import type { HarExport, HarImportView, PushMessage, RecipeRunView } from '../../main/contract';
+import type { CompareView, HarExport, HarImportView, LoadView, PushMessage, RecipeRunView } from '../../main/contract';
 import { Lab } from '../../main/lab/lab';
 
 /** The HAR, diagnosis and recipe operations as the window and scripts call them (through the bridge). */
@@ -90,5 +90,32 @@ describe('operations: diagnosis, HAR and recipes through the bridge', () => {
     expect(await bridge.call('runRecipe', { name: 'no-such-recipe' })).toMatchObject({ ok: false, error: { kind: 'lab-error', message: expect.stringMatching(/no built-in recipe named/) } });
     expect(await bridge.call('runRecipe', { name: 'seed-401', variant: 'sideways' })).toMatchObject({ ok: false, error: { kind: 'lab-error', message: expect.stringMatching(/no variant "sideways"/) } });
     expect(await call('stopRecipe')).toEqual({ stopped: false });
+  });
+
+  it('compares broken and fixed side by side, each in its own lab, leaving this lab alone', async () => {
+    const policy = lab.config.policy;
+    const c = await call<CompareView>('compareRecipe', { name: 'seed-401', a: 'broken', b: 'fixed' });
+    expect(c).toMatchObject({ recipe: 'seed-401', a: { label: 'broken', passed: true }, b: { label: 'fixed', passed: true } });
+    const step2 = c.rows.find((r) => r.differs)!;
+    expect(step2.a).toMatchObject({ httpStatus: 401, message: 'Session has timed out' });
+    expect(step2.b.httpStatus).toBe(200);
+    expect(lab.config.policy).toBe(policy);
+  });
+
+  it('runs a bounded load through the balancer: chains fail across nodes without stickiness, never with it', async () => {
+    await call('configure', { policy: 'round-robin', auth: 'chain' });
+    pushes.length = 0;
+    const rr = await call<LoadView>('runLoad', { logins: 60, concurrency: 4 });
+    expect(rr.attempted).toBe(60);
+    expect(rr.failed).toBeGreaterThan(0);
+    expect(rr.routing.sameNodeFailures).toBe(0);
+    expect(Object.keys(rr.failuresByReason).join()).toMatch(/401 Session has timed out/);
+    expect(rr).not.toHaveProperty('sampleItems');
+    expect(pushes.some((p) => p.type === 'load')).toBe(true);
+    await call('configure', { policy: 'sticky' });
+    const sticky = await call<LoadView>('runLoad', { logins: 60, concurrency: 4 });
+    expect(sticky).toMatchObject({ attempted: 60, failed: 0 });
+    expect(await bridge.call('runLoad', { logins: 0, concurrency: 4 })).toMatchObject({ ok: false, error: { kind: 'invalid-input' } });
+    expect(await bridge.call('runLoad', { logins: 10, concurrency: 1000 })).toMatchObject({ ok: false, error: { kind: 'invalid-input' } });
   });
 });
