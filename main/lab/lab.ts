@@ -161,6 +161,13 @@ export class Lab {
     if (n.running) await n.kill();
     await n.start();
     this.recorder.emit('node-up', `Node ${id} started on port ${n.port}`, { node: id, data: { by: 'operator' } });
+    // The balancer checks it at once (like `enable health` in HAProxy) rather than on its next interval.
+    await this.balancer.probe(id);
+  }
+
+  /** Round-robin starts over, so a recipe run in a used lab routes as in a fresh one. */
+  resetRouting(): void {
+    this.balancer.resetRoundRobin();
   }
 
   drainNode(id: string, drained = true): void {

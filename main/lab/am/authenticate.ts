@@ -143,7 +143,7 @@ async function continueLogin(node: NodeContext, req: AmRequest, authId: string):
   const now = node.clock.now();
   if (now >= state.value.expiresAt) {
     await dropState(node, state.value);
-    node.emit('auth-session-expired', `Auth session ${state.value.key.slice(0, 8)}… expired after ${Math.round((now - state.value.createdAt) / 1000)} s`, {
+    node.emit('auth-session-expired', `Auth session started on node ${state.value.node} expired after ${Math.round((now - state.value.createdAt) / 1000)} s`, {
       node: node.id,
       exchangeId: req.exchangeId,
       data: { authSession: state.value.key, createdOn: state.value.node },

@@ -80,6 +80,8 @@ export class AmNode {
       return send(res, { status: 200, headers: cors });
     }
     const route = matchRoute(url.pathname, cfg.contextPath);
+    const exchange = req.headers['x-lab-exchange'];
+    const exchangeId = typeof exchange === 'string' ? exchange : null;
     if (route === 'alive') return send(res, { status: 200, text: 'Server is ALIVE: ', headers: cors });
     let negotiated: ReturnType<typeof negotiate> | undefined;
     let r: AmResponse;
@@ -90,7 +92,6 @@ export class AmNode {
       const raw = await readBody(req, cfg.maxBodyBytes);
       const realm = url.searchParams.get('realm') ?? route.realm;
       if (!REALMS.has(realm)) throw new AmError(400, `Invalid realm, ${realm}`);
-      const exchange = req.headers['x-lab-exchange'];
       const amReq: AmRequest = {
         raw: req,
         method: req.method ?? 'GET',
@@ -98,7 +99,7 @@ export class AmNode {
         query: url.searchParams,
         body: parseJsonBody(req, raw),
         cookies: requestCookies(req.headers.cookie),
-        exchangeId: typeof exchange === 'string' ? exchange : null,
+        exchangeId,
         apiMajor: negotiated.major,
       };
       if (route.kind === 'authenticate' && amReq.method !== 'POST') throw new AmError(405, `Method ${amReq.method} not allowed on authenticate`);
@@ -109,7 +110,7 @@ export class AmNode {
       }
       if (!(e instanceof AmError)) throw e;
       if (e.status === 400 || e.status === 413 || e.status === 415) {
-        this.ctx.emit('bad-request', `Node ${this.id} rejected a request: ${e.status} ${e.message}`, { node: this.id, data: { status: e.status } });
+        this.ctx.emit('bad-request', `Node ${this.id} rejected a request: ${e.status} ${e.message}`, { node: this.id, exchangeId, data: { status: e.status } });
       }
       // Authenticate resource 1.x used the legacy {"errorMessage"} shape.
       const legacy = route?.kind === 'authenticate' && negotiated?.major === 1;

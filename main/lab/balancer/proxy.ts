@@ -107,6 +107,18 @@ export class Balancer {
     await b!.pool.destroy().catch(() => undefined);
   }
 
+  /** Round-robin starts over from the first node, as in a freshly started balancer. */
+  resetRoundRobin(): void {
+    this.cursor.next = 0;
+  }
+
+  /** One health check of one node now, instead of waiting for the next interval. */
+  async probe(id: string): Promise<BackendState> {
+    const b = this.find(id);
+    this.setHealth(b, await tcpCheck(b.origin));
+    return b.state;
+  }
+
   setDrained(id: string, drained: boolean): void {
     const b = this.find(id);
     b.drained = drained;
@@ -140,19 +152,7 @@ export class Balancer {
 
   /** TCP health check of every backend (HAProxy's default check when no http-check is set). */
   private async checkHealth(): Promise<void> {
-    await Promise.all(
-      this.backends.map(async (b) => {
-        const { hostname, port } = new URL(b.origin);
-        const ok = await new Promise<boolean>((resolve) => {
-          const s = connect({ host: hostname, port: Number(port) });
-          s.setTimeout(1_000);
-          s.once('connect', () => (s.destroy(), resolve(true)));
-          s.once('error', () => resolve(false));
-          s.once('timeout', () => (s.destroy(), resolve(false)));
-        });
-        this.setHealth(b, ok);
-      }),
-    );
+    await Promise.all(this.backends.map(async (b) => this.setHealth(b, await tcpCheck(b.origin))));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -180,17 +180,20 @@ export class Balancer {
     };
 
     try {
-      const bad = frontCheck(req);
+      const bad = frontCheck(req, reqHeaders);
       if (bad) {
         reply(bad.status, bad.message, `rejected: ${bad.message}`);
         resHeaders.push(['Connection', 'close']);
       } else {
+        // HAR's `send`: the time the client took to deliver its request body to the balancer.
+        const reading = performance.now();
         reqBody = await readLimited(req, cfg.maxBodyBytes);
+        timings.send = performance.now() - reading;
         if (reqBody === TOO_LARGE) {
           reply(413, `Request body exceeds the limit of ${cfg.maxBodyBytes} bytes`, 'rejected: body over limit');
           reqBody = Buffer.alloc(0);
         } else {
-          await this.forward(req, id, reqBody, cookie, routing, timings, (s, h, b) => ((status = s), (resHeaders = h), (resBody = b)), (c, m, r, e) => (reply(c, m, r), (error = e)));
+          await this.forward(req, reqHeaders, id, reqBody, cookie, routing, timings, (s, h, b) => ((status = s), (resHeaders = h), (resBody = b)), (c, m, r, e) => (reply(c, m, r), (error = e)));
         }
       }
     } catch (e) {
@@ -199,7 +202,7 @@ export class Balancer {
     }
 
     if (!res.headersSent && !res.destroyed) {
-      res.writeHead(status, flatten(resHeaders));
+      res.writeHead(status, resHeaders.flat());
       res.end(resBody);
     }
     timings.total = performance.now() - t0;
@@ -227,6 +230,7 @@ export class Balancer {
 
   private async forward(
     req: IncomingMessage,
+    reqHeaders: Header[],
     id: string,
     body: Buffer,
     cookie: string | null,
@@ -237,7 +241,7 @@ export class Balancer {
   ): Promise<void> {
     const cfg = this.settings();
     const exclude = new Set<string>();
-    const headers = forwardHeaders(req, id);
+    const headers = forwardHeaders(req, reqHeaders, id);
     for (let attempt = 0; attempt <= this.backends.length; attempt++) {
       const choice = pick({ policy: cfg.policy, cookieName: cfg.cookieName, cookie, backends: this.backends, cursor: this.cursor, redispatch: cfg.redispatch, exclude });
       if (!choice.node) {
@@ -281,6 +285,18 @@ export class Balancer {
   }
 }
 
+/** TCP connect check (HAProxy's default check when no http-check is set). */
+function tcpCheck(origin: string): Promise<boolean> {
+  const { hostname, port } = new URL(origin);
+  return new Promise<boolean>((resolve) => {
+    const s = connect({ host: hostname, port: Number(port) });
+    s.setTimeout(1_000);
+    s.once('connect', () => (s.destroy(), resolve(true)));
+    s.once('error', () => resolve(false));
+    s.once('timeout', () => (s.destroy(), resolve(false)));
+  });
+}
+
 const TOO_LARGE = Buffer.from('');
 
 function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
@@ -303,20 +319,28 @@ function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
 }
 
 /** Framing checks Node's parser lets through but HAProxy and nginx refuse (decided on rawHeaders). */
-function frontCheck(req: IncomingMessage): { status: number; message: string } | undefined {
-  const names = req.rawHeaders.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
-  if (names.length > MAX_HEADER_LINES) return { status: 431, message: `more than ${MAX_HEADER_LINES} header lines` };
-  if (names.filter((n) => n === 'host').length > 1) return { status: 400, message: 'duplicate Host header' };
-  if (names.filter((n) => n === 'content-length').length > 1) return { status: 400, message: 'duplicate Content-Length header' };
-  if (req.httpVersion === '1.0' && names.includes('transfer-encoding')) return { status: 400, message: 'HTTP/1.0 with Transfer-Encoding' };
+function frontCheck(req: IncomingMessage, headers: Header[]): { status: number; message: string } | undefined {
+  if (headers.length > MAX_HEADER_LINES) return { status: 431, message: `more than ${MAX_HEADER_LINES} header lines` };
+  let hosts = 0;
+  let lengths = 0;
+  let te = false;
+  for (const [name] of headers) {
+    const n = name.toLowerCase();
+    if (n === 'host') hosts++;
+    else if (n === 'content-length') lengths++;
+    else if (n === 'transfer-encoding') te = true;
+  }
+  if (hosts > 1) return { status: 400, message: 'duplicate Host header' };
+  if (lengths > 1) return { status: 400, message: 'duplicate Content-Length header' };
+  if (req.httpVersion === '1.0' && te) return { status: 400, message: 'HTTP/1.0 with Transfer-Encoding' };
   return undefined;
 }
 
-function forwardHeaders(req: IncomingMessage, id: string): Record<string, string | string[]> {
+function forwardHeaders(req: IncomingMessage, headers: Header[], id: string): Record<string, string | string[]> {
   const dropped = new Set(HOP_BY_HOP);
   for (const token of String(req.headers.connection ?? '').split(',')) dropped.add(token.trim().toLowerCase());
   const out: Record<string, string | string[]> = {};
-  for (const [name, value] of pairs(req.rawHeaders)) {
+  for (const [name, value] of headers) {
     const n = name.toLowerCase();
     if (dropped.has(n)) continue;
     const prev = out[n];
@@ -337,15 +361,6 @@ function responseHeaders(h: Record<string, string | string[] | undefined>, lengt
     for (const v of Array.isArray(value) ? value : [value]) out.push([name, v]);
   }
   out.push(['content-length', String(length)]);
-  return out;
-}
-
-function flatten(h: Header[]): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [n, v] of h) {
-    const prev = out[n];
-    out[n] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
-  }
   return out;
 }
 

@@ -1,7 +1,6 @@
 import { VirtualBrowser, type AuthPayload } from '../client/browser';
 import { LabError, type Lab } from '../lab';
 import { runLoad, type LoadProgress, type LoadResult } from './load';
-import { untilBalancerSeesUp } from './prepare';
 import type { StepAction } from './schema';
 
 /** A recipe user during a run: credentials, its virtual browser, its login in progress, its sessions. */
@@ -90,8 +89,7 @@ export async function performStep(lab: Lab, a: StepAction, ctx: StepContext): Pr
       return {};
     case 'restart-node':
       await lab.restartNode(a.node);
-      // Like the window: the step is over when the balancer routes to the node again.
-      await untilBalancerSeesUp(lab, [a.node]);
+      // restartNode returns once the balancer's health check has seen the node up again.
       return {};
     case 'drain-node':
       lab.drainNode(a.node, true);
