@@ -9,14 +9,14 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_IMPORT_BYTES, TOKEN_HEADER, WS_PROTOCOL, WsRequestSchema, commandNames, describeIssues, type Outcome, type WsResponse } from './contract';
 import type { LabBridge } from './bridge';
+import { PROJECT_ROOT } from './paths';
 import { contentSecurityPolicy, readStatic, resolveStatic } from './staticFiles';
 
-export const DEFAULT_RENDERER_DIR = fileURLToPath(new URL('../out/renderer', import.meta.url));
+export const DEFAULT_RENDERER_DIR = join(PROJECT_ROOT, 'out', 'renderer');
 /** Commands are small; a HAR import is the one large input (the importer caps it at 50 MB). */
 const MAX_BODY = 1024 * 1024;
 /** A window that reads slower than this is behind; it gets a resync instead of an unbounded queue. */

@@ -38,4 +38,20 @@ if (want('electron')) {
   ]);
 }
 
-console.log(`build: ${only.length ? only.join(', ') : 'renderer, electron'} in ${Math.round(performance.now() - t0)} ms`);
+if (want('cli')) {
+  // The CLI prebuilt as one ESM file, so `session-lab serve` starts without compiling TypeScript
+  // (bin/session-lab.js falls back to tsx when main/ is newer than this bundle).
+  await esbuild({
+    entryPoints: ['main/cli.ts'],
+    outfile: 'out/cli/session-lab.mjs',
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+    absWorkingDir: root,
+  });
+}
+
+console.log(`build: ${only.length ? only.join(', ') : 'renderer, electron, cli'} in ${Math.round(performance.now() - t0)} ms`);

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../../paths';
 import { parseRecipe, RecipeError } from './parse';
 import type { Recipe } from './schema';
 
@@ -18,7 +18,7 @@ let recipesDir: string | undefined = process.env.SESSION_LAB_RECIPES || undefine
 /** Where the built-in library lives: `recipes/` at the project root (overridable for packaged builds). */
 export function builtinDir(): string {
   if (recipesDir) return recipesDir;
-  const candidates = [fileURLToPath(new URL('../../../recipes/', import.meta.url)), resolve(process.cwd(), 'recipes')];
+  const candidates = [join(PROJECT_ROOT, 'recipes'), resolve(process.cwd(), 'recipes')];
   recipesDir = candidates.find((d) => existsSync(d)) ?? candidates[0]!;
   return recipesDir;
 }
