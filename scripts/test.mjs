@@ -30,10 +30,9 @@ function suite(name, config, out) {
 
 console.log('== typecheck');
 if (run('npx', ['tsc', '-p', 'tsconfig.json']) !== 0) broken = true;
-if (!existsSync('out/renderer/index.html')) {
-  console.log('\n== build (renderer bundle missing)');
-  if (run('npm', ['run', 'build']) !== 0) broken = true;
-}
+// Always rebuild (about a second): the e2e tests must never drive a stale window or CLI bundle.
+console.log('\n== build');
+if (run('npm', ['run', 'build']) !== 0) broken = true;
 suite('unit + integration', undefined, 'test-results/vitest.json');
 if (existsSync('vitest.e2e.config.mts')) suite('end-to-end (Chromium)', 'vitest.e2e.config.mts', 'test-results/e2e.json');
 

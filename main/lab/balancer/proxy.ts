@@ -6,6 +6,7 @@ import type { LabClock } from '../clock';
 import type { Policy } from '../config';
 import type { TraceRecorder } from '../trace/recorder';
 import type { Header, RoutingDecision } from '../trace/types';
+import { dispatchBuffered } from './exchange';
 import { pick, type BackendState, type BackendView } from './policies';
 
 export interface BackendTarget {
@@ -253,15 +254,12 @@ export class Balancer {
       routing.node = b.id;
       routing.redispatched ||= choice.redispatched || exclude.size > 0;
       if (choice.redispatched) this.recorder.emit('redispatch', `Balancer: ${choice.reason}`, { node: b.id, exchangeId: id, data: { reason: choice.reason } });
-      const sent = performance.now();
       try {
-        const r = await b.pool.request({ method: (req.method ?? 'GET') as 'GET', path: req.url ?? '/', headers, body: body.length ? body : undefined });
-        timings.wait = performance.now() - sent;
-        const recv = performance.now();
-        const buf = Buffer.from(await r.body.arrayBuffer());
-        timings.receive = performance.now() - recv;
-        routing.attempts.push({ node: b.id, outcome: String(r.statusCode) });
-        return ok(r.statusCode, responseHeaders(r.headers, buf.length), buf);
+        const r = await dispatchBuffered(b.pool, { method: req.method ?? 'GET', path: req.url ?? '/', headers, body: body.length ? body : undefined });
+        timings.wait = r.wait;
+        timings.receive = r.receive;
+        routing.attempts.push({ node: b.id, outcome: String(r.status) });
+        return ok(r.status, responseHeaders(r.headers, r.body.length), r.body);
       } catch (e) {
         const code = (e as { code?: string }).code ?? (e as Error).name ?? 'ERROR';
         routing.attempts.push({ node: b.id, outcome: code });
@@ -299,7 +297,14 @@ function tcpCheck(origin: string): Promise<boolean> {
 
 const TOO_LARGE = Buffer.from('');
 
-function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
+const EMPTY = Buffer.alloc(0);
+
+function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> | Buffer {
+  // Most requests (GET, logout, ZPL) carry no body: no listeners, no promise.
+  if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+    req.resume();
+    return EMPTY;
+  }
   return new Promise((resolve, reject) => {
     if (Number(req.headers['content-length'] ?? 0) > limit) {
       req.resume();
@@ -337,12 +342,12 @@ function frontCheck(req: IncomingMessage, headers: Header[]): { status: number; 
 }
 
 function forwardHeaders(req: IncomingMessage, headers: Header[], id: string): Record<string, string | string[]> {
-  const dropped = new Set(HOP_BY_HOP);
-  for (const token of String(req.headers.connection ?? '').split(',')) dropped.add(token.trim().toLowerCase());
+  const connection = req.headers.connection;
+  const listed = connection && connection !== 'keep-alive' && connection !== 'close' ? new Set(connection.split(',').map((t) => t.trim().toLowerCase())) : undefined;
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of headers) {
     const n = name.toLowerCase();
-    if (dropped.has(n)) continue;
+    if (HOP_BY_HOP.has(n) || listed?.has(n)) continue;
     const prev = out[n];
     out[n] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
   }
@@ -354,12 +359,9 @@ function forwardHeaders(req: IncomingMessage, headers: Header[], id: string): Re
   return out;
 }
 
-function responseHeaders(h: Record<string, string | string[] | undefined>, length: number): Header[] {
+function responseHeaders(h: Header[], length: number): Header[] {
   const out: Header[] = [];
-  for (const [name, value] of Object.entries(h)) {
-    if (value === undefined || HOP_BY_HOP.has(name)) continue;
-    for (const v of Array.isArray(value) ? value : [value]) out.push([name, v]);
-  }
+  for (const pair of h) if (!HOP_BY_HOP.has(pair[0].toLowerCase())) out.push(pair);
   out.push(['content-length', String(length)]);
   return out;
 }
