@@ -36,9 +36,9 @@ export interface Pick {
 export function pick(input: PickInput): Pick {
   const { policy, cookie, backends, exclude } = input;
   const alive = (b: BackendView) => b.state !== 'down' && !exclude?.has(b.id);
-  const takesNewUsers = backends.filter((b) => b.state === 'up' && !exclude?.has(b.id));
-
   const roundRobin = (): BackendView | null => {
+    // Computed only when needed: a sticky hit (the common case) never builds this list.
+    const takesNewUsers = backends.filter((b) => b.state === 'up' && !exclude?.has(b.id));
     if (!takesNewUsers.length) return null;
     const b = takesNewUsers[input.cursor.next % takesNewUsers.length]!;
     input.cursor.next = (input.cursor.next + 1) % 1_000_000_007;
