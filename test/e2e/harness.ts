@@ -78,7 +78,9 @@ export async function startSession(args: string[] = [], viewport = { width: 1440
   };
 }
 
+/** Refreshes a README screenshot only when asked (UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean. */
 export async function publish(shot: string, to: string): Promise<void> {
+  if (process.env.UPDATE_SCREENSHOTS !== '1') return;
   await mkdir('docs', { recursive: true });
   await copyFile(shot, to);
 }
