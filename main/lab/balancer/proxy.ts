@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { Pool } from 'undici';
@@ -47,6 +47,9 @@ export class Balancer {
   private readonly backends: Backend[] = [];
   private readonly cursor = { next: 0 };
   private healthTimer: NodeJS.Timeout | undefined;
+  /** Exchange ids: unique per balancer instance, cheap per request (no crypto on the hot path). */
+  private readonly idPrefix = randomBytes(4).toString('hex');
+  private exchanges = 0;
   port = 0;
 
   constructor(
@@ -157,7 +160,7 @@ export class Balancer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const id = randomUUID();
+    const id = `${this.idPrefix}-${++this.exchanges}`;
     const realStart = Date.now();
     const t0 = performance.now();
     const labStart = this.clock.now();
