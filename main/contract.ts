@@ -113,6 +113,10 @@ export const commands = {
   }),
   /** Stops the recipe or load run in progress (a step in progress finishes first). */
   stopRecipe: empty,
+  /** What was done in this lab (settings and actions, with the outcomes seen) as recipe YAML. */
+  exportRecipe: z.strictObject({ name: recipeName.optional(), title: z.string().trim().min(1).max(200).optional() }),
+  /** Forgets what was done so far: the next export starts from the settings of the next action. */
+  clearActionLog: empty,
 } as const satisfies Record<CommandName, z.ZodType>;
 
 export type Commands = typeof commands;
@@ -185,6 +189,18 @@ export interface Results {
   compareRecipe: CompareView;
   runLoad: LoadView;
   stopRecipe: { stopped: boolean };
+  exportRecipe: RecipeExport;
+  clearActionLog: { cleared: number };
+}
+
+/** The window's session as a recipe: YAML that parses back with parseRecipe and runs with `session-lab run`. */
+export interface RecipeExport {
+  yaml: string;
+  fileName: string;
+  /** Actions written as steps (0: nothing was done yet). */
+  actions: number;
+  /** Oldest actions dropped from the bounded log. */
+  dropped: number;
 }
 
 /** A diagnosis finding with its evidence chain and fix as one line. */

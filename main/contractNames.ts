@@ -40,6 +40,8 @@ export const COMMAND_NAMES = [
   'compareRecipe',
   'runLoad',
   'stopRecipe',
+  'exportRecipe',
+  'clearActionLog',
 ] as const;
 
 export type CommandName = (typeof COMMAND_NAMES)[number];

@@ -15,6 +15,8 @@ import { listFlows } from './lab/trace/flows';
 import { exportHar } from './lab/trace/har';
 import { HarImportError, importHar } from './lab/trace/harImport';
 import { sequenceSvg } from './lab/trace/sequence';
+import type { RecordedAction } from './lab/scenario/export';
+import { actionLogOf, browserOfHandle, credentialsOf, observed, ticketPatch, type ActionLog } from './actionLog';
 
 /** What an operation may do besides answering: push progress to the windows (recipe runs). */
 export interface OperationContext {
@@ -64,36 +66,67 @@ export const operations: Registry = {
       return { cleared: true };
     },
   },
-  configure: { run: (lab, patch) => lab.configure(patch) },
+  configure: {
+    run: (lab, patch) =>
+      recorded(lab, () => lab.configure(patch), () => {
+        const p = ticketPatch(patch);
+        return p && { action: 'configure', patch: p };
+      }),
+  },
   setNodeCount: {
-    run: async (lab, { count }) => {
-      await lab.setNodeCount(count);
-      return { nodes: lab.nodes.length };
-    },
+    run: (lab, { count }) =>
+      recorded(
+        lab,
+        async () => {
+          await lab.setNodeCount(count);
+          return { nodes: lab.nodes.length };
+        },
+        () => ({ action: 'configure', patch: { nodes: count } }),
+      ),
   },
   killNode: {
-    run: async (lab, { node }) => {
-      await lab.killNode(node);
-      return { node, running: lab.node(node).running };
-    },
+    run: (lab, { node }) =>
+      recorded(
+        lab,
+        async () => {
+          await lab.killNode(node);
+          return { node, running: lab.node(node).running };
+        },
+        () => ({ action: 'kill-node', node }),
+      ),
   },
   restartNode: {
-    run: async (lab, { node }) => {
-      await lab.restartNode(node);
-      return { node, running: lab.node(node).running };
-    },
+    run: (lab, { node }) =>
+      recorded(
+        lab,
+        async () => {
+          await lab.restartNode(node);
+          return { node, running: lab.node(node).running };
+        },
+        () => ({ action: 'restart-node', node }),
+      ),
   },
   drainNode: {
-    run: (lab, { node, drained }) => {
-      lab.drainNode(node, drained);
-      return { node, drained };
-    },
+    run: (lab, { node, drained }) =>
+      recorded(
+        lab,
+        () => {
+          lab.drainNode(node, drained);
+          return { node, drained };
+        },
+        () => ({ action: drained ? 'drain-node' : 'undrain-node', node }),
+      ),
   },
   advanceClock: {
-    run: (lab, { ms }) => {
-      lab.advanceClock(ms);
-      return { now: lab.clock.now() };
-    },
+    run: (lab, { ms }) =>
+      recorded(
+        lab,
+        () => {
+          lab.advanceClock(ms);
+          return { now: lab.clock.now() };
+        },
+        () => ({ action: 'wait', ms }),
+      ),
   },
   setClockSpeed: {
     run: (lab, { speed }) => {
@@ -117,6 +150,7 @@ export const operations: Registry = {
     run: (lab, { browser }) => {
       lab.browser(browser);
       lab.removeBrowser(browser);
+      actionLogOf(lab).forget(browser);
       return { removed: browser };
     },
   },
@@ -124,54 +158,87 @@ export const operations: Registry = {
   clearCookies: {
     run: async (lab, { browser }) => {
       await lab.browser(browser).clearCookies();
+      // A recipe user's jar cannot be emptied: the same browser plays a new user from here on.
+      actionLogOf(lab).forget(browser);
       return { cleared: browser };
     },
   },
   startLogin: {
     run: async (lab, { browser, service, realm }) => {
       const b = lab.browser(browser);
-      const { value, exchange } = await traced(lab, browser, () => b.startLogin({ service, realm }));
-      return { step: value, exchange };
+      return recorded(
+        lab,
+        async () => {
+          const { value, exchange } = await traced(lab, browser, () => b.startLogin({ service, realm }));
+          return { step: value, exchange };
+        },
+        (r, log) => ({ action: 'login-start', user: log.user(lab, browser), service, realm, observed: observed(lab, r.exchange) }),
+      );
     },
   },
   submitStep: {
     run: async (lab, { browser, service, realm, payload, values }) => {
       const b = lab.browser(browser);
-      const { value, exchange } = await traced(lab, browser, () => b.submit(payload as AuthPayload, values, { service, realm }));
-      return { step: value, exchange };
+      return recorded(
+        lab,
+        async () => {
+          const { value, exchange } = await traced(lab, browser, () => b.submit(payload as AuthPayload, values, { service, realm }));
+          return { step: value, exchange };
+        },
+        (r, log) => ({ action: 'login-next', user: log.user(lab, browser, credentialsOf(payload as AuthPayload, values)), realm, observed: observed(lab, r.exchange) }),
+      );
     },
   },
   login: {
     // The same steps as VirtualBrowser.login, one call each, so every step keeps its exchange.
-    run: async (lab, { browser, service, realm, username, password }) => {
-      const b = lab.browser(browser);
-      const steps: Results['login']['steps'] = [];
-      const first = await traced(lab, browser, () => b.startLogin({ service, realm }));
-      steps.push({ step: first.value, exchange: first.exchange });
-      let step = first.value;
-      for (let i = 0; step.kind === 'callbacks' && i < 10; i++) {
-        const payload = step.payload;
-        const next = await traced(lab, browser, () => b.submit(payload, VirtualBrowser.answers(payload, username, password), { service, realm }));
-        steps.push({ step: next.value, exchange: next.exchange });
-        step = next.value;
-      }
-      return { outcome: step, steps };
-    },
+    run: (lab, { browser, service, realm, username, password }) =>
+      recorded(
+        lab,
+        async () => {
+          const b = lab.browser(browser);
+          const steps: Results['login']['steps'] = [];
+          const first = await traced(lab, browser, () => b.startLogin({ service, realm }));
+          steps.push({ step: first.value, exchange: first.exchange });
+          let step = first.value;
+          for (let i = 0; step.kind === 'callbacks' && i < 10; i++) {
+            const payload = step.payload;
+            const next = await traced(lab, browser, () => b.submit(payload, VirtualBrowser.answers(payload, username, password), { service, realm }));
+            steps.push({ step: next.value, exchange: next.exchange });
+            step = next.value;
+          }
+          return { outcome: step, steps };
+        },
+        (r, log) => ({ action: 'login', user: log.user(lab, browser, { username, password }), service, realm, observed: observed(lab, r.steps.at(-1)?.exchange ?? null) }),
+      ),
   },
   zeroPageLogin: {
     run: async (lab, { browser, service, realm, username, password }) => {
       const b = lab.browser(browser);
-      const { value, exchange } = await traced(lab, browser, () => b.zeroPageLogin(username, password, { service, realm }));
-      return { step: value, exchange };
+      return recorded(
+        lab,
+        async () => {
+          const { value, exchange } = await traced(lab, browser, () => b.zeroPageLogin(username, password, { service, realm }));
+          return { step: value, exchange };
+        },
+        (r, log) => ({ action: 'zero-page-login', user: log.user(lab, browser, { username, password }), realm, observed: observed(lab, r.exchange) }),
+      );
     },
   },
-  validate: { run: (lab, { browser, realm }) => call(lab, browser, (b) => b.validate(realm)) },
-  refresh: { run: (lab, { browser, realm }) => call(lab, browser, (b) => b.refresh(realm)) },
-  sessionInfo: { run: (lab, { browser, realm }) => call(lab, browser, (b) => b.sessionInfo(realm)) },
-  logout: { run: (lab, { browser, realm }) => call(lab, browser, (b) => b.logout(realm)) },
+  validate: { run: (lab, { browser, realm }) => call(lab, browser, 'validate', realm, (b) => b.validate(realm)) },
+  refresh: { run: (lab, { browser, realm }) => call(lab, browser, 'refresh', realm, (b) => b.refresh(realm)) },
+  sessionInfo: { run: (lab, { browser, realm }) => call(lab, browser, 'access', realm, (b) => b.sessionInfo(realm)) },
+  logout: { run: (lab, { browser, realm }) => call(lab, browser, 'logout', realm, (b) => b.logout(realm)) },
   sessions: { run: (lab) => lab.sessionRows() },
   terminateSession: {
-    run: async (lab, { handle }) => ({ handle, terminated: await lab.terminateSession(handle) }),
+    run: (lab, { handle }) => {
+      // A recipe terminates a user's newest session; a handle that is not one cannot be written down.
+      const browser = browserOfHandle(lab, handle);
+      return recorded(
+        lab,
+        async () => ({ handle, terminated: await lab.terminateSession(handle) }),
+        (r, log) => (browser && r.terminated && lab.browsers.has(browser) ? { action: 'admin-terminate', user: log.user(lab, browser) } : undefined),
+      );
+    },
   },
   diagnose: { run: (lab) => ({ findings: findingViews(diagnose(lab.recorder.items())) }) },
   flows: { run: (lab) => listFlows(lab.recorder.items()) },
@@ -239,6 +306,8 @@ export const operations: Registry = {
         return view;
       } finally {
         runs.delete(lab);
+        // The recipe brought the lab to its own starting state: what was done before no longer leads here.
+        actionLogOf(lab).clear();
       }
     },
   },
@@ -251,10 +320,12 @@ export const operations: Registry = {
   runLoad: {
     run: async (lab, { logins, concurrency, thinkMs, logout }, ctx) => {
       if (runs.has(lab)) throw new LabError('A recipe or load run is already going in this lab: stop it first');
+      actionLogOf(lab).before(lab);
       const abort = new AbortController();
       runs.set(lab, { stop: () => abort.abort() });
       try {
         const { sampleItems: _sample, ...result } = await runLoad(lab, { logins, concurrency, thinkMs, logout, signal: abort.signal }, (progress) => ctx.push({ type: 'load', progress }));
+        actionLogOf(lab).record(lab, { action: 'load', logins: result.aborted ? result.attempted : logins, concurrency, ...(thinkMs !== undefined ? { thinkMs } : {}) });
         return result;
       } finally {
         runs.delete(lab);
@@ -268,7 +339,27 @@ export const operations: Registry = {
       return { stopped: !!c };
     },
   },
+  exportRecipe: {
+    run: (lab, { name, title }) => {
+      const r = actionLogOf(lab).export({ name, title });
+      return { ...r, fileName: `${name ?? 'exported-reproduction'}.yaml` };
+    },
+  },
+  clearActionLog: { run: (lab) => ({ cleared: actionLogOf(lab).clear() }) },
 };
+
+/**
+ * Runs a user-level action and writes it to the lab's action log with what it showed, so the
+ * window's session can be exported as a recipe. A failed action is not written.
+ */
+async function recorded<T>(lab: Lab, run: () => Promise<T> | T, action: (value: T, log: ActionLog) => RecordedAction | undefined): Promise<T> {
+  const log = actionLogOf(lab);
+  log.before(lab);
+  const value = await run();
+  const a = action(value, log);
+  if (a) log.record(lab, a);
+  return value;
+}
 
 /** The recipe or load run in progress per lab (one at a time), so Stop has something to stop. */
 const runs = new WeakMap<Lab, { stop(): void }>();
@@ -286,10 +377,16 @@ function runView(r: RecipeResult): RecipeRunView {
   return { name: r.name, title: r.title, variant: r.variant, passed: r.passed, aborted: r.aborted, steps: r.steps.map(stepView), browsers: r.browsers, durationMs: r.durationMs, labElapsedMs: r.labElapsedMs };
 }
 
-async function call(lab: Lab, browser: string, fn: (b: VirtualBrowser) => Promise<Results['validate']['response']>): Promise<Results['validate']> {
+async function call(lab: Lab, browser: string, action: 'validate' | 'refresh' | 'access' | 'logout', realm: string | undefined, fn: (b: VirtualBrowser) => Promise<Results['validate']['response']>): Promise<Results['validate']> {
   const b = lab.browser(browser);
-  const { value, exchange } = await traced(lab, browser, () => fn(b));
-  return { response: value, exchange };
+  return recorded(
+    lab,
+    async () => {
+      const { value, exchange } = await traced(lab, browser, () => fn(b));
+      return { response: value, exchange };
+    },
+    (r, log) => ({ action, user: log.user(lab, browser), realm, observed: observed(lab, r.exchange) }),
+  );
 }
 
 /**
