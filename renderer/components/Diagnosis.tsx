@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { FindingView, FlowSummary, HarExport, HarImportView } from '../../main/contract';
 import { MAX_IMPORT_BYTES } from '../../main/contractNames';
+import { download } from '../lib/download';
 import { formatBytes } from '../lib/format';
 import { useLab, useStore } from '../state/store';
 import { Badge, Button, EmptyState, Spinner } from './ui';
@@ -57,15 +58,6 @@ function SequenceImage({ svg, label }: { svg: string; label: string }) {
       <img src={src} alt={label} data-testid="sequence" />
     </div>
   );
-}
-
-function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 5_000);
 }
 
 function ExportPanel({ onClose }: { onClose: () => void }) {

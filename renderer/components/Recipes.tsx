@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
-import type { CompareView, LoadView, RecipeStepView, RecipeSummary } from '../../main/contract';
+import type { CompareView, LoadView, RecipeExport, RecipeStepView, RecipeSummary } from '../../main/contract';
+import { download } from '../lib/download';
 import { formatDuration } from '../lib/format';
 import { useLab, useStore } from '../state/store';
-import { Badge, Button, EmptyState } from './ui';
+import { Badge, Button, CodeBlock, EmptyState } from './ui';
 
 const STATUS: Record<RecipeStepView['status'], { tone: 'ok' | 'error' | 'warn' | 'info' | 'neutral'; text: string }> = {
   passed: { tone: 'ok', text: 'passed' },
@@ -93,6 +94,40 @@ function LoadResultView({ r }: { r: LoadView }) {
   );
 }
 
+/** The window's session as recipe YAML: read-only, saved with the browser's download. */
+function ExportView({ r, onStartOver }: { r: RecipeExport; onStartOver: () => void }) {
+  if (r.actions === 0)
+    return (
+      <div data-testid="recipe-export">
+        <EmptyState icon="✎" title="Nothing done yet">
+          Log in from a virtual browser, change a setting, advance the clock or kill a node: each action is recorded with what it showed, and exported here as a recipe that re-runs and checks the same outcomes.
+        </EmptyState>
+      </div>
+    );
+  return (
+    <div data-testid="recipe-export">
+      <div className="card-head">
+        <div>
+          <h3 className="card-title">This session as a recipe</h3>
+          <span className="small muted">
+            {r.actions} step{r.actions === 1 ? '' : 's'}
+            {r.dropped ? ` · the ${r.dropped} oldest actions were dropped` : ''} · run it again with <span className="mono">session-lab run {r.fileName}</span>
+          </span>
+        </div>
+        <div className="actions">
+          <Button size="sm" onClick={onStartOver} title="Forget what was done so far: the next export starts from the next action">
+            Start over
+          </Button>
+          <Button size="sm" tone="primary" onClick={() => download(r.fileName, r.yaml, 'application/yaml')} data-testid="recipe-export-save">
+            Download .yaml
+          </Button>
+        </div>
+      </div>
+      <CodeBlock text={r.yaml} label="Exported recipe (YAML)" maxHeight={560} testId="recipe-export-yaml" />
+    </div>
+  );
+}
+
 /** Ticket recipes: replay a known ticket (broken and fixed) in this lab, step by step, with checks. */
 export function Recipes() {
   const store = useStore();
@@ -100,7 +135,8 @@ export function Recipes() {
   const loadProgress = useLab((s) => s.loadProgress);
   const [list, setList] = useState<RecipeSummary[] | null>(null);
   const [running, setRunning] = useState(false);
-  const [view, setView] = useState<'run' | 'compare' | 'load'>('run');
+  const [view, setView] = useState<'run' | 'compare' | 'load' | 'export'>('run');
+  const [exported, setExported] = useState<RecipeExport | null>(null);
   const [comparison, setComparison] = useState<CompareView | null>(null);
   const [load, setLoad] = useState<LoadView | null>(null);
   const [logins, setLogins] = useState('300');
@@ -130,6 +166,15 @@ export function Recipes() {
       const l = await store.run('The load run failed', () => store.api.runLoad({ logins: Number(logins), concurrency: Number(concurrency) }));
       if (l) setLoad(l);
     });
+  const exportSession = async () => {
+    setView('export');
+    setExported(null);
+    const r = await store.run('Could not export this session', () => store.api.exportRecipe({}));
+    if (r) setExported(r);
+  };
+  const startOver = async () => {
+    if ((await store.run('Could not start over', () => store.api.clearActionLog({}))) !== undefined) await exportSession();
+  };
   const start = async (name: string, variant?: string) => {
     setView('run');
     setRunning(true);
@@ -166,6 +211,15 @@ export function Recipes() {
             </Button>
           </div>
         </form>
+        <article className="recipe">
+          <h3 className="recipe-title">This session as a recipe</h3>
+          <p className="small muted recipe-desc">The settings and what was done in this window, with the outcomes seen, as a recipe you can save and re-run.</p>
+          <div className="actions">
+            <Button size="sm" tone="primary" disabled={running} onClick={exportSession} data-testid="recipe-export-open">
+              Export current session as recipe
+            </Button>
+          </div>
+        </article>
         {list === null ? (
           <EmptyState title="Loading recipes…" />
         ) : list.length === 0 ? (
@@ -193,7 +247,9 @@ export function Recipes() {
         )}
       </div>
       <section className="recipe-run" aria-label="Recipe run" aria-live="polite" data-testid="recipe-run">
-        {view === 'compare' ? (
+        {view === 'export' ? (
+          exported ? <ExportView r={exported} onStartOver={() => void startOver()} /> : <EmptyState title="Exporting…" />
+        ) : view === 'compare' ? (
           comparison ? <Compare c={comparison} /> : <EmptyState title="Running both sides…" />
         ) : view === 'load' ? (
           load ? (

@@ -165,6 +165,19 @@ describe('the window in Chromium (browser host)', () => {
     await s.shot('06-diagnosis-har-export');
   });
 
+  it('exports what was done in the window as a recipe: read-only YAML with its settings, saved as .yaml', async () => {
+    await tab(/Recipes/).click();
+    await byTest('recipe-export-open').click();
+    const yaml = byTest('recipe-export-yaml');
+    await yaml.waitFor();
+    const text = (await yaml.textContent()) ?? '';
+    expect(text).toContain('policy');
+    expect(text).toMatch(/status: 401/);
+    const [file] = await Promise.all([page().waitForEvent('download'), byTest('recipe-export-save').click()]);
+    expect(file.suggestedFilename()).toMatch(/\.yaml$/);
+    expect(await readFile((await file.path())!, 'utf8')).toBe(text);
+  });
+
   it('runs a ticket recipe in the window and shows each step checked', async () => {
     await tab(/Recipes/).click();
     await byTest('recipe-seed-401').getByRole('button', { name: 'Run broken' }).click();
