@@ -7,23 +7,30 @@ function Check({ on }: { on: boolean }) {
   return on ? <span aria-label="yes">✓</span> : <span className="muted" aria-label="no" />;
 }
 
+/** The header of a cookie table, DevTools order; a jar also shows each cookie's domain and size. */
+export function CookieColumns({ jar = false }: { jar?: boolean }) {
+  return (
+    <thead>
+      <tr>
+        <th>Name</th>
+        <th>Value</th>
+        {jar && <th>Domain</th>}
+        <th>Path</th>
+        <th>Expires (lab clock)</th>
+        {jar && <th>Size</th>}
+        <th>HttpOnly</th>
+        <th>Secure</th>
+        <th>SameSite</th>
+      </tr>
+    </thead>
+  );
+}
+
 /** One jar, DevTools style; expiry is judged on the lab clock, like the jar itself does. */
 export function CookieTable({ cookies, now, label }: { cookies: CookieView[]; now: number; label: string }) {
   return (
     <table className="grid-table cookies-table" aria-label={label}>
-      <thead>
-        <tr>
-          <th>Name</th>
-          <th>Value</th>
-          <th>Domain</th>
-          <th>Path</th>
-          <th>Expires (lab clock)</th>
-          <th>Size</th>
-          <th>HttpOnly</th>
-          <th>Secure</th>
-          <th>SameSite</th>
-        </tr>
-      </thead>
+      <CookieColumns jar />
       <tbody>
         {cookies.length === 0 ? (
           <tr>

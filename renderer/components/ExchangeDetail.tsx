@@ -4,6 +4,7 @@ import { cookiesSent, setCookieRows } from '../lib/cookies';
 import { explainExchange } from '../lib/explain';
 import { eventSeverity } from '../lib/filters';
 import { formatBytes, formatClockMs, formatDateTime, formatDuration, formatMs, prettyBody } from '../lib/format';
+import { CookieColumns } from './Cookies';
 import { Badge, Button, CodeBlock, Tabs } from './ui';
 
 type Section = 'overview' | 'request' | 'response' | 'cookies';
@@ -191,17 +192,7 @@ export function ExchangeDetail({ exchange: ex, linked, onClose, browserName }: {
             <h3 className="detail-h">Set by the response</h3>
             {set.length ? (
               <table className="grid-table" aria-label="Cookies set" data-testid="set-cookies">
-                <thead>
-                  <tr>
-                    <th>Name</th>
-                    <th>Value</th>
-                    <th>Path</th>
-                    <th>Expires (lab clock)</th>
-                    <th>HttpOnly</th>
-                    <th>Secure</th>
-                    <th>SameSite</th>
-                  </tr>
-                </thead>
+                <CookieColumns />
                 <tbody>
                   {set.map((c, i) => (
                     <tr key={i} className={c.removes ? 'is-removed' : ''}>
