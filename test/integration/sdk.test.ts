@@ -1,5 +1,6 @@
-import { CallbackType, Config, FRAuth, SessionManager, StepType, type FRStep, type NameCallback, type PasswordCallback } from '@forgerock/javascript-sdk';
+import { Config, SessionManager, StepType } from '@forgerock/javascript-sdk';
 import { describe, expect, it } from 'vitest';
+import { sdkJourney } from '../fixtures/sdkJourney';
 import { events, startLab } from './helpers';
 
 /**
@@ -16,18 +17,7 @@ function configure(baseUrl: string, tree?: string) {
   });
 }
 
-async function journey(): Promise<ReturnType<typeof FRAuth.next>> {
-  let step = await FRAuth.next();
-  for (let i = 0; step.type === StepType.Step && i < 5; i++) {
-    const s = step as FRStep;
-    for (const cb of s.callbacks) {
-      if (cb.getType() === CallbackType.NameCallback) (cb as NameCallback).setName('demo');
-      if (cb.getType() === CallbackType.PasswordCallback) (cb as PasswordCallback).setPassword('Ch4ng31t');
-    }
-    step = await FRAuth.next(s);
-  }
-  return step;
-}
+const journey = () => sdkJourney();
 
 describe('ForgeRock JavaScript SDK against the lab', () => {
   it('logs in through a single node and gets a LoginSuccess with the SSO token', async () => {
