@@ -185,7 +185,7 @@ export function Controls() {
         />
         {minutes('maxSessionTime', 'Max session time', 'from login')}
         {minutes('maxIdleTime', 'Max idle time', cfg.sessions === 'client' ? 'not enforced for client-based sessions' : 'since last access')}
-        {minutes('maxCachingTime', 'Max caching time', 'node cache of a session')}
+        {minutes('maxCachingTime', 'Max caching time', 'how long agents may cache session info')}
         {cfg.sessions === 'client' && <Switch label="Logout denylist" hint={`CTS poll ${cfg.denylistPollSeconds} s`} checked={cfg.denylist} onChange={set('denylist', 'the denylist')} />}
         <p className="note">New limits apply to sessions created from now on, as in AM.</p>
       </section>

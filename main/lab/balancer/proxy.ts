@@ -169,45 +169,37 @@ export class Balancer {
     const browser = /\bbrowser\/([\w-]+)/.exec(String(req.headers['user-agent'] ?? ''))?.[1] ?? null;
     const cookie = readCookie(req.headers.cookie, cfg.cookieName);
     const routing: RoutingDecision = { policy: cfg.policy, reason: '', cookie, node: null, redispatched: false, attempts: [] };
-    let reqBody: Buffer = Buffer.alloc(0);
-    let status = 502;
-    let resHeaders: Header[] = [];
-    let resBody: Buffer = Buffer.alloc(0);
-    let error: string | undefined;
     const timings = { send: 0, wait: 0, receive: 0, total: 0 };
-
-    const reply = (code: number, message: string, reason: string) => {
-      status = code;
-      routing.reason = reason;
-      resBody = Buffer.from(JSON.stringify({ code, reason: statusText(code), message }));
-      resHeaders = [['Content-Type', 'application/json;charset=UTF-8'], ['Content-Length', String(resBody.length)]];
-    };
+    let reqBody: Buffer = EMPTY;
+    let answer: Answer;
 
     try {
       const bad = frontCheck(req, reqHeaders);
       if (bad) {
-        reply(bad.status, bad.message, `rejected: ${bad.message}`);
-        resHeaders.push(['Connection', 'close']);
+        routing.reason = `rejected: ${bad.message}`;
+        answer = errorAnswer(bad.status, bad.message);
+        answer.headers.push(['Connection', 'close']);
       } else {
         // HAR's `send`: the time the client took to deliver its request body to the balancer.
         const reading = performance.now();
-        reqBody = await readLimited(req, cfg.maxBodyBytes);
+        const read = await readLimited(req, cfg.maxBodyBytes);
         timings.send = performance.now() - reading;
-        if (reqBody === TOO_LARGE) {
-          reply(413, `Request body exceeds the limit of ${cfg.maxBodyBytes} bytes`, 'rejected: body over limit');
-          reqBody = Buffer.alloc(0);
+        if (read === TOO_LARGE) {
+          routing.reason = 'rejected: body over limit';
+          answer = errorAnswer(413, `Request body exceeds the limit of ${cfg.maxBodyBytes} bytes`);
         } else {
-          await this.forward(req, reqHeaders, id, reqBody, cookie, routing, timings, (s, h, b) => ((status = s), (resHeaders = h), (resBody = b)), (c, m, r, e) => (reply(c, m, r), (error = e)));
+          reqBody = read;
+          answer = await this.forward(req, reqHeaders, id, reqBody, routing, timings);
         }
       }
     } catch (e) {
-      error = (e as Error).message;
-      reply(502, 'Bad Gateway', `error: ${error}`);
+      routing.reason = `error: ${(e as Error).message}`;
+      answer = { ...errorAnswer(502, 'Bad Gateway'), error: (e as Error).message };
     }
 
     if (!res.headersSent && !res.destroyed) {
-      res.writeHead(status, resHeaders.flat());
-      res.end(resBody);
+      res.writeHead(answer.status, answer.headers.flat());
+      res.end(answer.body);
     }
     timings.total = performance.now() - t0;
     this.recorder.recordExchange({
@@ -226,34 +218,26 @@ export class Balancer {
         bodySize: reqBody.length,
       },
       routing,
-      response: { status, statusText: statusText(status), headers: resHeaders, body: resBody.subarray(0, TRACE_BODY_BYTES).toString('utf8'), bodySize: resBody.length },
+      response: { status: answer.status, statusText: statusText(answer.status), headers: answer.headers, body: answer.body.subarray(0, TRACE_BODY_BYTES).toString('utf8'), bodySize: answer.body.length },
       timings: { send: round(timings.send), wait: round(timings.wait), receive: round(timings.receive), total: round(timings.total) },
-      ...(error ? { error } : {}),
+      ...(answer.error ? { error: answer.error } : {}),
     });
   }
 
-  private async forward(
-    req: IncomingMessage,
-    reqHeaders: Header[],
-    id: string,
-    body: Buffer,
-    cookie: string | null,
-    routing: RoutingDecision,
-    timings: { send: number; wait: number; receive: number },
-    ok: (status: number, headers: Header[], body: Buffer) => void,
-    fail: (code: number, message: string, reason: string, error: string) => void,
-  ): Promise<void> {
+  /**
+   * Picks a node and forwards; on a connection refused (nothing written) the node is marked down
+   * and the policy picks again with it excluded — which also yields "redispatch off" when it must.
+   */
+  private async forward(req: IncomingMessage, reqHeaders: Header[], id: string, body: Buffer, routing: RoutingDecision, timings: { wait: number; receive: number }): Promise<Answer> {
     const cfg = this.settings();
     const exclude = new Set<string>();
     const headers = forwardHeaders(req, reqHeaders, id);
-    for (let attempt = 0; attempt <= this.backends.length; attempt++) {
-      const choice = pick({ policy: cfg.policy, cookieName: cfg.cookieName, cookie, backends: this.backends, cursor: this.cursor, redispatch: cfg.redispatch, exclude });
-      if (!choice.node) {
-        const reason = routing.reason ? `${routing.reason}; ${choice.reason}` : choice.reason;
-        return fail(503, 'Service Unavailable: no node can take this request', reason, 'no-node');
-      }
+    for (;;) {
+      const choice = pick({ policy: cfg.policy, cookieName: cfg.cookieName, cookie: routing.cookie, backends: this.backends, cursor: this.cursor, redispatch: cfg.redispatch, exclude });
+      // After a refusal the reason reads as the whole story: "sticky amlbcookie=01; node 01 refused …; sticky node 01 down → 02".
+      routing.reason = exclude.size ? `${routing.reason}; ${choice.reason}` : choice.reason;
+      if (!choice.node) return { ...errorAnswer(503, 'Service Unavailable: no node can take this request'), error: 'no-node' };
       const b = this.find(choice.node.id);
-      routing.reason = routing.reason && exclude.size ? `${routing.reason}; ${choice.reason}` : choice.reason;
       routing.node = b.id;
       routing.redispatched ||= choice.redispatched || exclude.size > 0;
       if (choice.redispatched) this.recorder.emit('redispatch', `Balancer: ${choice.reason}`, { node: b.id, exchangeId: id, data: { reason: choice.reason } });
@@ -262,28 +246,41 @@ export class Balancer {
         timings.wait = r.wait;
         timings.receive = r.receive;
         routing.attempts.push({ node: b.id, outcome: String(r.status) });
-        return ok(r.status, responseHeaders(r.headers, r.body.length), r.body);
+        return { status: r.status, headers: responseHeaders(r.headers, r.body.length), body: r.body };
       } catch (e) {
         const code = (e as { code?: string }).code ?? (e as Error).name ?? 'ERROR';
         routing.attempts.push({ node: b.id, outcome: code });
         if (code === 'ECONNREFUSED') {
-          // Nothing was written: safe to mark the node down and try another, as HAProxy's redispatch does.
+          // Nothing was written: safe to mark the node down and let the policy choose again.
           this.setHealth(b, false);
           exclude.add(b.id);
-          routing.reason = `${choice.reason}; node ${b.id} refused the connection`;
-          if (cfg.policy === 'sticky' && cookie === b.lbValue && !cfg.redispatch) {
-            return fail(503, `Service Unavailable: node ${b.id} refused, redispatch off`, `${routing.reason}, redispatch off`, code);
-          }
+          routing.reason += `; node ${b.id} refused the connection`;
           continue;
         }
         if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-          return fail(504, `Gateway Timeout: node ${b.id} did not answer in ${cfg.upstreamTimeoutMs} ms`, `${routing.reason}; node ${b.id} timed out`, code);
+          routing.reason += `; node ${b.id} timed out`;
+          return { ...errorAnswer(504, `Gateway Timeout: node ${b.id} did not answer in ${cfg.upstreamTimeoutMs} ms`), error: code };
         }
-        return fail(502, `Bad Gateway: node ${b.id} failed (${code})`, `${routing.reason}; node ${b.id} failed: ${code}`, code);
+        // Written and then failed: never resent (it may have been processed).
+        routing.reason += `; node ${b.id} failed: ${code}`;
+        return { ...errorAnswer(502, `Bad Gateway: node ${b.id} failed (${code})`), error: code };
       }
     }
-    return fail(503, 'Service Unavailable: every node refused', `${routing.reason}; every node refused`, 'no-node');
   }
+}
+
+interface Answer {
+  status: number;
+  headers: Header[];
+  body: Buffer;
+  /** Structured upstream error (undici code), for the trace. */
+  error?: string;
+}
+
+/** The balancer's own answers, in AM's JSON error shape. */
+function errorAnswer(code: number, message: string): Answer {
+  const body = Buffer.from(JSON.stringify({ code, reason: statusText(code), message }));
+  return { status: code, headers: [['Content-Type', 'application/json;charset=UTF-8'], ['Content-Length', String(body.length)]], body };
 }
 
 /** TCP connect check (HAProxy's default check when no http-check is set). */
@@ -299,7 +296,6 @@ function tcpCheck(origin: string): Promise<boolean> {
 }
 
 const TOO_LARGE = Buffer.from('');
-
 const EMPTY = Buffer.alloc(0);
 
 function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> | Buffer {
