@@ -3,7 +3,7 @@ import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { Har } from 'har-format';
-import { diagnose, explain, type Finding } from '../lab/trace/diagnose';
+import { diagnose, type Finding } from '../lab/trace/diagnose';
 import { listFlows } from '../lab/trace/flows';
 import { DEFAULT_MAX_BYTES, HarImportError, importHar, parseHar, type ImportResult } from '../lab/trace/harImport';
 import { redactHar } from '../lab/trace/redact';

@@ -3,7 +3,7 @@
  * `window.sessionLab`; in any other browser the same commands and pushes travel over the browser
  * host's WebSocket. The rest of the renderer sees one LabApi and never knows which.
  */
-import type { CommandName, LabBridgeApi, Outcome } from '../../main/contract';
+import type { LabBridgeApi, Outcome } from '../../main/contract';
 import { unwrap, type ConnectionStatus, type LabConnection } from './client';
 import { connectWebSocket } from './wsTransport';
 

@@ -4,7 +4,7 @@ import { MINUTE } from '../../main/lab/clock';
 import { explainExchange } from '../lib/explain';
 import { middleEllipsis, prettyBody } from '../lib/format';
 import { useLab, useStore } from '../state/store';
-import { Badge, Button, CodeBlock, EmptyState } from './ui';
+import { Button, CodeBlock, EmptyState } from './ui';
 
 const DEMO = { username: 'demo', password: 'Ch4ng31t' };
 

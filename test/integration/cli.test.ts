@@ -52,7 +52,7 @@ describe('session-lab CLI', () => {
       ['01', '02'].map(
         (id) =>
           new Promise<{ id: string; url: string; close: () => void }>((resolve) => {
-            const s = createServer((req, res) => {
+            const s = createServer((_req, res) => {
               seen.push(id);
               res.setHeader('set-cookie', `amlbcookie=${id}; Path=/`);
               res.end(id);

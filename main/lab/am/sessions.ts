@@ -1,5 +1,5 @@
 import type { AmRequest, NodeContext } from './context';
-import { AmError, EPOCH, setCookie, type AmResponse } from './http';
+import { AmError, EPOCH, type AmResponse } from './http';
 import type { ActiveSession, Resolution } from './sessionService';
 
 const iso = (ms: number) => new Date(ms).toISOString();

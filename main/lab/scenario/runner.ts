@@ -120,7 +120,7 @@ export async function runRecipe(recipe: Recipe, opts: RunOptions = {}): Promise<
         steps.push(skipped(step, 'the run was stopped'));
         continue;
       }
-      const result = await runStep(lab, recipe, step, variant, users, collector, controller, emit);
+      const result = await runStep(lab, step, variant, users, collector, controller, emit);
       steps.push(result);
       if (result.status === 'error') broken = true;
     }
@@ -150,7 +150,6 @@ export async function runRecipe(recipe: Recipe, opts: RunOptions = {}): Promise<
 
 async function runStep(
   lab: Lab,
-  recipe: Recipe,
   step: RecipeStep,
   variant: string | null,
   users: Map<string, UserState>,
