@@ -3,29 +3,31 @@ import { runLoad, type LoadResult } from '../../main/lab/scenario/load';
 import { startLab } from './helpers';
 
 /**
- * Load runs over the seed's chain setup. Why the ranges: the balancer's round-robin is strict, so a
- * chain login succeeds only when the requests of other users between its two steps bring the turn
- * back to the node that started it. With independent users (random think time) that happens for
- * about 1 login in N, so the failure rate is about (N-1)/N. The exact, interleaving-free check is
- * structural: every failure is a login whose steps reached two nodes, and no such login succeeds.
+ * Load runs over the seed's chain setup. The balancer's round-robin is strict, so a chain login
+ * succeeds only when the requests of other users between its two steps bring the turn back to the
+ * node that started it: about 1 login in N with independent users, but the exact rate depends on how
+ * the machine schedules the workers (a busy 2-core machine saw 0.36 for N=2), so no rate is asserted
+ * here (bench/ measures it). What the mechanics guarantee, whatever the interleaving: every failure
+ * is a login whose steps reached two nodes, and every such login fails.
  */
 function roundRobinConsistent(r: LoadResult): void {
   expect(r.failuresByReason).toEqual({ '401 Session has timed out': r.failed });
+  expect(r.routing.crossNodeFailures).toBe(r.failed);
   expect(r.routing.sameNodeFailures).toBe(0);
   expect(r.routing.crossNodeFailures).toBe(r.routing.crossNodeLogins);
   expect(r.routing.sameNodeLogins + r.routing.crossNodeLogins).toBe(r.attempted);
 }
 
 describe('load runs', () => {
-  it('1,000 chain logins over 3 round-robin nodes fail about 2 in 3, each a 401 from a node that did not start the login', async () => {
+  it('1,000 chain logins over 3 round-robin nodes: each failure a 401 from a node that did not start the login, every cross-node login failing', async () => {
     const lab = await startLab({ nodes: 3, policy: 'round-robin', auth: 'chain' });
     const ticks: number[] = [];
     const r = await runLoad(lab, { logins: 1000, concurrency: 16, thinkMs: 5 }, (p) => ticks.push(p.attempted));
     expect(r.attempted).toBe(1000);
     expect(r.succeeded + r.failed).toBe(1000);
-    // 2/3 expected; binomial sd at n=1000 is 0.015, measured 0.66-0.69 at concurrency 8-16 (scratch runs, see the lead report).
-    expect(r.failureRate).toBeGreaterThan(0.55);
-    expect(r.failureRate).toBeLessThan(0.78);
+    // Concurrent users interleave, so some logins stay on one node and succeed; the rest cross and fail.
+    expect(r.failed).toBeGreaterThan(0);
+    expect(r.succeeded).toBeGreaterThan(0);
     roundRobinConsistent(r);
     expect(Object.keys(r.byNode).sort()).toEqual(['01', '02', '03']);
     expect(Object.values(r.byNode).reduce((n, v) => n + v.failed, 0)).toBe(r.failed);
@@ -57,11 +59,12 @@ describe('load runs', () => {
     roundRobinConsistent(r);
   });
 
-  it('two nodes: about half fail', async () => {
+  it('two nodes: exactly the logins whose steps crossed nodes fail, each with a 401', async () => {
     const lab = await startLab({ nodes: 2, policy: 'round-robin', auth: 'chain' });
     const r = await runLoad(lab, { logins: 600, concurrency: 16, thinkMs: 5 });
-    expect(r.failureRate).toBeGreaterThan(0.38);
-    expect(r.failureRate).toBeLessThan(0.62);
+    expect(r.failed).toBeGreaterThan(0);
+    expect(r.succeeded).toBeGreaterThan(0);
+    expect(Object.keys(r.byNode).sort()).toEqual(['01', '02']);
     roundRobinConsistent(r);
   }, 60_000);
 
