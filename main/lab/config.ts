@@ -7,12 +7,44 @@ import { z } from 'zod';
 const cookieName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a cookie name: letters, digits, _ . - only');
 const minutes = (def: number) => z.number().positive().max(525_600).default(def);
 
+export const DEMO_USER = { username: 'demo', password: 'Ch4ng31t' } as const;
+/** A lab-only agent profile, as an AM install's sample web agent. */
+export const DEMO_AGENT = { name: 'webagent', password: 'Ch4ng31t' } as const;
+
 export const UserSchema = z.object({
   password: z.string().min(1),
   admin: z.boolean().default(false),
   /** Shown next to the user in the UI: demo accounts are lab-only. */
   demo: z.boolean().default(false),
 });
+
+/** Realms the emulated AM serves (the root realm and one sub-realm, as AM 7 platform deployments have). */
+export const REALMS = ['/', '/alpha'] as const;
+export type Realm = (typeof REALMS)[number];
+
+/**
+ * An OAuth 2.0 client as registered in a realm's agents (OpenAM OAuth2Provider.xml client profile).
+ * Consent is implied for the lab's clients (isConsentImplied), so authorize never asks.
+ */
+export const OAuth2ClientSchema = z.object({
+  realm: z.enum(REALMS).default('/'),
+  /** Public clients (SPA/SDK) are not authenticated; confidential ones send their secret. */
+  type: z.enum(['public', 'confidential']),
+  secret: z.string().min(1).max(256).optional(),
+  redirectUris: z.array(z.string().url()).min(1).max(20),
+  postLogoutRedirectUris: z.array(z.string().url()).max(20).default([]),
+  scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/)).min(1).max(50).default(['openid', 'profile', 'email']),
+});
+export type OAuth2Client = z.infer<typeof OAuth2ClientSchema>;
+
+/** The lab's two clients: a public one for SPA/SDK use and a confidential one (AM docs' myClient). */
+export const DEFAULT_OAUTH2_CLIENTS: Record<string, z.input<typeof OAuth2ClientSchema>> = {
+  sdkPublicClient: { type: 'public', redirectUris: ['https://localhost:8443/callback.html'], postLogoutRedirectUris: ['https://localhost:8443/'] },
+  myClient: { type: 'confidential', secret: 'forgerock', redirectUris: ['https://www.example.com:443/callback'] },
+};
+
+const TokenModeSchema = z.enum(['stateful', 'client-side']);
+const seconds = (def: number) => z.number().int().positive().max(31_536_000).default(def);
 
 export const PolicySchema = z.enum(['round-robin', 'sticky', 'active-passive']);
 export type Policy = z.infer<typeof PolicySchema>;
@@ -39,19 +71,59 @@ export const LabConfigSchema = z.object({
   maxCachingTime: minutes(3),
   /** Tree journey max duration (authenticationSessionsMaxDuration). */
   journeyMaxDuration: minutes(5),
-  /** Chain auth-in-progress lifetime (com.iplanet.am.session.invalidsessionmaxtime). */
-  chainAuthTimeout: minutes(3),
+  /** Chain login page timeout: the DataStore module's callback timeout="120" (checkLoginTimeout), in seconds. */
+  chainAuthTimeoutSeconds: seconds(120),
   /** Client-based session denylist on logout (poll 10 s in AM). */
   denylist: z.boolean().default(true),
   denylistPollSeconds: z.number().min(0).max(3600).default(10),
+  /** Session Property Whitelist Service: the properties REST clients may read and set (AM's default: AMCtxId). */
+  sessionPropertyAllowlist: z.array(z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/)).max(100).default(() => ['AMCtxId']),
   /** latestAccessTime is written at most this often (AM: 60 s). */
   latestAccessUpdateSeconds: z.number().min(0).max(3600).default(60),
-  /** AM version profile: 6.5 (no HttpOnly, no CSRF filter), 7 (HttpOnly, CSRF filter), 8 (HttpOnly, tokenId "" on success). */
-  profile: z.enum(['6.5', '7', '8']).default('7'),
+  /**
+   * AM version profile: 6.5 (no CSRF filter), 7 (CSRF filter; HttpOnly opt-in, as AM 7.0–7.4),
+   * 7.5 and 8 (HttpOnly session cookie by default, tokenId "" on success).
+   */
+  profile: z.enum(['6.5', '7', '7.5', '8']).default('7'),
+  /** com.sun.identity.cookie.httponly; null = the profile's default (off before 7.5, on from 7.5). */
+  httpOnly: z.boolean().nullable().default(null),
+  /** The site the servers belong to (its id goes in SI, the server id in S1); null = servers without a site. */
+  siteId: z
+    .string()
+    .regex(/^\d{2}$/)
+    .nullable()
+    .default('10'),
+  /** com.sun.identity.server.fqdnMap: host names accepted besides the servers' own (127.0.0.1); anything else is 400. */
+  fqdnMap: z.record(z.string().min(1).max(253), z.string().min(1).max(253)).default(() => ({ localhost: 'localhost' })),
+  /** Validation Service success/failure URL allowlist (goto, gotoOnFail); empty = any relative or http(s) URL. */
+  gotoAllowlist: z.array(z.string().min(1).max(2048)).max(100).default([]),
+  /**
+   * Account lockout (Core authentication: Login Failure Lockout Mode). memory = counted in each
+   * server's own memory (ISAccountLockout.loginFailHash), persistent = counted where every server sees it.
+   */
+  lockoutMode: z.enum(['off', 'memory', 'persistent']).default('off'),
+  lockoutThreshold: z.number().int().min(1).max(100).default(5),
+  lockoutDuration: minutes(5),
+  /** Session service: Enable Quota Constraints, Active User Sessions and the exhaustion action (CTS sessions only). */
+  sessionQuotaEnabled: z.boolean().default(false),
+  sessionQuotaLimit: z.number().int().min(1).max(1000).default(5),
+  sessionQuotaAction: z.enum(['DENY_ACCESS', 'DESTROY_NEXT_EXPIRING', 'DESTROY_OLDEST', 'DESTROY_ALL']).default('DESTROY_NEXT_EXPIRING'),
+  /** Per realm, as AM's OAuth2 provider: tokens in the CTS (stateful) or signed JWTs (client-side). */
+  oauth2Tokens: z.object({ '/': TokenModeSchema.default('stateful'), '/alpha': TokenModeSchema.default('stateful') }).default(() => ({ '/': 'stateful' as const, '/alpha': 'stateful' as const })),
+  /** OAuth2 provider lifetimes (OAuth2Provider.xml defaults), in seconds. */
+  oauth2CodeLifetime: seconds(120),
+  oauth2AccessTokenLifetime: seconds(3600),
+  oauth2RefreshTokenLifetime: seconds(604_800),
+  oauth2IdTokenLifetime: seconds(3600),
+  oauth2Clients: z
+    .record(z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/), OAuth2ClientSchema)
+    .default(() => z.record(z.string(), OAuth2ClientSchema).parse(DEFAULT_OAUTH2_CLIENTS)),
   contextPath: z.string().regex(/^\/[A-Za-z0-9_-]+$/).default('/am'),
   /** Origins allowed for cross-origin browser clients (CORS with credentials). */
   corsOrigins: z.array(z.string().url()).default([]),
   users: z.record(z.string().min(1), UserSchema).default({}),
+  /** Agent profiles (web and Java agents), which log in with authIndexType=module&authIndexValue=Application. */
+  agents: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.object({ password: z.string().min(1) })).default(() => ({ [DEMO_AGENT.name]: { password: DEMO_AGENT.password } })),
   /** Largest request body a node or the balancer accepts (bytes). */
   maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
   /** Upstream timeout of the balancer (real milliseconds). */
@@ -65,13 +137,16 @@ export type LabConfigInput = z.input<typeof LabConfigSchema>;
 export type UserRecord = z.infer<typeof UserSchema>;
 
 /** Settings that can be applied to a running lab without rebuilding the cluster. */
-export const LiveConfigSchema = LabConfigSchema.omit({ contextPath: true, users: true }).partial();
+export const LiveConfigSchema = LabConfigSchema.omit({ contextPath: true, users: true, agents: true }).partial();
 export type LiveConfigPatch = z.infer<typeof LiveConfigSchema>;
-
-export const DEMO_USER = { username: 'demo', password: 'Ch4ng31t' } as const;
 
 export function parseConfig(input: LabConfigInput = {}): LabConfig {
   return LabConfigSchema.parse(input);
+}
+
+/** HttpOnly on the session cookie: the explicit setting, else the profile's default. */
+export function cookieHttpOnly(cfg: LabConfig): boolean {
+  return cfg.httpOnly ?? (cfg.profile === '7.5' || cfg.profile === '8');
 }
 
 export function serverId(index: number): string {

@@ -1,7 +1,7 @@
 import { Agent } from 'undici';
 import { LabClock, MINUTE } from './clock';
 import { LiveConfigSchema, parseConfig, serverId, type LabConfig, type LabConfigInput, type LiveConfigPatch } from './config';
-import { EmbeddedTokenStore, type TokenStore } from './cts/store';
+import { EmbeddedTokenStore, type CtsTokenType, type TokenStore } from './cts/store';
 import { generateKeys, type LabKeys } from './am/keys';
 import { AmNode } from './am/node';
 import { SessionService, type ActiveSession } from './am/sessionService';
@@ -59,6 +59,8 @@ export interface LabSnapshot {
 }
 
 const ENDED_KEEP = 200;
+/** Token types the reaper deletes once expired, with no event (sessions have their own pass). */
+const REAPED: CtsTokenType[] = ['AUTH_SESSION', 'OAUTH', 'OAUTH2_GRANT_SET', 'OAUTH_BLACKLIST', 'GENERIC'];
 
 /**
  * The lab: an AM cluster (nodes sharing a CTS), a balancer in front, a clock, a trace and the
@@ -67,7 +69,6 @@ const ENDED_KEEP = 200;
 export class Lab {
   readonly clock: LabClock;
   readonly recorder: TraceRecorder;
-  readonly keys: LabKeys = generateKeys();
   readonly users: UserStore;
   readonly sessions: SessionService;
   readonly nodes: AmNode[] = [];
@@ -85,11 +86,12 @@ export class Lab {
   private constructor(
     opts: LabOptions,
     readonly cts: TokenStore,
+    readonly keys: LabKeys,
   ) {
     this.cfg = parseConfig(opts);
     this.clock = new LabClock({ speed: opts.clockSpeed ?? 1 });
     this.recorder = new TraceRecorder(this.clock, this.cfg.traceCapacity);
-    this.users = new UserStore(this.cfg.users, opts.adminPassword);
+    this.users = new UserStore(this.cfg.users, opts.adminPassword, this.cfg.agents);
     this.sessions = new SessionService({ config: () => this.cfg, clock: this.clock, cts, keys: this.keys, emit: this.recorder.emit });
     this.balancer = new Balancer(
       () => ({ policy: this.cfg.policy, cookieName: this.cfg.lbCookieName, redispatch: this.cfg.redispatch, maxBodyBytes: this.cfg.maxBodyBytes, upstreamTimeoutMs: this.cfg.upstreamTimeoutMs }),
@@ -102,7 +104,7 @@ export class Lab {
   }
 
   static async start(opts: LabOptions = {}): Promise<Lab> {
-    const lab = new Lab(opts, opts.cts ?? new EmbeddedTokenStore());
+    const lab = new Lab(opts, opts.cts ?? new EmbeddedTokenStore(), await generateKeys());
     for (let i = 0; i < lab.cfg.nodes; i++) await lab.addNode();
     await lab.balancer.start(opts.port ?? 0);
     lab.reaperTimer = setInterval(() => void lab.reap(), 1_000);
@@ -123,7 +125,18 @@ export class Lab {
   }
 
   info() {
-    return { balancer: this.balancerUrl, nodes: this.nodes.map((n) => ({ id: n.id, url: n.url })), admin: { username: 'amadmin', password: this.users.adminPassword } };
+    return {
+      balancer: this.balancerUrl,
+      nodes: this.nodes.map((n) => ({ id: n.id, url: n.url })),
+      admin: { username: 'amadmin', password: this.users.adminPassword },
+      oauth2: this.oauth2Client(),
+    };
+  }
+
+  /** The public client an SPA or the SDK uses: its id and first redirect URI (the first public client configured). */
+  oauth2Client(): { clientId: string; redirectUri: string } | null {
+    const found = Object.entries(this.cfg.oauth2Clients).find(([, c]) => c.type === 'public');
+    return found ? { clientId: found[0], redirectUri: found[1].redirectUris[0]! } : null;
   }
 
   private async addNode(): Promise<AmNode> {
@@ -258,7 +271,8 @@ export class Lab {
   private async admin(): Promise<VirtualBrowser> {
     if (this.adminBrowser && ((await this.adminBrowser.validate()).body as { valid?: boolean }).valid) return this.adminBrowser;
     this.adminBrowser ??= new VirtualBrowser('admin', 'amadmin console', this.balancerUrl, this.clock, this.agent);
-    const step = await this.adminBrowser.zeroPageLogin('amadmin', this.users.adminPassword);
+    // The ldapService chain, as amster and admin scripts log in: trees honour the X-OpenAM headers only with a ZPL collector.
+    const step = await this.adminBrowser.zeroPageLogin('amadmin', this.users.adminPassword, { service: 'ldapService' });
     if (step.kind !== 'success') throw new LabError(`amadmin could not log in: ${step.status}`);
     return this.adminBrowser;
   }
@@ -272,7 +286,7 @@ export class Lab {
         const now = this.clock.now();
         for (const n of this.nodes) n.sweepMemory(now);
         await this.sessions.reap();
-        for (const t of await this.cts.expired(now, 'AUTH_SESSION')) await this.cts.delete(t.id);
+        for (const type of REAPED) for (const t of await this.cts.expired(now, type)) await this.cts.delete(t.id);
       } finally {
         this.reaping = undefined;
       }

@@ -28,7 +28,6 @@ export function rowFlags(ex: TraceExchange, linked: readonly LabEvent[] | undefi
   for (const e of linked ?? []) {
     if (EXPIRY_EVENTS.has(e.type)) expired = true;
     if (e.type === 'session-terminated' && (e.data.reason === 'idle' || e.data.reason === 'max-time')) expired = true;
-    if (e.type === 'cookie-invalidated') expired = true;
   }
   return {
     unauthorized: ex.response.status === 401,
@@ -90,7 +89,6 @@ export function eventSeverity(e: Pick<LabEvent, 'type' | 'data'>): Severity {
     case 'bad-request':
       return 'error';
     case 'auth-session-expired':
-    case 'cookie-invalidated':
     case 'redispatch':
     case 'node-drained':
     case 'node-removed':

@@ -70,4 +70,40 @@ describe('ForgeRock JavaScript SDK in Chromium, cross-origin', () => {
     expect(result).toEqual({ type: 'LoginFailure', code: 401, message: 'Session has timed out' });
     expect(lab.recorder.events().some((e) => e.type === 'auth-session-missed')).toBe(true);
   });
+
+  it('runs the full flow cross-origin without stickiness: journey, getTokens through the hidden authorize iframe, getCurrentUser, FRUser.logout', async () => {
+    const lab = await Lab.start({
+      nodes: 3,
+      policy: 'round-robin',
+      auth: 'tree',
+      authSessions: 'cts',
+      corsOrigins: [origin],
+      oauth2Clients: { sdkPublicClient: { type: 'public', redirectUris: [`${origin}/callback`] } },
+    });
+    labs.push(lab);
+    const page = await context.newPage();
+    await page.goto(origin);
+    const result = await page.evaluate(
+      (o) => (window as unknown as { sdkFullFlow(o: unknown): Promise<unknown> }).sdkFullFlow(o),
+      { baseUrl: lab.balancerUrl + '/', tree: 'Login', clientId: 'sdkPublicClient', redirectUri: `${origin}/callback` },
+    );
+    expect(result).toEqual({
+      login: 'LoginSuccess',
+      tokens: { access: 'string', id: 'string', refresh: 'string' },
+      user: { sub: 'demo', subname: 'demo', name: 'demo', family_name: 'demo', given_name: 'demo' },
+      storedAfterLogout: null,
+    });
+    const oauth = lab.recorder.exchanges().filter((e) => e.request.path.includes('/oauth2/') && e.request.method !== 'OPTIONS');
+    // The iframe's authorize carried the session cookie from Chromium's jar (prompt=none, no login page).
+    expect(oauth[0]!.request.path).toMatch(/\/authorize\?.*prompt=none.*code_challenge_method=S256/);
+    expect(oauth.map((e) => `${e.request.path.replace(/\?.*/, '').replace(/.*\/oauth2\/realms\/root\//, '')} ${e.response.status}`)).toEqual([
+      'authorize 302',
+      'access_token 200',
+      'userinfo 200',
+      'token/revoke 200',
+      'connect/endSession 204',
+    ]);
+    expect(new Set(oauth.map((e) => e.routing.node)).size).toBeGreaterThan(1);
+    expect((await lab.sessionRows()).filter((s) => s.status === 'active')).toHaveLength(0);
+  });
 });

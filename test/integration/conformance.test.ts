@@ -6,7 +6,7 @@ const AUTH = 'json/realms/root/authenticate';
 const zpl = (user: string, pass: string, extra: Record<string, string> = V2) => ({ headers: { ...extra, 'x-openam-username': user, 'x-openam-password': pass } });
 
 describe('AM REST conformance (am-rest.md §10)', () => {
-  it('1, 29: zero-page login returns tokenId/successUrl/realm in order, no-cache headers, cookies, SI of the issuing node', async () => {
+  it('1, 29: zero-page login returns tokenId/successUrl/realm in order, no-cache headers, cookies; in a site SI is the site and S1 the issuing server (OpenAM SessionID)', async () => {
     const lab = await startLab({ nodes: 3, profile: '6.5' });
     const r = await call(lab, 'POST', AUTH, zpl(...DEMO));
     expect(r.status).toBe(200);
@@ -20,7 +20,7 @@ describe('AM REST conformance (am-rest.md §10)', () => {
     const token = (r.json as { tokenId: string }).tokenId;
     expect(token).toMatch(/^[\w-]{27}\.\*[\w.-]+\*$/);
     const node = lab.recorder.exchanges()[0]!.routing.node;
-    expect(parseToken(token)!.ext).toMatchObject({ SI: node, type: 'CTS' });
+    expect(parseToken(token)!.ext).toEqual({ SI: '10', SK: expect.stringMatching(/^[A-Za-z0-9+/]{27}=$/), type: 'CTS', S1: node });
     const cookies = setCookies(r.headers);
     expect(cookies).toContain(`iPlanetDirectoryPro=${token}; Path=/`); // 6.5 profile: no HttpOnly
     expect(cookies).toContain(`amlbcookie=${node}; Path=/`);
@@ -76,7 +76,7 @@ describe('AM REST conformance (am-rest.md §10)', () => {
     const claims = JSON.parse(Buffer.from((c.authId as string).split('.')[1]!, 'base64url').toString());
     expect(claims).toMatchObject({ realm: 'dc=openam,dc=forgerock,dc=org', authIndexType: 'service', authIndexValue: 'ldapService' });
     const ext = decodeExtensions(claims.sessionId.split('*')[1]);
-    expect(ext).toMatchObject({ SI: '01' });
+    expect(ext).toMatchObject({ SI: '10', S1: '01' });
   });
 
   it('12: an authId older than the chain auth timeout gets 401 Session has timed out on the right node', async () => {
@@ -172,10 +172,11 @@ describe('AM REST conformance (am-rest.md §10)', () => {
     expect(evil.headers['access-control-allow-origin']).toBeUndefined();
   });
 
-  it('health check endpoint for balancers: /am/isAlive.jsp', async () => {
+  it('health check endpoint for balancers: /am/isAlive.jsp is an HTML page (openam-server-only/src/main/webapp/isAlive.jsp)', async () => {
     const lab = await startLab({ nodes: 1 });
     const r = await call(lab, 'GET', 'isAlive.jsp');
     expect(r.status).toBe(200);
-    expect(r.text).toBe('Server is ALIVE: ');
+    expect(r.headers['content-type']).toBe('text/html;charset=UTF-8');
+    expect(r.text).toContain('<h1>Server is ALIVE: </h1>');
   });
 });

@@ -44,7 +44,7 @@ describe('CTS-based sessions', () => {
     expect(events(lab, 'session-terminated')[0]!.data.reason).toBe('logout');
   });
 
-  it('admin termination ends the session; the browser keeps its cookie until its next access', async () => {
+  it('admin termination ends the session; AM never clears the stale cookie on validate (only logout sets Set-Cookie, SessionResource/LogoutActionHandler)', async () => {
     const { lab, b } = await loggedIn();
     const [row] = await lab.sessionRows();
     expect(await lab.terminateSession(row!.handle)).toBe(true);
@@ -52,10 +52,11 @@ describe('CTS-based sessions', () => {
     expect(terminated.data.reason).toBe('admin');
     // No Set-Cookie reached the user: the cookie is still in the jar.
     expect((await b.cookies()).map((c) => c.name)).toContain('iPlanetDirectoryPro');
-    // Next access: AM says invalid and clears the stale cookie.
+    // Next access: AM says invalid and sends no Set-Cookie; the dead cookie stays in the jar.
     const v = await b.validate();
     expect(v.body).toEqual({ valid: false });
-    expect((await b.cookies()).map((c) => c.name)).not.toContain('iPlanetDirectoryPro');
+    expect(v.headers['set-cookie']).toBeUndefined();
+    expect((await b.cookies()).map((c) => c.name)).toContain('iPlanetDirectoryPro');
     const rows = await lab.sessionRows();
     expect(rows.find((r) => r.handle === row!.handle)).toMatchObject({ status: 'ended', reason: 'admin' });
   });

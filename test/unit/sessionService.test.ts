@@ -7,13 +7,15 @@ import { SessionService } from '../../main/lab/am/sessionService';
 import { UserStore } from '../../main/lab/am/users';
 import type { LabEvent } from '../../main/lab/trace/types';
 
+const keys = await generateKeys();
+
 function setup(cfg: LabConfigInput = {}) {
   let real = 0;
   const clock = new LabClock({ start: Date.UTC(2026, 0, 1) }, () => real);
   const config = parseConfig({ latestAccessUpdateSeconds: 0, ...cfg });
   const emitted: Pick<LabEvent, 'type' | 'data'>[] = [];
   const cts = new EmbeddedTokenStore();
-  const svc = new SessionService({ config: () => config, clock, cts, keys: generateKeys(), emit: (type, _m, f) => emitted.push({ type, data: f?.data ?? {} }) });
+  const svc = new SessionService({ config: () => config, clock, cts, keys, emit: (type, _m, f) => emitted.push({ type, data: f?.data ?? {} }) });
   const demo = new UserStore({}).identity('demo', '/')!;
   return { clock, svc, cts, emitted, demo, tick: (ms: number) => (real += ms) };
 }

@@ -1,18 +1,25 @@
-import { randomBytes } from 'node:crypto';
-import { CompactEncrypt, SignJWT, compactDecrypt, errors as joseErrors, jwtVerify } from 'jose';
+import { errors as joseErrors, jwtVerify } from 'jose';
+import { cookieHttpOnly } from '../config';
+import { needsUpgrade, resolveIndex, serviceOf, type AuthIndex } from './authIndex';
+import { dropState, loadState, saveState, type Ref } from './authState';
 import type { AmRequest, AuthSessionState, NodeContext } from './context';
+import { redirectUrl } from './gotoUrl';
 import { AmError, setCookie, type AmResponse } from './http';
-import { DEFAULT_SERVICE, SERVICES, readCallbacks, renderCallbacks, type AuthService } from './services';
-import { encodeExtensions, mintToken, parseToken, storageKey } from './tokens';
+import { lockoutFor } from './lockout';
+import { LAB_OTP, SERVICES, readCallbacks, renderCallbacks, type AuthService, type Page } from './services';
+import { QuotaExceeded, type ActiveSession } from './sessionService';
+import { storageKey } from './tokens';
+import type { Identity } from './users';
 
 const MIN = 60_000;
 const AUTH_COOKIE = 'AMAuthCookie';
+/** AuthenticationServiceV1.createResponse: on every 200 from authenticate. */
+const NO_CACHE = { 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache', Expires: '0' };
 
 /**
- * POST …/json/realms/…/authenticate. The in-progress login (auth session) lives where AM keeps it:
- * chains in the starting node's memory; trees in memory, the CTS or the authId itself. A continue
- * request that reaches a node which cannot find it gets 401 "Session has timed out" — because the
- * lookup below really missed.
+ * POST …/json/realms/…/authenticate. The in-progress login (auth session) lives where AM keeps it
+ * (authState.ts). A continue request that reaches a node which cannot find it gets 401 "Session
+ * has timed out" — because the lookup really missed.
  */
 export async function authenticate(node: NodeContext, req: AmRequest): Promise<AmResponse> {
   const body = req.body;
@@ -24,13 +31,19 @@ export async function authenticate(node: NodeContext, req: AmRequest): Promise<A
     if (typeof authId !== 'string') throw new AmError(400, 'Failed to parse JWT, authId is not a string');
     return continueLogin(node, req, authId);
   }
-  const service = pickService(node, req);
+  const index = resolveIndex(node.config(), req.query.get('authIndexType'), req.query.get('authIndexValue'));
+  const svc = serviceOf(index);
+  const current = await currentSession(node, req);
+  // LoginAuthenticator: a valid session that already satisfies the index is returned as it is, unless ForceAuth.
+  const forceAuth = req.query.get('ForceAuth') === 'true';
+  if (current && !forceAuth && !needsUpgrade(satisfied(current.session), index)) return existingSession(node, req, current);
+  const upgrading = current?.token;
   const zplUser = header(req, 'x-openam-username');
-  if (zplUser !== undefined) {
+  if (zplUser !== undefined && svc.zeroPageLogin) {
     const password = header(req, 'x-openam-password') ?? '';
-    return finish(node, req, service, decodeRfc2047(zplUser), decodeRfc2047(password), undefined);
+    return zeroPageLogin(node, req, svc, index, decodeRfc2047(zplUser), decodeRfc2047(password), upgrading);
   }
-  return startLogin(node, req, service);
+  return startLogin(node, req, svc, index, upgrading);
 }
 
 function header(req: AmRequest, name: string): string | undefined {
@@ -44,35 +57,89 @@ function decodeRfc2047(v: string): string {
   return m ? Buffer.from(m[1]!, 'base64').toString('utf8') : v;
 }
 
-function pickService(node: NodeContext, req: AmRequest): AuthService {
-  const type = req.query.get('authIndexType');
-  const value = req.query.get('authIndexValue');
-  if (type !== null && type !== 'service') throw new AmError(400, 'Unknown Authentication Index Type');
-  const svc = SERVICES[value || DEFAULT_SERVICE[node.config().auth]];
-  if (!svc) throw new AmError(400, 'No Configuration found');
-  return svc;
+interface Current {
+  token: string;
+  session: ActiveSession;
 }
 
-function storageFor(node: NodeContext, svc: AuthService): AuthSessionState['storage'] {
-  return svc.kind === 'chain' ? 'memory' : node.config().authSessions;
+/**
+ * The session this request already has: `sessionUpgradeSSOTokenId` (AuthenticationServiceV1 checks
+ * it first: 400 when it is not a valid session), else a valid session cookie.
+ */
+async function currentSession(node: NodeContext, req: AmRequest): Promise<Current | undefined> {
+  const ctx = { node: node.id, exchangeId: req.exchangeId };
+  const upgrade = req.query.get('sessionUpgradeSSOTokenId');
+  if (upgrade) {
+    const r = await node.sessions.resolve(upgrade, ctx);
+    if (!r.valid) throw new AmError(400, 'Invalid session ID.');
+    return { token: upgrade, session: r.session };
+  }
+  const cookie = req.cookies.get(node.config().sessionCookieName);
+  if (!cookie) return undefined;
+  const r = await node.sessions.resolve(cookie, ctx);
+  return r.valid && r.session.realm === req.realm ? { token: cookie, session: r.session } : undefined;
 }
 
-const realmDn = (realm: string) => (realm === '/' ? 'dc=openam,dc=forgerock,dc=org' : `o=${realm.slice(1)},ou=services,dc=openam,dc=forgerock,dc=org`);
+function satisfied(s: ActiveSession) {
+  const list = (k: string) => (s.properties[k] ?? '').split('|').filter(Boolean);
+  return { username: s.username, level: Number(s.properties.AuthLevel ?? 0), services: list('Service'), modules: list('AuthType'), roles: list('Role') };
+}
 
-async function startLogin(node: NodeContext, req: AmRequest, svc: AuthService): Promise<AmResponse> {
+function successUrl(node: NodeContext, req: AmRequest, started?: string): string {
+  const goto = req.query.get('goto') ?? bodyString(req, 'goto') ?? started;
+  return redirectUrl(goto, `${node.config().contextPath}/console`, node.config().gotoAllowlist);
+}
+
+function bodyString(req: AmRequest, field: string): string | undefined {
+  const v = (req.body as Record<string, unknown> | undefined)?.[field];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * RestAuthenticationHandler with a CompletedLoginProcess: the existing session, no new login, no
+ * session or amlbcookie Set-Cookie; AMAuthCookie is cleared as on every COMPLETE. With HttpOnly
+ * the tokenId is "" (AM 7.2 docs: HttpOnly session cookies, a call that carries a valid session).
+ */
+function existingSession(node: NodeContext, req: AmRequest, current: Current): AmResponse {
+  const cfg = node.config();
+  node.emit('login-succeeded', `${current.session.username} already has a valid session: node ${node.id} returned it without a new login`, {
+    node: node.id,
+    exchangeId: req.exchangeId,
+    data: { user: current.session.username, existing: true, handle: current.session.handle },
+  });
+  return {
+    status: 200,
+    headers: NO_CACHE,
+    body: { tokenId: cookieHttpOnly(cfg) ? '' : current.token, successUrl: successUrl(node, req), realm: req.realm },
+    setCookies: [setCookie(AUTH_COOKIE, 'LOGOUT', { expired: true })],
+  };
+}
+
+function newState(node: NodeContext, req: AmRequest, svc: AuthService, index: AuthIndex, upgrading: string | undefined): AuthSessionState {
   const cfg = node.config();
   const now = node.clock.now();
-  const state: AuthSessionState = {
+  const svcKey = Object.keys(SERVICES).find((k) => SERVICES[k] === svc)!;
+  return {
     key: storageKey(),
     realm: req.realm,
     kind: svc.kind,
-    service: svc.name,
+    service: svcKey,
+    indexType: index.type === 'none' ? 'service' : index.type,
+    indexValue: index.type === 'none' ? svc.name : index.value,
     page: 0,
     createdAt: now,
-    expiresAt: now + (svc.kind === 'chain' ? cfg.chainAuthTimeout : cfg.journeyMaxDuration) * MIN,
+    // Chains: the module page's callback timeout (DataStore timeout="120", LoginState.checkLoginTimeout); trees: the journey's max duration.
+    expiresAt: now + (svc.kind === 'chain' ? cfg.chainAuthTimeoutSeconds * 1000 : cfg.journeyMaxDuration * MIN),
     node: node.id,
-    storage: storageFor(node, svc),
+    storage: svc.kind === 'chain' ? 'memory' : cfg.authSessions,
+    upgrading,
+    gotoUrl: req.query.get('goto') ?? undefined,
+    gotoOnFail: req.query.get('gotoOnFail') ?? undefined,
   };
+}
+
+async function startLogin(node: NodeContext, req: AmRequest, svc: AuthService, index: AuthIndex, upgrading: string | undefined): Promise<AmResponse> {
+  const state = newState(node, req, svc, index, upgrading);
   const where = { memory: `node ${node.id} memory`, cts: 'the CTS', client: 'the authId (client-side JWT)' }[state.storage];
   node.emit('auth-session-created', `Auth session started on node ${node.id} (${svc.kind} ${svc.name}), kept in ${where}`, {
     node: node.id,
@@ -90,39 +157,10 @@ async function stepResponse(node: NodeContext, svc: AuthService, state: AuthSess
     svc.kind === 'chain'
       ? { authId, template: '', stage: page.stage ?? '', header: 'Sign in', infoText: ['', ''], callbacks }
       : { authId, callbacks };
-  const cookies = [setCookie(node.config().lbCookieName, node.lbValue)];
-  if (svc.kind === 'chain') cookies.unshift(setCookie(AUTH_COOKIE, sessionId, { httpOnly: node.config().profile !== '6.5' }));
-  return { status: 200, body, setCookies: cookies };
-}
-
-/** Stores the auth session where the configuration says and returns the authId that refers to it. */
-async function saveState(node: NodeContext, state: AuthSessionState): Promise<{ authId: string; sessionId: string }> {
-  let sessionId: string;
-  if (state.storage === 'memory') {
-    node.memory.set(state.key, state);
-    sessionId = mintToken({ SI: node.id, SK: state.key, S1: '' });
-  } else if (state.storage === 'cts') {
-    const existing = await node.cts.read(state.key);
-    const token = { id: state.key, type: 'AUTH_SESSION' as const, expiresAt: state.expiresAt, data: state };
-    if (existing) await node.cts.update(token);
-    else await node.cts.create(token);
-    sessionId = mintToken({ SI: node.id, SK: state.key, type: 'CTS', S1: '' });
-  } else {
-    const jwe = await new CompactEncrypt(Buffer.from(JSON.stringify(state)))
-      .setProtectedHeader({ alg: 'dir', enc: 'A128CBC-HS256', cty: 'JWT' })
-      .encrypt(node.keys.journeyEncryptionKey);
-    sessionId = `*${encodeExtensions({ SI: node.id, type: 'JWT_AUTH', S1: '' })}*${jwe}`;
-  }
-  const claims: Record<string, unknown> = {
-    otk: randomBytes(16).toString('base64url'),
-    realm: realmDn(state.realm),
-    sessionId,
-    authIndexType: 'service',
-    authIndexValue: state.service,
-  };
-  const jwt = new SignJWT(claims).setProtectedHeader({ typ: 'JWT', alg: 'HS256' });
-  if (state.kind === 'tree') jwt.setIssuedAt(Math.floor(state.createdAt / 1000)).setExpirationTime(Math.floor(state.expiresAt / 1000));
-  return { authId: await jwt.sign(node.keys.authIdSecret), sessionId };
+  const cfg = node.config();
+  const cookies = [setCookie(cfg.lbCookieName, node.lbValue)];
+  if (svc.kind === 'chain') cookies.unshift(setCookie(AUTH_COOKIE, sessionId, { httpOnly: cookieHttpOnly(cfg) }));
+  return { status: 200, headers: NO_CACHE, body, setCookies: cookies };
 }
 
 async function continueLogin(node: NodeContext, req: AmRequest, authId: string): Promise<AmResponse> {
@@ -134,66 +172,77 @@ async function continueLogin(node: NodeContext, req: AmRequest, authId: string):
     if (e instanceof joseErrors.JWTExpired) return timedOut(node, req, 'tree', 'the authId JWT expired', undefined);
     throw new AmError(400, `Failed to parse JWT, ${(e as Error).message}`);
   }
-  // AM reads the service from the authId on later steps, not from the query string.
-  const svc = SERVICES[String(claims.authIndexValue)];
+  // AM reads the index from the authId on later steps, not from the query string.
+  const index = resolveIndex(node.config(), String(claims.authIndexType ?? ''), String(claims.authIndexValue ?? ''));
+  const svc = serviceOf(index);
   const sessionId = typeof claims.sessionId === 'string' ? claims.sessionId : '';
-  if (!svc) throw new AmError(400, 'No Configuration found');
   const state = await loadState(node, sessionId);
   if (!state.found) return timedOut(node, req, svc.kind, state.why, state.ref);
+  const s = state.value;
   const now = node.clock.now();
-  if (now >= state.value.expiresAt) {
-    await dropState(node, state.value);
-    node.emit('auth-session-expired', `Auth session started on node ${state.value.node} expired after ${Math.round((now - state.value.createdAt) / 1000)} s`, {
+  if (now >= s.expiresAt) {
+    await dropState(node, s);
+    node.emit('auth-session-expired', `Auth session started on node ${s.node} expired after ${Math.round((now - s.createdAt) / 1000)} s`, {
       node: node.id,
       exchangeId: req.exchangeId,
-      data: { authSession: state.value.key, createdOn: state.value.node },
+      data: { authSession: s.key, createdOn: s.node },
     });
     return timedOut(node, req, svc.kind, 'the auth session passed its max duration', state.ref);
   }
-  const page = svc.pages[state.value.page]!;
+  const page = svc.pages[s.page]!;
   const got = readCallbacks(page, req.body);
-  if (got.username !== undefined) state.value.username = got.username;
-  if (state.value.page + 1 < svc.pages.length) {
-    state.value.page += 1;
-    return stepResponse(node, svc, state.value);
+  if (got.username !== undefined) s.username = got.username;
+  const verdict = await verify(node, svc, page, s, got.password ?? '', got.otp ?? '');
+  if (verdict !== 'ok') {
+    await dropState(node, s);
+    return fail(node, req, svc, s.username ?? '', s, verdict);
   }
-  await dropState(node, state.value);
-  return finish(node, req, svc, state.value.username ?? '', got.password ?? '', state.value);
-}
-
-type Loaded = { found: true; value: AuthSessionState; ref: Ref } | { found: false; why: string; ref: Ref | undefined };
-interface Ref {
-  key: string;
-  createdOn: string;
-  storage: AuthSessionState['storage'];
-}
-
-async function loadState(node: NodeContext, sessionId: string): Promise<Loaded> {
-  if (sessionId.startsWith('*')) {
-    const end = sessionId.indexOf('*', 1);
-    try {
-      const { plaintext } = await compactDecrypt(sessionId.slice(end + 1), node.keys.journeyEncryptionKey);
-      const value = JSON.parse(Buffer.from(plaintext).toString('utf8')) as AuthSessionState;
-      return { found: true, value, ref: { key: value.key, createdOn: value.node, storage: 'client' } };
-    } catch {
-      return { found: false, why: 'the client-side journey state could not be decrypted', ref: undefined };
+  if (!page.final) {
+    const next = page.branch ? page.branch(got.choice ?? -1) : s.page + 1;
+    if (next === 'fail') {
+      await dropState(node, s);
+      return fail(node, req, svc, s.username ?? '', s, 'step');
     }
+    s.page = next;
+    return stepResponse(node, svc, s);
   }
-  const parsed = parseToken(sessionId);
-  const key = parsed?.ext.SK;
-  if (!parsed || !key) return { found: false, why: 'the authId names no auth session', ref: undefined };
-  const ref: Ref = { key, createdOn: parsed.ext.SI ?? '?', storage: parsed.ext.type === 'CTS' ? 'cts' : 'memory' };
-  if (ref.storage === 'cts') {
-    const t = await node.cts.read<AuthSessionState>(key);
-    return t ? { found: true, value: t.data, ref } : { found: false, why: 'the CTS holds no auth session for this authId', ref };
-  }
-  const value = node.memory.get(key);
-  return value ? { found: true, value, ref } : { found: false, why: "no auth session for this authId in its memory", ref };
+  await dropState(node, s);
+  return complete(node, req, svc, index, s.username ?? '', s, true);
 }
 
-async function dropState(node: NodeContext, s: AuthSessionState): Promise<void> {
-  if (s.storage === 'memory') node.memory.delete(s.key);
-  else if (s.storage === 'cts') await node.cts.delete(s.key);
+type Verdict = 'ok' | 'credentials' | 'locked' | 'step';
+
+/** Checks what this page's answers prove: credentials (with lockout), a one-time code, a partner's answer. */
+async function verify(node: NodeContext, svc: AuthService, page: Page, s: AuthSessionState, password: string, otp: string): Promise<Verdict> {
+  if (page.verify === 'credentials') {
+    const v = await checkCredentials(node, svc, s.username ?? '', password, s.realm);
+    if (v === 'ok') s.credentialsOk = true;
+    return v;
+  }
+  if (page.verify === 'otp') return otp === LAB_OTP ? 'ok' : 'step';
+  if (page.verify === 'partner') return 'step';
+  return 'ok';
+}
+
+/** Data Store Decision / DataStore (or Application) module, with account lockout around it. */
+async function checkCredentials(node: NodeContext, svc: AuthService, username: string, password: string, realm: string): Promise<Verdict> {
+  const known = svc.identities === 'agents' ? node.users.agent(username, realm) : node.users.identity(username, realm);
+  const lockout = svc.identities === 'users' ? lockoutFor(node) : undefined;
+  if (known && lockout && (await lockout.isLocked(known.universalId))) return 'locked';
+  const ok = svc.identities === 'agents' ? node.users.authenticateAgent(username, password, realm) : node.users.authenticate(username, password, realm);
+  if (ok) {
+    if (lockout) await lockout.clear(ok.universalId);
+    return 'ok';
+  }
+  if (known && lockout && (await lockout.recordFailure(known.universalId))) return 'locked';
+  return 'credentials';
+}
+
+async function zeroPageLogin(node: NodeContext, req: AmRequest, svc: AuthService, index: AuthIndex, username: string, password: string, upgrading: string | undefined): Promise<AmResponse> {
+  const state = newState(node, req, svc, index, upgrading);
+  const v = await checkCredentials(node, svc, username, password, req.realm);
+  if (v !== 'ok') return fail(node, req, svc, username, undefined, v);
+  return complete(node, req, svc, index, username, state, false);
 }
 
 /** AM error 110. Chains answer the seed's exact body; trees (AM 6.5.3+) add detail.errorCode "110". */
@@ -205,39 +254,95 @@ function timedOut(node: NodeContext, req: AmRequest, kind: 'chain' | 'tree', why
     exchangeId: req.exchangeId,
     data: { authSession: ref?.key ?? null, createdOn: createdOn ?? null, lookedUpOn: node.id, storage: ref?.storage ?? null, why },
   });
-  const clear = kind === 'chain' ? [setCookie(AUTH_COOKIE, 'LOGOUT', { expired: true })] : [];
+  // AuthUtils.getAuthContext → clearAllCookies: the auth cookie and the load-balancer cookie, both LOGOUT and expired.
+  const clear = [setCookie(AUTH_COOKIE, 'LOGOUT', { expired: true }), setCookie(node.config().lbCookieName, 'LOGOUT', { expired: true })];
   throw new AmError(401, 'Session has timed out', kind === 'tree' ? { errorCode: '110' } : undefined, clear);
 }
 
-async function finish(node: NodeContext, req: AmRequest, svc: AuthService, username: string, password: string, state: AuthSessionState | undefined): Promise<AmResponse> {
-  const cfg = node.config();
-  const identity = node.users.authenticate(username, password, req.realm);
-  const lb = setCookie(cfg.lbCookieName, node.lbValue);
-  const clearAuth = svc.kind === 'chain' && state ? [setCookie(AUTH_COOKIE, 'LOGOUT', { expired: true })] : [];
-  if (!identity) {
-    node.emit('login-failed', `Login failed for "${username}" on node ${node.id}: wrong user name or password`, {
-      node: node.id,
-      exchangeId: req.exchangeId,
-      data: { user: username, service: svc.name, authSession: state?.key ?? null },
-    });
-    if (svc.kind === 'chain') throw new AmError(401, 'Authentication Failed', undefined, clearAuth);
-    throw new AmError(401, 'Login failure', { failureUrl: '' });
-  }
-  node.emit('login-succeeded', `${username} authenticated on node ${node.id} (${svc.kind} ${svc.name})`, {
+const FAILURE_MESSAGES = {
+  credentials: { chain: 'Authentication Failed', tree: 'Login failure' }, // amAuth.properties 107; trees' Failure node
+  step: { chain: 'Authentication Failed', tree: 'Login failure' },
+  locked: { chain: 'Your account has been locked.', tree: 'Your account has been locked.' }, // amAuth.properties 112
+  role: { chain: 'User does not belong to Role', tree: 'User does not belong to Role' }, // 113
+} as const;
+
+/** A failed login. V2 adds detail.failureUrl: trees always, chains when a valid gotoOnFail was given. */
+function fail(node: NodeContext, req: AmRequest, svc: AuthService, username: string, s: AuthSessionState | undefined, why: keyof typeof FAILURE_MESSAGES): never {
+  const words = { credentials: 'wrong user name or password', step: 'the second factor was not confirmed', locked: 'the account is locked', role: 'the user does not hold the role' }[why];
+  node.emit('login-failed', `Login failed for "${username}" on node ${node.id}: ${words}`, {
     node: node.id,
     exchangeId: req.exchangeId,
-    data: { user: username, service: svc.name, authSession: state?.key ?? null, createdOn: state?.node ?? node.id },
+    data: { user: username, service: svc.name, authSession: s?.key ?? null, reason: why },
   });
-  const headers = { 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragma: 'no-cache', Expires: '0' };
-  if (req.query.get('noSession') === 'true') {
-    return { status: 200, headers, body: { successUrl: '/am/console', realm: req.realm }, setCookies: [lb, ...clearAuth] };
+  const cfg = node.config();
+  const onFail = req.query.get('gotoOnFail') ?? s?.gotoOnFail;
+  const failureUrl = redirectUrl(onFail, '', cfg.gotoAllowlist);
+  const detail = svc.kind === 'tree' || failureUrl ? { failureUrl } : undefined;
+  const clearAuth = svc.kind === 'chain' && s ? [setCookie(AUTH_COOKIE, 'LOGOUT', { expired: true })] : [];
+  throw new AmError(401, FAILURE_MESSAGES[why][svc.kind], detail, clearAuth);
+}
+
+/**
+ * The login succeeded: a new session (or none with noSession=true). A session upgrade (or
+ * ForceAuth over a valid session) copies the old session's properties to the new one and
+ * destroys the old; a different user fails the upgrade (amAuth.properties 124).
+ */
+async function complete(node: NodeContext, req: AmRequest, svc: AuthService, index: AuthIndex, username: string, state: AuthSessionState, steps: boolean): Promise<AmResponse> {
+  const cfg = node.config();
+  const s = steps ? state : undefined;
+  const identity = (svc.identities === 'agents' ? node.users.agent(username, req.realm) : node.users.identity(username, req.realm)) as Identity;
+  const ctx = { node: node.id, exchangeId: req.exchangeId };
+  if (index.requireUser !== undefined && index.requireUser !== identity.username) return fail(node, req, svc, username, s, 'credentials');
+  if (index.requireRole !== undefined && !identity.roles.includes(index.requireRole)) return fail(node, req, svc, username, s, 'role');
+  let old: ActiveSession | undefined;
+  if (state.upgrading) {
+    const r = await node.sessions.resolve(state.upgrading, ctx);
+    if (r.valid && r.session.universalId !== identity.universalId) throw new AmError(400, 'Session Upgrade fails since user is different than original authenticated user');
+    if (r.valid) old = r.session;
   }
-  const { token } = await node.sessions.create(identity, req.realm, { node: node.id, exchangeId: req.exchangeId });
-  const httpOnly = cfg.profile !== '6.5';
+  node.emit('login-succeeded', `${username} authenticated on node ${node.id} (${svc.kind} ${svc.name})${old ? ', upgrading the existing session' : ''}`, {
+    node: node.id,
+    exchangeId: req.exchangeId,
+    data: { user: username, service: svc.name, authSession: s?.key ?? null, createdOn: s?.node ?? node.id, upgrade: !!old },
+  });
+  const lb = setCookie(cfg.lbCookieName, node.lbValue);
+  const clearAuth = setCookie(AUTH_COOKIE, 'LOGOUT', { expired: true });
+  const url = successUrl(node, req, state.gotoUrl);
+  if (req.query.get('noSession') === 'true') {
+    return { status: 200, headers: NO_CACHE, body: { successUrl: url, realm: req.realm }, setCookies: [lb, clearAuth] };
+  }
+  const props = sessionProperties(node, req, svc, identity, url, old);
+  let created;
+  try {
+    created = await node.sessions.create(identity, req.realm, ctx, props);
+  } catch (e) {
+    if (e instanceof QuotaExceeded) throw new AmError(401, e.message); // amAuth.properties 115
+    throw e;
+  }
+  if (old && state.upgrading) await node.sessions.replaceAfterUpgrade(state.upgrading, ctx);
+  const httpOnly = cookieHttpOnly(cfg);
+  // From 7.5 (HttpOnly by default) the token travels only in the cookie; 7.0–7.4 with HttpOnly opted in still return it on a fresh login.
+  const hideToken = httpOnly && (cfg.profile === '7.5' || cfg.profile === '8');
   return {
     status: 200,
-    headers,
-    body: { tokenId: cfg.profile === '8' ? '' : token, successUrl: '/am/console', realm: req.realm },
-    setCookies: [setCookie(cfg.sessionCookieName, token, { httpOnly }), lb, ...clearAuth],
+    headers: NO_CACHE,
+    body: { tokenId: hideToken ? '' : created.token, successUrl: url, realm: req.realm },
+    setCookies: [setCookie(cfg.sessionCookieName, created.token, { httpOnly }), lb, clearAuth],
   };
+}
+
+/** The session properties AM sets at login (LoginState.setSessionProperties), merged over an upgraded session's. */
+function sessionProperties(node: NodeContext, req: AmRequest, svc: AuthService, id: Identity, url: string, old: ActiveSession | undefined): Record<string, string> {
+  const join = (a: string | undefined, b: string) => [...new Set([...(a ?? '').split('|').filter(Boolean), b])].join('|');
+  const props: Record<string, string> = { ...(old?.properties ?? {}) };
+  props.AuthLevel = String(Math.max(svc.level, Number(props.AuthLevel ?? 0)));
+  props.Service = join(props.Service, svc.name);
+  props.AuthType = svc.modules.reduce((acc, m) => join(acc, m), props.AuthType ?? '');
+  props.UserToken = id.username;
+  props.Role = id.roles.join('|');
+  props.Organization = req.realm === '/' ? 'dc=openam,dc=forgerock,dc=org' : `o=${req.realm.slice(1)},ou=services,dc=openam,dc=forgerock,dc=org`;
+  props.successURL = url;
+  props.FullLoginURL = `${node.config().contextPath}/json${req.realm === '/' ? '/realms/root' : `/realms/root/realms${req.realm}`}/authenticate`;
+  props.authInstant = new Date(node.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return props;
 }

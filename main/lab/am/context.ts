@@ -12,9 +12,20 @@ export interface AuthSessionState {
   key: string;
   realm: string;
   kind: 'chain' | 'tree';
+  /** Key of the service in SERVICES (a tree or chain name, or module:<instance>). */
   service: string;
+  /** authIndexType/authIndexValue as the login started, carried in the authId. */
+  indexType: string;
+  indexValue: string;
   page: number;
   username?: string;
+  /** The user name and password were checked (an MFA tree goes on to its second factor). */
+  credentialsOk?: boolean;
+  /** The session this login upgrades (sessionUpgradeSSOTokenId, or a valid session cookie). */
+  upgrading?: string;
+  /** goto / gotoOnFail given when the login started (validated at the end). */
+  gotoUrl?: string;
+  gotoOnFail?: string;
   createdAt: number;
   expiresAt: number;
   /** Server id of the node that started the login. */
@@ -36,6 +47,16 @@ export interface NodeContext {
   emit: EmitEvent;
   /** Auth sessions held in this node's memory: gone when the node is killed. */
   memory: Map<string, AuthSessionState>;
+  /**
+   * Memory-based account lockout counters of this server (ISAccountLockout.loginFailHash, a
+   * static map in each AM JVM): another server has its own, as behind a non-sticky balancer.
+   */
+  loginFailures: Map<string, LoginFailures>;
+}
+
+export interface LoginFailures {
+  count: number;
+  lockedAt: number | null;
 }
 
 /** One parsed request to an AM REST endpoint. */

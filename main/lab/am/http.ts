@@ -8,6 +8,7 @@ export class AmError extends Error {
     readonly detail?: Record<string, unknown>,
     /** Set-Cookie lines to send with the error (e.g. clearing AMAuthCookie on a 110). */
     readonly setCookies: string[] = [],
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }
@@ -94,6 +95,14 @@ export function parseJsonBody(req: IncomingMessage, raw: Buffer): unknown {
   } catch {
     throw new AmError(400, 'The request could not be processed because the provided JSON is not valid');
   }
+}
+
+/** A field of a JSON object body; a body that is not an object is a 400. */
+export function bodyField(req: { body: unknown }, field: string): unknown {
+  const b = req.body;
+  if (b === undefined) return undefined;
+  if (typeof b !== 'object' || b === null || Array.isArray(b)) throw new AmError(400, 'The request body must be a JSON object');
+  return (b as Record<string, unknown>)[field];
 }
 
 /** Request cookies as name → first value (what a server sees; the jar lives in the client). */

@@ -3,16 +3,38 @@ import type { AddressInfo } from 'node:net';
 import { VersionError, negotiate } from './apiVersion';
 import { authenticate } from './authenticate';
 import type { AmRequest, AuthSessionState, NodeContext } from './context';
+import { csrfFilter, resolveRealm } from './filters';
+import { health } from './health';
 import { AmError, errorBody, parseJsonBody, readBody, requestCookies, send, type AmResponse } from './http';
+import { oauth2 } from './oauth2/router';
+import { matchRoute, type JsonResource } from './routes';
+import { serverInfo } from './serverinfo';
 import { sessions } from './sessions';
+import { usersResource } from './usersResource';
 
-const REALMS = new Set(['/', '/alpha']);
-const AUTH_ROUTES = ['1.1', '2.1'];
-const SESSION_ROUTES = ['1.2', '2.1', '3.1', '4.0', '5.1'];
+/** Resource versions each CREST route serves (CoreRestRouteProvider's forVersion lines; sessions up to AM 7/8's 5.1). */
+const VERSIONS: Record<JsonResource, string[]> = {
+  authenticate: ['1.1', '2.1'],
+  sessions: ['1.2', '2.1', '3.1', '4.0', '5.1'],
+  serverinfo: ['1.1'],
+  users: ['1.2', '2.1', '3.0', '4.0'],
+};
+
+type Handler = (node: NodeContext, req: AmRequest, id: string | undefined) => Promise<AmResponse>;
+const HANDLERS: Record<JsonResource, Handler> = {
+  authenticate: (node, req, id) => {
+    if (id !== undefined) throw new AmError(404, 'Not Found');
+    if (req.method !== 'POST') throw new AmError(405, `Method ${req.method} not allowed on authenticate`);
+    return authenticate(node, req);
+  },
+  sessions,
+  serverinfo: serverInfo,
+  users: usersResource,
+};
 /** Client-based session cookies can exceed 16 KiB (AM asks for ≥ 16K header capacity). */
 export const MAX_HEADER_BYTES = 32 * 1024;
 
-export type NodeDeps = Omit<NodeContext, 'memory' | 'id' | 'lbValue'>;
+export type NodeDeps = Omit<NodeContext, 'memory' | 'loginFailures' | 'id' | 'lbValue'>;
 
 /**
  * One AM server: a real HTTP server on 127.0.0.1 serving AM's REST paths under the context path.
@@ -28,7 +50,7 @@ export class AmNode {
     readonly id: string,
     deps: NodeDeps,
   ) {
-    this.ctx = { ...deps, id, lbValue: id, memory: new Map<string, AuthSessionState>() };
+    this.ctx = { ...deps, id, lbValue: id, memory: new Map<string, AuthSessionState>(), loginFailures: new Map() };
   }
 
   get url(): string {
@@ -60,6 +82,7 @@ export class AmNode {
     const s = this.server;
     this.server = undefined;
     this.ctx.memory.clear();
+    this.ctx.loginFailures.clear();
     if (!s) return;
     const closed = new Promise<void>((r) => s.close(() => r()));
     s.closeAllConnections();
@@ -82,28 +105,34 @@ export class AmNode {
     const route = matchRoute(url.pathname, cfg.contextPath);
     const exchange = req.headers['x-lab-exchange'];
     const exchangeId = typeof exchange === 'string' ? exchange : null;
-    if (route === 'alive') return send(res, { status: 200, text: 'Server is ALIVE: ', headers: cors });
+    if (route?.kind === 'isAlive' || route?.kind === 'health') {
+      const r = await health(this.ctx, route);
+      return send(res, { ...r, headers: { ...cors, ...r.headers } });
+    }
+    if (route?.kind === 'oauth2') {
+      const r = await oauth2(this.ctx, { raw: req, url, realm: route.realm, endpoint: route.endpoint, exchangeId });
+      r.headers = { ...cors, ...r.headers };
+      return send(res, r);
+    }
     let negotiated: ReturnType<typeof negotiate> | undefined;
     let r: AmResponse;
     try {
-      if (!route) throw new AmError(404, `Resource '${url.pathname}' not found`);
+      if (!route) throw new AmError(404, 'Not Found');
       const header = req.headers['accept-api-version'];
-      negotiated = negotiate(Array.isArray(header) ? header[0] : header, route.kind === 'authenticate' ? AUTH_ROUTES : SESSION_ROUTES);
+      negotiated = negotiate(Array.isArray(header) ? header[0] : header, VERSIONS[route.resource]);
       const raw = await readBody(req, cfg.maxBodyBytes);
-      const realm = url.searchParams.get('realm') ?? route.realm;
-      if (!REALMS.has(realm)) throw new AmError(400, `Invalid realm, ${realm}`);
       const amReq: AmRequest = {
         raw: req,
         method: req.method ?? 'GET',
-        realm,
+        realm: resolveRealm(this.ctx, req, url, route.realm),
         query: url.searchParams,
         body: parseJsonBody(req, raw),
         cookies: requestCookies(req.headers.cookie),
         exchangeId,
         apiMajor: negotiated.major,
       };
-      if (route.kind === 'authenticate' && amReq.method !== 'POST') throw new AmError(405, `Method ${amReq.method} not allowed on authenticate`);
-      r = route.kind === 'authenticate' ? await authenticate(this.ctx, amReq) : await sessions(this.ctx, amReq);
+      csrfFilter(this.ctx, amReq);
+      r = await HANDLERS[route.resource](this.ctx, amReq, route.id);
     } catch (e) {
       if (e instanceof VersionError) {
         return send(res, e.status === 404 ? { status: 404, headers: cors } : { status: 400, text: e.text, headers: cors });
@@ -113,8 +142,8 @@ export class AmNode {
         this.ctx.emit('bad-request', `Node ${this.id} rejected a request: ${e.status} ${e.message}`, { node: this.id, exchangeId, data: { status: e.status } });
       }
       // Authenticate resource 1.x used the legacy {"errorMessage"} shape.
-      const legacy = route?.kind === 'authenticate' && negotiated?.major === 1;
-      r = { status: e.status, body: legacy ? { errorMessage: e.message } : errorBody(e.status, e.message, e.detail), setCookies: e.setCookies };
+      const legacy = route?.kind === 'json' && route.resource === 'authenticate' && negotiated?.major === 1;
+      r = { status: e.status, body: legacy ? { errorMessage: e.message } : errorBody(e.status, e.message, e.detail), setCookies: e.setCookies, headers: e.headers };
     }
     r.headers = { ...negotiated?.headers, ...cors, ...r.headers };
     send(res, r);
@@ -127,7 +156,7 @@ export class AmNode {
       'Access-Control-Allow-Origin': origin,
       'Access-Control-Allow-Credentials': 'true',
       'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
-      'Access-Control-Allow-Headers': 'accept-api-version, x-requested-with, content-type, x-requested-platform, x-openam-username, x-openam-password, iplanetdirectorypro',
+      'Access-Control-Allow-Headers': 'accept-api-version, x-requested-with, content-type, x-requested-platform, x-openam-username, x-openam-password, iplanetdirectorypro, authorization',
       'Access-Control-Expose-Headers': 'content-api-version',
       'Access-Control-Max-Age': '600',
       Vary: 'Origin',
@@ -135,17 +164,3 @@ export class AmNode {
   }
 }
 
-type Route = 'alive' | { kind: 'authenticate' | 'sessions'; realm: string } | undefined;
-
-/** `/am/json[/realms/root[/realms/x]…]/authenticate|sessions`, plus `/am/isAlive.jsp` for health checks. */
-export function matchRoute(pathname: string, contextPath: string): Route {
-  if (!pathname.startsWith(contextPath + '/')) return undefined;
-  const rest = pathname.slice(contextPath.length);
-  if (rest === '/isAlive.jsp' || rest === '/json/health/live') return 'alive';
-  const m = /^\/json((?:\/realms\/[^/]+)*)\/(authenticate|sessions)\/?$/.exec(rest);
-  if (!m) return undefined;
-  const segs = m[1]!.split('/realms/').filter(Boolean).map(decodeURIComponent);
-  if (segs.length && segs[0] !== 'root') return undefined;
-  const realm = segs.length <= 1 ? '/' : '/' + segs.slice(1).join('/');
-  return { kind: m[2] as 'authenticate' | 'sessions', realm };
-}

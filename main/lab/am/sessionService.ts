@@ -6,7 +6,7 @@ import type { CtsToken, TokenStore } from '../cts/store';
 import type { EmitEvent, TerminationReason } from '../trace/types';
 import type { LabKeys } from './keys';
 import type { Identity } from './users';
-import { mintToken, parseToken, sameHash, sessionHandle, storageKey, tokenHash } from './tokens';
+import { mintToken, parseToken, sameHash, serverExtensions, sessionHandle, storageKey, tokenHash } from './tokens';
 
 const MIN = 60_000;
 
@@ -26,6 +26,8 @@ interface SessionFields {
   maxCachingTime: number;
   /** Node that authenticated the user. */
   homeNode: string;
+  /** AM's session properties: AuthLevel, Service, AuthType, UserToken, successURL… and any a client set. */
+  properties: Record<string, string>;
 }
 
 /** A CTS-based (server-side) session as stored in the CTS. */
@@ -64,9 +66,10 @@ interface Ctx {
 export class SessionService {
   constructor(private readonly d: SessionServiceDeps) {}
 
-  async create(id: Identity, realm: string, ctx: Ctx): Promise<{ token: string; session: ActiveSession }> {
+  async create(id: Identity, realm: string, ctx: Ctx, properties: Record<string, string> = {}): Promise<{ token: string; session: ActiveSession }> {
     const cfg = this.d.config();
     const now = this.d.clock.now();
+    if (cfg.sessions === 'cts' && cfg.sessionQuotaEnabled) await this.enforceQuota(id, ctx);
     const base = {
       handle: sessionHandle(),
       sessionUid: randomUUID(),
@@ -80,7 +83,10 @@ export class SessionService {
       maxIdleTime: cfg.maxIdleTime,
       maxCachingTime: cfg.maxCachingTime,
       homeNode: ctx.node,
+      properties: { ...properties, AMCtxId: '' },
     };
+    base.properties.AMCtxId = base.sessionUid;
+    const { SI, S1 } = serverExtensions(cfg.siteId, ctx.node);
     let token: string;
     let session: ActiveSession;
     if (cfg.sessions === 'client') {
@@ -91,11 +97,11 @@ export class SessionService {
         .setExpirationTime(Math.floor((now + cfg.maxSessionTime * MIN) / 1000))
         .setJti(base.sessionUid)
         .sign(this.d.keys.sessionSigningKey);
-      token = mintToken({ SI: ctx.node, type: 'JWT', S1: '' }, jwt);
+      token = mintToken({ SI, type: 'JWT', S1 }, jwt);
       session = { ...base, kind: 'client', maxIdleExpiration: null, maxSessionExpiration: now + cfg.maxSessionTime * MIN };
     } else {
       const sk = storageKey();
-      token = mintToken({ SI: ctx.node, SK: sk, type: 'CTS', S1: '' });
+      token = mintToken({ SI, SK: sk, type: 'CTS', S1 });
       const data: CtsSessionData = { ...base, tokenHash: tokenHash(parseToken(token)!.id).toString('hex') };
       await this.d.cts.create({ id: sk, type: 'SESSION', userId: id.universalId, expiresAt: expiry(data), data });
       session = toActive(data);
@@ -197,6 +203,41 @@ export class SessionService {
     return mine.length;
   }
 
+  /**
+   * Session quota (Enable Quota Constraints; amSession.xml iplanet-am-session-quota-limit): at the
+   * limit, DENY_ACCESS refuses the login (amAuth.properties 115) and the other exhaustion actions
+   * destroy existing sessions first (DestroyNextExpiringAction, DestroyOldestAction, DestroyAllAction).
+   * The count is of the user's sessions in the CTS, which every server reads.
+   */
+  private async enforceQuota(id: Identity, ctx: Ctx): Promise<void> {
+    const cfg = this.d.config();
+    const now = this.d.clock.now();
+    const live = (await this.d.cts.query<CtsSessionData>({ type: 'SESSION', userId: id.universalId })).filter((t) => !expiredReason(t.data, now));
+    if (live.length < cfg.sessionQuotaLimit) return;
+    if (cfg.sessionQuotaAction === 'DENY_ACCESS') throw new QuotaExceeded(live.length);
+    const byExpiry = (t: CtsToken<CtsSessionData>) => expiry(t.data);
+    const order = cfg.sessionQuotaAction === 'DESTROY_OLDEST' ? live.sort((a, b) => a.data.createdAt - b.data.createdAt) : live.sort((a, b) => byExpiry(a) - byExpiry(b));
+    const victims = cfg.sessionQuotaAction === 'DESTROY_ALL' ? order : order.slice(0, live.length - cfg.sessionQuotaLimit + 1);
+    for (const t of victims) await this.terminate(t, 'admin', ctx, 'request', `destroyed by the session quota (${cfg.sessionQuotaAction}, limit ${cfg.sessionQuotaLimit})`);
+  }
+
+  /** Destroys a session that a successful session upgrade replaced (its properties went to the new one). */
+  async replaceAfterUpgrade(token: string, ctx: Ctx): Promise<void> {
+    const sk = parseToken(token)?.ext.SK;
+    const stored = sk ? await this.d.cts.read<CtsSessionData>(sk) : undefined;
+    if (stored?.type === 'SESSION') await this.terminate(stored, 'admin', ctx, 'request', 'replaced by the upgraded session');
+  }
+
+  /** Sets (or, with "", blanks) properties of a CTS session; client-based sessions cannot be rewritten here. */
+  async setProperties(token: string, props: Record<string, string>): Promise<boolean> {
+    const sk = parseToken(token)?.ext.SK;
+    const stored = sk ? await this.d.cts.read<CtsSessionData>(sk) : undefined;
+    if (!stored || stored.type !== 'SESSION') return false;
+    stored.data.properties = { ...stored.data.properties, ...props };
+    await this.d.cts.update(stored);
+    return true;
+  }
+
   /** CTS-based sessions that have not been removed yet (expired ones included until reaped). */
   async list(): Promise<ActiveSession[]> {
     const all = await this.d.cts.query<CtsSessionData>({ type: 'SESSION' });
@@ -213,16 +254,20 @@ export class SessionService {
     return expired.length;
   }
 
-  private async terminate(t: CtsToken<CtsSessionData>, reason: TerminationReason, ctx: Ctx, detectedBy: 'access' | 'reaper' | 'request') {
+  /**
+   * `cause` words a destruction AM performs itself (quota, upgrade): AM audits those as DESTROY, the
+   * same event as an administrator's termination, so they share the 'admin' reason.
+   */
+  private async terminate(t: CtsToken<CtsSessionData>, reason: TerminationReason, ctx: Ctx, detectedBy: 'access' | 'reaper' | 'request', cause?: string) {
     // Only the caller that actually deletes the token reports it, so a race reports once.
     if (!(await this.d.cts.delete(t.id))) return;
-    this.emitTerminated(toActive(t.data), reason, ctx, detectedBy);
+    this.emitTerminated(toActive(t.data), reason, ctx, detectedBy, cause);
   }
 
-  private emitTerminated(s: ActiveSession, reason: TerminationReason, ctx: Ctx, detectedBy: string) {
+  private emitTerminated(s: ActiveSession, reason: TerminationReason, ctx: Ctx, detectedBy: string, cause?: string) {
     const words: Record<TerminationReason, string> = {
       logout: 'logged out',
-      admin: 'terminated by an administrator',
+      admin: cause ?? 'terminated by an administrator',
       'max-time': `reached its max session time (${s.maxSessionTime} min)`,
       idle: `was idle longer than its max idle time (${s.maxIdleTime} min)`,
     };
@@ -230,7 +275,7 @@ export class SessionService {
     this.d.emit('session-terminated', `Session of ${s.username} ${words[reason]}${by}`, {
       node: ctx.node,
       exchangeId: ctx.exchangeId,
-      data: { handle: s.handle, user: s.username, reason, detectedBy, kind: s.kind, homeNode: s.homeNode, session: s },
+      data: { handle: s.handle, user: s.username, reason, detectedBy, kind: s.kind, homeNode: s.homeNode, session: s, ...(cause ? { cause } : {}) },
     });
   }
 }
@@ -262,5 +307,13 @@ function toActive(d: CtsSessionData): ActiveSession {
     maxIdleTime: d.maxIdleTime,
     maxCachingTime: d.maxCachingTime,
     homeNode: d.homeNode,
+    properties: d.properties ?? {},
   };
+}
+
+/** A login refused by the session quota with DENY_ACCESS (amAuth.properties 115). */
+export class QuotaExceeded extends Error {
+  constructor(readonly count: number) {
+    super('You have reached your session limit.');
+  }
 }

@@ -89,8 +89,22 @@ export function secretEquals(candidate: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** SK as AM 7 writes it: base64 of 20 random bytes, 28 characters with its padding (decoded from a real AM 7 token). */
 export function storageKey(): string {
-  return randomBytes(15).toString('base64url');
+  return randomBytes(20).toString('base64');
+}
+
+/**
+ * SI and S1 of a token minted by `server`: in a site, SI is the site id and S1 the server id;
+ * without one, SI is the server id and S1 is empty (OpenAM SessionID.validate, LegacySessionIDExtensions).
+ */
+export function serverExtensions(siteId: string | null, server: string): { SI: string; S1: string } {
+  return siteId ? { SI: siteId, S1: server } : { SI: server, S1: '' };
+}
+
+/** The server that minted a token: S1 in a site, else SI. */
+export function issuingServer(ext: Extensions): string | undefined {
+  return ext.S1 || ext.SI || undefined;
 }
 
 export function sessionHandle(): string {

@@ -2,14 +2,27 @@
  * The Core Token Service as the nodes see it: a shared token store. The embedded store lives in
  * the lab process; a Redis-backed store can implement the same interface (every call is async).
  */
-export type CtsTokenType = 'SESSION' | 'AUTH_SESSION' | 'SESSION_BLACKLIST';
+export type CtsTokenType =
+  | 'SESSION'
+  | 'AUTH_SESSION'
+  | 'SESSION_BLACKLIST'
+  /** OAuth2 authorization codes, stateful access/refresh tokens and OpenID Connect ops tokens. */
+  | 'OAUTH'
+  /** AM 7+: the grants behind client-side (stateless) OAuth2 tokens, so they can be revoked. */
+  | 'OAUTH2_GRANT_SET'
+  /** Revoked client-side OAuth2 tokens (by jti) until they would have expired. */
+  | 'OAUTH_BLACKLIST'
+  /** Data AM keeps outside session tokens; here the persistent account-lockout counters (see lockout.ts). */
+  | 'GENERIC';
 
 export interface CtsToken<T = unknown> {
   /** CTS token id (the storage key, SK). */
   id: string;
   type: CtsTokenType;
-  /** Owner universal id, for session queries by user. */
+  /** Owner universal id, for session queries by user (coreTokenUserId). */
   userId?: string;
+  /** OAuth2 authorization grant id (OAuthTokenField authGrantId, coreTokenString15). */
+  grantId?: string;
   /** Lab-clock instant after which the reaper may delete the token. */
   expiresAt: number;
   data: T;
@@ -18,6 +31,7 @@ export interface CtsToken<T = unknown> {
 export interface CtsQuery {
   type?: CtsTokenType;
   userId?: string;
+  grantId?: string;
 }
 
 export interface TokenStore {
@@ -62,6 +76,7 @@ export class EmbeddedTokenStore implements TokenStore {
     for (const t of this.tokens.values()) {
       if (q.type && t.type !== q.type) continue;
       if (q.userId && t.userId !== q.userId) continue;
+      if (q.grantId && t.grantId !== q.grantId) continue;
       out.push(structuredClone(t) as CtsToken<T>);
     }
     return out;

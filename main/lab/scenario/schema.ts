@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LiveConfigSchema, type LiveConfigPatch } from '../config';
-import { SERVICES } from '../am/services';
+import { SERVICE_NAMES } from '../am/services';
 import type { LabEventType, TerminationReason } from '../trace/types';
 
 /**
@@ -40,6 +40,7 @@ export const EVENT_TYPES = [
   'session-created',
   'session-terminated',
   'cookie-invalidated',
+  'session-rejected',
   'node-up',
   'node-down',
   'node-drained',
@@ -50,6 +51,10 @@ export const EVENT_TYPES = [
   'config-changed',
   'clock-changed',
   'bad-request',
+  'oauth2-code-issued',
+  'oauth2-tokens-issued',
+  'oauth2-token-revoked',
+  'oauth2-request-rejected',
 ] as const satisfies readonly LabEventType[];
 // Fails to compile when the engine gains an event type this list does not know.
 const _allEvents: Exclude<LabEventType, (typeof EVENT_TYPES)[number]> extends never ? true : never = true;
@@ -161,7 +166,6 @@ export function expectKeysFor(kind: StepKind): readonly (keyof Expectation)[] {
   return [...TRAFFIC_KEYS, ...CLUSTER_KEYS];
 }
 
-const SERVICE_NAMES = Object.keys(SERVICES) as [string, ...string[]];
 const serviceOpts = { service: z.enum(SERVICE_NAMES).optional(), realm: z.enum(['/', '/alpha']).optional() };
 const byUser = <S extends z.ZodRawShape>(shape: S) =>
   z.preprocess((v) => (typeof v === 'string' ? { user: v } : v), z.strictObject({ user: userName, ...shape }));

@@ -46,8 +46,8 @@ export function diagnoseSessions(ctx: DiagnosisContext): Finding[] {
 interface Use {
   ex: TraceExchange;
   token: string;
-  /** cookie-invalidated event recorded during it, if any. */
-  invalidated?: LabEvent;
+  /** session-rejected event the node recorded for it: why the session was dead. */
+  rejection?: LabEvent;
 }
 
 /** First exchange that handed out each SSO token (login success). */
@@ -77,7 +77,7 @@ function rejectedUses(ctx: DiagnosisContext): Use[] {
     if (!dead) continue;
     const token = ex.response.status === 401 ? presentedToken(ex, ctx.ssoCookies) : targetToken(ctx, ex);
     if (!token) continue;
-    out.push({ ex, token, invalidated: ctx.eventsOf(ex.id).find((e) => e.type === 'cookie-invalidated') });
+    out.push({ ex, token, rejection: ctx.eventsOf(ex.id).find((e) => e.type === 'session-rejected') });
   }
   return out;
 }
@@ -108,8 +108,7 @@ function facts(e: LabEvent, created: LabEvent | undefined): SessionFacts {
 }
 
 function useLine(u: Use, what: string): string {
-  const cleared = u.invalidated ? `; node ${u.invalidated.node} cleared the cookie` : '';
-  return `${clockTime(u.ex.labStart)}: ${who(u.ex.browser)} presented the ${what} session (${requestLabel(u.ex)}, ${routedText(u.ex)}) → ${responseLabel(u.ex)}${cleared}`;
+  return `${clockTime(u.ex.labStart)}: ${who(u.ex.browser)} presented the ${what} session (${requestLabel(u.ex)}, ${routedText(u.ex)}) → ${responseLabel(u.ex)}`;
 }
 
 function terminated(ctx: DiagnosisContext, e: LabEvent, created: LabEvent | undefined, loginEx: TraceExchange | undefined, later: Use[]): Finding {
@@ -188,7 +187,7 @@ const WHY: Record<string, string> = {
 /** A token AM rejected with no termination event in the trace: say what the HTTP traffic shows. */
 function rejected(ctx: DiagnosisContext, token: string, loginEx: TraceExchange | undefined, uses: Use[]): Finding {
   const first = uses[0]!;
-  const why = first.invalidated?.data.why as string | undefined;
+  const why = first.rejection?.data.why as string | undefined;
   const evidence: string[] = [];
   if (loginEx) {
     const n = answeringNode(loginEx, ctx.lbCookie).node;
@@ -197,7 +196,7 @@ function rejected(ctx: DiagnosisContext, token: string, loginEx: TraceExchange |
   // A logout that presented this token and cleared the cookie explains a later rejection.
   const logout = ctx.exchanges.find((x) => x.seq < first.ex.seq && sessionAction(x) === 'logout' && presentedToken(x, ctx.ssoCookies) === token && x.response.status === 200);
   if (logout) evidence.push(`${clockTime(logout.labStart)}: logout with this session (${routedText(logout)}) → ${responseLabel(logout)}`);
-  if (why) evidence.push(`node ${first.invalidated!.node}: ${WHY[why] ?? why}`);
+  if (why) evidence.push(`node ${first.rejection!.node}: ${WHY[why] ?? why}`);
   for (const u of uses) evidence.push(useLine(u, 'same'));
   const reason = why ?? (logout ? 'logout' : undefined);
   const kind: FindingKind = reason === 'idle' ? 'idle-timeout' : reason === 'max-time' ? 'max-session-time' : reason === 'admin' ? 'admin-termination' : 'session-rejected';
@@ -210,7 +209,7 @@ function rejected(ctx: DiagnosisContext, token: string, loginEx: TraceExchange |
       evidence,
       fix: reason === 'logout' ? 'the client kept using a logged-out session: it must log in again' : 'log in again; if unexpected, compare the session timeouts with the gaps between requests',
       exchangeIds: uniq([...(loginEx ? [loginEx.id] : []), ...(logout ? [logout.id] : []), ...uses.map((u) => u.ex.id)]),
-      eventSeqs: uses.flatMap((u) => (u.invalidated ? [u.invalidated.seq] : [])),
+      eventSeqs: uses.flatMap((u) => (u.rejection ? [u.rejection.seq] : [])),
       failingExchangeId: first.ex.id,
       at: first.ex.labStart,
     },

@@ -202,7 +202,7 @@ export interface TokenInfo {
   pseudonym: boolean;
 }
 
-/** Reads an AM token, or one of the redactor's pseudonyms (which keep the server id after `@`). */
+/** Reads an AM token (its server: S1 in a site, else SI), or one of the redactor's pseudonyms (which keep the server id after `@`). */
 export function tokenInfo(token: string | undefined): TokenInfo | undefined {
   if (!token || token.length > 32_768) return undefined;
   const p = parsePseudonym(token);
@@ -212,7 +212,7 @@ export function tokenInfo(token: string | undefined): TokenInfo | undefined {
   if (first < 0 || second < 0) return undefined;
   const ext = decodeExtensions(token.slice(first + 1, second));
   if (!ext) return undefined;
-  return { server: ext.SI || undefined, type: ext.type || undefined, sk: ext.SK || undefined, id: token.slice(0, first), suffix: token.slice(second + 1), pseudonym: false };
+  return { server: ext.S1 || ext.SI || undefined, type: ext.type || undefined, sk: ext.SK || undefined, id: token.slice(0, first), suffix: token.slice(second + 1), pseudonym: false };
 }
 
 export interface PseudonymInfo {

@@ -54,6 +54,7 @@ export type LabEventType =
   | 'session-created'
   | 'session-terminated'
   | 'cookie-invalidated'
+  | 'session-rejected'
   | 'node-up'
   | 'node-down'
   | 'node-drained'
@@ -63,7 +64,11 @@ export type LabEventType =
   | 'redispatch'
   | 'config-changed'
   | 'clock-changed'
-  | 'bad-request';
+  | 'bad-request'
+  | 'oauth2-code-issued'
+  | 'oauth2-tokens-issued'
+  | 'oauth2-token-revoked'
+  | 'oauth2-request-rejected';
 
 export type TerminationReason = 'logout' | 'admin' | 'max-time' | 'idle';
 

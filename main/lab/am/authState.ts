@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { CompactEncrypt, SignJWT, compactDecrypt } from 'jose';
+import type { AuthSessionState, NodeContext } from './context';
+import { encodeExtensions, issuingServer, mintToken, parseToken, serverExtensions } from './tokens';
+
+/**
+ * Where an in-progress login (auth session) lives, as AM keeps it: chains in the starting node's
+ * memory; trees in memory, the CTS or the authId itself (client-side JWT journey sessions).
+ * The authId is an HS256 JWT every node can verify (OpenAM AuthIdHelper); its sessionId says where
+ * the state is and which server created it.
+ */
+export interface Ref {
+  key: string;
+  createdOn: string;
+  storage: AuthSessionState['storage'];
+}
+
+export type Loaded = { found: true; value: AuthSessionState; ref: Ref } | { found: false; why: string; ref: Ref | undefined };
+
+const realmDn = (realm: string) => (realm === '/' ? 'dc=openam,dc=forgerock,dc=org' : `o=${realm.slice(1)},ou=services,dc=openam,dc=forgerock,dc=org`);
+
+/** Stores the auth session where the configuration says and returns the authId that refers to it. */
+export async function saveState(node: NodeContext, state: AuthSessionState): Promise<{ authId: string; sessionId: string }> {
+  const { SI, S1 } = serverExtensions(node.config().siteId, node.id);
+  let sessionId: string;
+  if (state.storage === 'memory') {
+    node.memory.set(state.key, state);
+    sessionId = mintToken({ SI, SK: state.key, S1 });
+  } else if (state.storage === 'cts') {
+    const existing = await node.cts.read(state.key);
+    const token = { id: state.key, type: 'AUTH_SESSION' as const, expiresAt: state.expiresAt, data: state };
+    if (existing) await node.cts.update(token);
+    else await node.cts.create(token);
+    sessionId = mintToken({ SI, SK: state.key, type: 'CTS', S1 });
+  } else {
+    const jwe = await new CompactEncrypt(Buffer.from(JSON.stringify(state)))
+      .setProtectedHeader({ alg: 'dir', enc: 'A128CBC-HS256', cty: 'JWT' })
+      .encrypt(node.keys.journeyEncryptionKey);
+    sessionId = `*${encodeExtensions({ SI, type: 'JWT_AUTH', S1 })}*${jwe}`;
+  }
+  const claims: Record<string, unknown> = {
+    otk: randomBytes(16).toString('base64url'),
+    realm: realmDn(state.realm),
+    sessionId,
+    authIndexType: state.indexType,
+    authIndexValue: state.indexValue,
+  };
+  const jwt = new SignJWT(claims).setProtectedHeader({ typ: 'JWT', alg: 'HS256' });
+  if (state.kind === 'tree') jwt.setIssuedAt(Math.floor(state.createdAt / 1000)).setExpirationTime(Math.floor(state.expiresAt / 1000));
+  return { authId: await jwt.sign(node.keys.authIdSecret), sessionId };
+}
+
+/** Looks the auth session up where the authId says it is; a miss is a real miss, never decided here. */
+export async function loadState(node: NodeContext, sessionId: string): Promise<Loaded> {
+  if (sessionId.startsWith('*')) {
+    const end = sessionId.indexOf('*', 1);
+    try {
+      const { plaintext } = await compactDecrypt(sessionId.slice(end + 1), node.keys.journeyEncryptionKey);
+      const value = JSON.parse(Buffer.from(plaintext).toString('utf8')) as AuthSessionState;
+      return { found: true, value, ref: { key: value.key, createdOn: value.node, storage: 'client' } };
+    } catch {
+      return { found: false, why: 'the client-side journey state could not be decrypted', ref: undefined };
+    }
+  }
+  const parsed = parseToken(sessionId);
+  const key = parsed?.ext.SK;
+  if (!parsed || !key) return { found: false, why: 'the authId names no auth session', ref: undefined };
+  const ref: Ref = { key, createdOn: issuingServer(parsed.ext) ?? '?', storage: parsed.ext.type === 'CTS' ? 'cts' : 'memory' };
+  if (ref.storage === 'cts') {
+    const t = await node.cts.read<AuthSessionState>(key);
+    return t ? { found: true, value: t.data, ref } : { found: false, why: 'the CTS holds no auth session for this authId', ref };
+  }
+  const value = node.memory.get(key);
+  return value ? { found: true, value, ref } : { found: false, why: 'no auth session for this authId in its memory', ref };
+}
+
+export async function dropState(node: NodeContext, s: AuthSessionState): Promise<void> {
+  if (s.storage === 'memory') node.memory.delete(s.key);
+  else if (s.storage === 'cts') await node.cts.delete(s.key);
+}
