@@ -51,7 +51,8 @@ export const AuthPayloadSchema = z.looseObject({
       z.looseObject({
         type: z.string().max(200),
         output: z.array(z.looseObject({ name: z.string().max(200), value: z.unknown() })).max(100),
-        input: z.array(z.looseObject({ name: z.string().max(200), value: z.unknown() })).max(100),
+        // TextOutputCallback and RedirectCallback have no input (OpenAM callbackhandlers).
+        input: z.array(z.looseObject({ name: z.string().max(200), value: z.unknown() })).max(100).optional(),
         _id: z.number().optional(),
       }),
     )

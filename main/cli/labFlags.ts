@@ -36,7 +36,7 @@ export function addLabOptions(cmd: Command): Command {
     .option('--max-idle-time <min>', 'max idle time in minutes', positive(525_600), 30)
     .option('--max-caching-time <min>', 'max caching time in minutes', positive(525_600), 3)
     .option('--clock-speed <factor>', 'lab clock speed (1 = real time, 60 = a minute per second)', positive(1_000_000), 1)
-    .addOption(new Option('--profile <version>', 'AM version profile').choices(['6.5', '7', '8']).default('7'))
+    .addOption(new Option('--profile <version>', 'AM version profile').choices(['6.5', '7', '7.5', '8']).default('7'))
     .option('--cors-origin <origin>', 'allow a cross-origin browser client (repeatable)', collect, [])
     .addOption(new Option('--admin-password <password>', 'amadmin password (default: random)').env('SESSION_LAB_ADMIN_PASSWORD'));
 }
@@ -54,7 +54,7 @@ export interface LabFlagValues {
   maxIdleTime: number;
   maxCachingTime: number;
   clockSpeed: number;
-  profile: '6.5' | '7' | '8';
+  profile: '6.5' | '7' | '7.5' | '8';
   corsOrigin: string[];
   adminPassword?: string;
 }

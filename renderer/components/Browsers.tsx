@@ -14,7 +14,7 @@ function prefill(payload: AuthPayload, username: string, password: string): Reco
   for (const cb of payload.callbacks ?? []) {
     const name = cb.input?.[0]?.name;
     if (!name) continue;
-    values[name] = cb.type === 'NameCallback' ? username : cb.type === 'PasswordCallback' ? password : String(cb.input[0]?.value ?? '');
+    values[name] = cb.type === 'NameCallback' ? username : cb.type === 'PasswordCallback' ? password : String(cb.input?.[0]?.value ?? '');
   }
   return values;
 }
@@ -65,7 +65,7 @@ function Outcome({ step, exchange }: { step: LoginStep; exchange: TraceExchange 
       <div className="outcome outcome-ok" role="status" data-testid="login-outcome">
         <strong>Logged in</strong>
         {exchange?.routing.node && <> on node {exchange.routing.node}</>}
-        {token ? <span className="mono small"> · tokenId {middleEllipsis(token, 8)}</span> : <span className="muted small"> · token in the cookie only (AM 8 profile)</span>}
+        {token ? <span className="mono small"> · tokenId {middleEllipsis(token, 8)}</span> : <span className="muted small"> · token in the HttpOnly cookie only (AM 7.5+)</span>}
       </div>
     );
   }

@@ -128,6 +128,7 @@ export function Controls() {
             options={[
               { value: '6.5', label: '6.5' },
               { value: '7', label: '7' },
+              { value: '7.5', label: '7.5' },
               { value: '8', label: '8' },
             ]}
             onChange={set('profile', 'the AM profile')}

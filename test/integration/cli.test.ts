@@ -28,6 +28,8 @@ describe('session-lab CLI', () => {
     const info = JSON.parse(await run.firstLine);
     expect(info.balancer).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/am$/);
     expect(info.nodes.map((n: { id: string }) => n.id)).toEqual(['01', '02']);
+    // The public OAuth2 client an SPA or the SDK uses (issue 12).
+    expect(info.oauth2).toEqual({ clientId: 'sdkPublicClient', redirectUri: 'https://localhost:8443/callback.html' });
     const r = await request(`${info.balancer}/json/realms/root/authenticate`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'accept-api-version': 'resource=2.0, protocol=1.0', 'x-openam-username': 'demo', 'x-openam-password': 'Ch4ng31t' },

@@ -10,7 +10,7 @@ export type LoginStep =
 
 export interface AuthPayload {
   authId: string;
-  callbacks: { type: string; output: { name: string; value: unknown }[]; input: { name: string; value: unknown }[]; _id?: number }[];
+  callbacks: { type: string; output: { name: string; value: unknown }[]; input?: { name: string; value: unknown }[]; _id?: number }[];
   [k: string]: unknown;
 }
 
