@@ -70,9 +70,10 @@ export class SessionService {
     const cfg = this.d.config();
     const now = this.d.clock.now();
     if (cfg.sessions === 'cts' && cfg.sessionQuotaEnabled) await this.enforceQuota(id, ctx);
+    const sessionUid = randomUUID();
     const base = {
       handle: sessionHandle(),
-      sessionUid: randomUUID(),
+      sessionUid,
       username: id.username,
       universalId: id.universalId,
       realm,
@@ -83,9 +84,8 @@ export class SessionService {
       maxIdleTime: cfg.maxIdleTime,
       maxCachingTime: cfg.maxCachingTime,
       homeNode: ctx.node,
-      properties: { ...properties, AMCtxId: '' },
+      properties: { ...properties, AMCtxId: sessionUid },
     };
-    base.properties.AMCtxId = base.sessionUid;
     const { SI, S1 } = serverExtensions(cfg.siteId, ctx.node);
     let token: string;
     let session: ActiveSession;
