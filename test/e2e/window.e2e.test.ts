@@ -97,7 +97,8 @@ describe('the window in Chromium (browser host)', () => {
     await lb.waitFor();
     expect(await lb.locator('td').nth(1).textContent()).toMatch(/^0\d$/);
     expect(await sso.locator('td').nth(4).textContent()).toBe('Session');
-    expect(await sso.locator('td').nth(6).getByLabel('yes').count()).toBe(1); // HttpOnly
+    // HttpOnly is opt-in in AM 7.0–7.4, the default profile (com.sun.identity.cookie.httponly; AM 7.2 docs, HttpOnly session cookies).
+    expect(await sso.locator('td').nth(6).getByLabel('no').count()).toBe(1);
     await s.shot('02-sticky-login-cookies');
   });
 
