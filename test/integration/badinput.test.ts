@@ -103,3 +103,55 @@ describe('bad input gets an AM-shaped 4xx and changes nothing', () => {
     expect(lab.nodes.every((n) => n.running)).toBe(true);
   });
 });
+
+describe('malformed percent-escapes in the path or query', () => {
+  // A servlet container refuses a request URI with a bad %-escape with 400 before AM runs (Tomcat's
+  // UDecoder); the lab answers that status in AM's CREST error shape, on every route.
+  const bad = [
+    'json/realms/root/realms/%/authenticate',
+    'json/realms/%zz/sessions?_action=validate',
+    'json/realms/root/realms/%E0%A4%A/authenticate',
+    'json/realms/root/authenticate/%',
+    'json/realms/root/sessions%zz',
+    'json/%/health/live',
+    'isAlive.jsp%',
+    'json/health/ready%',
+    'json/realms/root/users/%zz',
+    'json/serverinfo/%E0',
+    'oauth2/realms/%zz/access_token',
+    'oauth2/realms/root/authorize?client_id=%zz&response_type=code',
+    '%zz',
+    'json/realms/root/authenticate?authIndexType=%zz&authIndexValue=%',
+    'json/realms/root/sessions?_action=%&tokenId=%E0',
+    'json/realms/root/authenticate?realm=%',
+    'isAlive.jsp?x=%',
+  ];
+
+  it('every route answers 400 in AM shape (never a 5xx), on each node and through the balancer; nothing is lost', async () => {
+    const lab = await startLab({ nodes: 2, policy: 'sticky' });
+    const bystander = lab.createBrowser();
+    expect((await bystander.login(...DEMO)).outcome.kind).toBe('success');
+    for (const port of [lab.balancer.port, ...lab.nodes.map((n) => n.port)]) {
+      for (const p of bad) {
+        const answer = await raw(port, `POST /am/${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-API-Version: resource=2.0, protocol=1.0\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`, true);
+        const status = Number(answer.slice(9, 12));
+        const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
+        expect(status, `${port} ${p}`).toBe(400);
+        expect(body.message, `${port} ${p}`).toMatch(/malformed percent-encoding/);
+        expect(Object.keys(body).slice(0, 3), `${port} ${p}`).toEqual(['code', 'reason', 'message']);
+        expect(body.code, `${port} ${p}`).toBe(status);
+      }
+    }
+    // Request targets that are no URL path at all: 400 (balancer) or AM's 404, never a 502 from undici refusing them.
+    for (const port of [lab.balancer.port, lab.nodes[0]!.port]) {
+      for (const target of ['*', 'http://[', 'am/isAlive.jsp']) {
+        const status = Number((await raw(port, `GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`)).slice(9, 12));
+        expect([400, 404], `${port} ${target}`).toContain(status);
+      }
+    }
+    expect(lab.nodes.every((n) => n.running)).toBe(true);
+    expect(lab.recorder.exchanges().filter((x) => x.response.status >= 500)).toEqual([]);
+    expect((await bystander.validate()).body).toMatchObject({ valid: true });
+    expect((await lab.createBrowser().login(...DEMO)).outcome.kind).toBe('success');
+  });
+});

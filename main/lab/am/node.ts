@@ -96,15 +96,19 @@ export class AmNode {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const cfg = this.ctx.config();
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const cors = this.corsHeaders(req);
     if (req.method === 'OPTIONS') {
       if (!cors) return send(res, { status: 403, body: errorBody(403, 'CORS origin not allowed') });
       return send(res, { status: 200, headers: cors });
     }
-    const route = matchRoute(url.pathname, cfg.contextPath);
     const exchange = req.headers['x-lab-exchange'];
     const exchangeId = typeof exchange === 'string' ? exchange : null;
+    const url = requestUrl(req.url);
+    if (typeof url === 'string') {
+      this.ctx.emit('bad-request', `Node ${this.id} rejected a request: 400 ${url}`, { node: this.id, exchangeId, data: { status: 400 } });
+      return send(res, { status: 400, body: errorBody(400, url), headers: cors });
+    }
+    const route = matchRoute(url.pathname, cfg.contextPath);
     if (route?.kind === 'isAlive' || route?.kind === 'health') {
       const r = await health(this.ctx, route);
       return send(res, { ...r, headers: { ...cors, ...r.headers } });
@@ -164,3 +168,23 @@ export class AmNode {
   }
 }
 
+/**
+ * The request target as a URL, or why it is refused: a target whose %-escapes do not decode (path
+ * or query) gets 400 before any routing, as the servlet container in front of AM refuses it
+ * (Tomcat's UDecoder), instead of guessing what a half-decoded realm, id, action or token meant.
+ */
+function requestUrl(target: string | undefined): URL | string {
+  let url: URL;
+  try {
+    url = new URL(target ?? '/', 'http://127.0.0.1');
+  } catch {
+    return 'Invalid URI: the request target is not a URL';
+  }
+  try {
+    decodeURIComponent(url.pathname);
+    decodeURIComponent(url.search);
+  } catch {
+    return 'Invalid URI: malformed percent-encoding in the request';
+  }
+  return url;
+}

@@ -337,6 +337,8 @@ function frontCheck(req: IncomingMessage, headers: Header[]): { status: number; 
   if (hosts > 1) return { status: 400, message: 'duplicate Host header' };
   if (lengths > 1) return { status: 400, message: 'duplicate Content-Length header' };
   if (req.httpVersion === '1.0' && te) return { status: 400, message: 'HTTP/1.0 with Transfer-Encoding' };
+  // Origin-form or absolute-form only: `*` or a bare word is no path a node could be asked for.
+  if (!/^(?:\/|https?:\/\/)/i.test(req.url ?? '')) return { status: 400, message: 'request target is not a path' };
   return undefined;
 }
 
