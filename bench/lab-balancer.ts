@@ -20,7 +20,7 @@ const recorder = new TraceRecorder(clock, cfg.traceCapacity);
 let delivered = 0;
 recorder.subscribe((batch) => (delivered += batch.length));
 const balancer = new Balancer(
-  () => ({ policy: cfg.policy, cookieName: cfg.lbCookieName, redispatch: cfg.redispatch, maxBodyBytes: cfg.maxBodyBytes, upstreamTimeoutMs: cfg.upstreamTimeoutMs }),
+  () => ({ policy: cfg.policy, cookieName: cfg.lbCookieName, redispatch: cfg.redispatch, maxBodyBytes: cfg.maxBodyBytes, upstreamTimeoutMs: cfg.upstreamTimeoutMs, headersTimeoutMs: cfg.headersTimeoutMs, requestTimeoutMs: cfg.requestTimeoutMs }),
   recorder,
   clock,
   targets,

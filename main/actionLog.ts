@@ -15,7 +15,7 @@ export const ACTION_LOG_LIMIT = 500;
 /** Lab time that passed between two actions (clock running) is written as a wait when at least this long. */
 const MIN_GAP_MS = 1000;
 /** Settings of the machine, never written to a recipe step. */
-const MACHINE = new Set(['users', 'contextPath', 'traceCapacity', 'corsOrigins', 'upstreamTimeoutMs', 'maxBodyBytes']);
+const MACHINE = new Set(['users', 'contextPath', 'traceCapacity', 'corsOrigins', 'upstreamTimeoutMs', 'headersTimeoutMs', 'requestTimeoutMs', 'maxBodyBytes']);
 
 export class ActionLog {
   private actions: RecordedAction[] = [];

@@ -14,6 +14,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_IMPORT_BYTES, TOKEN_HEADER, WS_PROTOCOL, WsRequestSchema, commandNames, describeIssues, type Outcome, type WsResponse } from './contract';
 import type { LabBridge } from './bridge';
 import { PROJECT_ROOT } from './paths';
+import { timeoutOptions } from './lab/serverTimeouts';
 import { contentSecurityPolicy, readStatic, resolveStatic } from './staticFiles';
 
 export const DEFAULT_RENDERER_DIR = join(PROJECT_ROOT, 'out', 'renderer');
@@ -29,6 +30,9 @@ export interface WebHostOptions {
   rendererDir?: string;
   /** Per-launch token; random unless a test fixes it. */
   token?: string;
+  /** Time a client has for its request headers / whole request (default 10 s / 60 s), then 408. */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 export interface WebHost {
@@ -148,7 +152,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     return fail(res, STATUS_FOR[outcome.error.kind] ?? 500, outcome.error.message);
   }
 
-  const server = createServer({ headersTimeout: 10_000, requestTimeout: 60_000 }, (req, res) => {
+  const server = createServer(timeoutOptions(opts.headersTimeoutMs ?? 10_000, opts.requestTimeoutMs ?? 60_000), (req, res) => {
     void (async () => {
       if (!hostOk(req)) return fail(res, 421, `Host ${JSON.stringify(String(req.headers.host ?? '')).slice(0, 80)} is not this lab; open ${`http://127.0.0.1:${port}/`}`);
       const pathname = new URL(req.url ?? '/', 'http://x').pathname;

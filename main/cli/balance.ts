@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { Balancer } from '../lab/balancer/proxy';
 import { LabClock } from '../lab/clock';
+import { parseConfig } from '../lab/config';
 import { TraceRecorder } from '../lab/trace/recorder';
 import { writeHarFile } from './harOutput';
 import { intIn } from './labFlags';
@@ -50,8 +51,9 @@ export function register(program: Command): void {
       const clock = new LabClock();
       const recorder = new TraceRecorder(clock, 20_000);
       const policy = f.policy ?? (f.sticky ? 'sticky' : 'round-robin');
+      const { headersTimeoutMs, requestTimeoutMs } = parseConfig({});
       const balancer = new Balancer(
-        () => ({ policy, cookieName: f.cookie, redispatch: f.redispatch, maxBodyBytes: 1024 * 1024, upstreamTimeoutMs: f.timeout }),
+        () => ({ policy, cookieName: f.cookie, redispatch: f.redispatch, maxBodyBytes: 1024 * 1024, upstreamTimeoutMs: f.timeout, headersTimeoutMs, requestTimeoutMs }),
         recorder,
         clock,
         f.backends.map((b) => ({ id: b.id, lbValue: b.id, origin: b.origin })),

@@ -126,6 +126,12 @@ export const LabConfigSchema = z.object({
   agents: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), z.object({ password: z.string().min(1) })).default(() => ({ [DEMO_AGENT.name]: { password: DEMO_AGENT.password } })),
   /** Largest request body a node or the balancer accepts (bytes). */
   maxBodyBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  /**
+   * Time a client has to send its request headers, and its whole request, to the balancer or a node
+   * (real ms); then 408 and close, like HAProxy's `timeout http-request`. Applied when a server starts.
+   */
+  headersTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+  requestTimeoutMs: z.number().int().min(100).max(3_600_000).default(30_000),
   /** Upstream timeout of the balancer (real milliseconds). */
   upstreamTimeoutMs: z.number().int().min(100).max(600_000).default(15_000),
   /** Trace ring-buffer capacity (exchanges; events keep the same cap). */

@@ -94,7 +94,7 @@ export class Lab {
     this.users = new UserStore(this.cfg.users, opts.adminPassword, this.cfg.agents);
     this.sessions = new SessionService({ config: () => this.cfg, clock: this.clock, cts, keys: this.keys, emit: this.recorder.emit });
     this.balancer = new Balancer(
-      () => ({ policy: this.cfg.policy, cookieName: this.cfg.lbCookieName, redispatch: this.cfg.redispatch, maxBodyBytes: this.cfg.maxBodyBytes, upstreamTimeoutMs: this.cfg.upstreamTimeoutMs }),
+      () => ({ policy: this.cfg.policy, cookieName: this.cfg.lbCookieName, redispatch: this.cfg.redispatch, maxBodyBytes: this.cfg.maxBodyBytes, upstreamTimeoutMs: this.cfg.upstreamTimeoutMs, headersTimeoutMs: this.cfg.headersTimeoutMs, requestTimeoutMs: this.cfg.requestTimeoutMs }),
       this.recorder,
       this.clock,
     );

@@ -22,7 +22,7 @@ async function listen<T extends Server | TcpServer>(s: T): Promise<string> {
 async function balancer(backends: { id: string; origin: string }[], over: Partial<BalancerSettings> = {}) {
   const clock = new LabClock();
   const recorder = new TraceRecorder(clock, 100);
-  const settings: BalancerSettings = { policy: 'sticky', cookieName: 'amlbcookie', redispatch: true, maxBodyBytes: 1024 * 1024, upstreamTimeoutMs: 300, ...over };
+  const settings: BalancerSettings = { policy: 'sticky', cookieName: 'amlbcookie', redispatch: true, maxBodyBytes: 1024 * 1024, upstreamTimeoutMs: 300, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, ...over };
   const b = new Balancer(() => settings, recorder, clock, backends.map((x) => ({ ...x, lbValue: x.id })));
   await b.start(0);
   cleanup.push(() => b.stop());

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { VersionError, negotiate } from './apiVersion';
 import { authenticate } from './authenticate';
+import { timeoutOptions } from '../serverTimeouts';
 import type { AmRequest, AuthSessionState, NodeContext } from './context';
 import { csrfFilter, resolveRealm } from './filters';
 import { health } from './health';
@@ -62,7 +63,8 @@ export class AmNode {
   }
 
   async start(port = this.port): Promise<void> {
-    const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
+    const cfg = this.ctx.config();
+    const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, ...timeoutOptions(cfg.headersTimeoutMs, cfg.requestTimeoutMs) }, (req, res) => {
       this.requests++;
       this.handle(req, res).catch((e) => {
         if (!res.headersSent) send(res, { status: 500, body: errorBody(500, 'Internal Server Error') });

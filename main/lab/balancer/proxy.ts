@@ -4,6 +4,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 import type { LabClock } from '../clock';
 import type { Policy } from '../config';
+import { timeoutOptions } from '../serverTimeouts';
 import type { TraceRecorder } from '../trace/recorder';
 import type { Header, RoutingDecision } from '../trace/types';
 import { dispatchBuffered } from './exchange';
@@ -22,6 +23,9 @@ export interface BalancerSettings {
   redispatch: boolean;
   maxBodyBytes: number;
   upstreamTimeoutMs: number;
+  /** Front timeouts for clients (408 and close), read when the balancer starts. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
 }
 
 interface Backend extends BackendView {
@@ -66,10 +70,8 @@ export class Balancer {
   }
 
   async start(port = 0): Promise<void> {
-    const server = createServer(
-      { maxHeaderSize: 32 * 1024, headersTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 5_000 },
-      (req, res) => void this.handle(req, res),
-    );
+    const { headersTimeoutMs, requestTimeoutMs } = this.settings();
+    const server = createServer({ maxHeaderSize: 32 * 1024, keepAliveTimeout: 5_000, ...timeoutOptions(headersTimeoutMs, requestTimeoutMs) }, (req, res) => void this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());

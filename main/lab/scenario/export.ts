@@ -31,7 +31,7 @@ export interface RecipeMeta {
 /** Settings always written, so a reader sees the topology even when it is the default. */
 const ALWAYS = ['nodes', 'policy', 'auth', 'authSessions', 'sessions'] as const;
 /** Settings that belong to the machine, not to the ticket. */
-const NEVER = new Set(['users', 'contextPath', 'traceCapacity', 'corsOrigins', 'upstreamTimeoutMs', 'maxBodyBytes']);
+const NEVER = new Set(['users', 'contextPath', 'traceCapacity', 'corsOrigins', 'upstreamTimeoutMs', 'headersTimeoutMs', 'requestTimeoutMs', 'maxBodyBytes']);
 
 /**
  * The window's state as a recipe: its settings (those that differ from AM Session Lab's defaults,

@@ -2,7 +2,7 @@ import { parseConfig, type LiveConfigPatch } from '../config';
 import { LabError, type Lab } from '../lab';
 
 /** Settings of the machine, not of the ticket: a recipe run in the window leaves them alone. */
-const MACHINE = new Set(['traceCapacity', 'corsOrigins', 'upstreamTimeoutMs', 'maxBodyBytes', 'contextPath', 'users']);
+const MACHINE = new Set(['traceCapacity', 'corsOrigins', 'upstreamTimeoutMs', 'headersTimeoutMs', 'requestTimeoutMs', 'maxBodyBytes', 'contextPath', 'users']);
 
 /** The lab's defaults for every ticket setting, so a recipe starts from the same place everywhere. */
 export function ticketDefaults(): LiveConfigPatch {
