@@ -42,7 +42,7 @@ export function register(program: Command): void {
     .option('--no-sticky', 'round-robin (the default)')
     .addOption(new Option('--policy <policy>', 'balancer policy').choices(['round-robin', 'sticky', 'active-passive']))
     .option('--cookie <name>', 'sticky cookie name', 'amlbcookie')
-    .option('--no-redispatch', 'send sticky requests to a down node anyway (503) instead of another node')
+    .option('--no-redispatch', 'a sticky request whose node fails gets 503 instead of another node (once the node is marked down its cookie is ignored, as in HAProxy)')
     .option('--timeout <ms>', 'upstream timeout in milliseconds', intIn(100, 600_000), 15_000)
     .option('--har <file>', 'write the trace as HAR 1.2 on exit (redacted)')
     .option('--no-redact', 'write secrets into the HAR unredacted')

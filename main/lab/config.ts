@@ -58,7 +58,10 @@ export const LabConfigSchema = z.object({
   lbCookieName: cookieName.default('amlbcookie'),
   /** Session cookie name (com.iplanet.am.cookie.name). */
   sessionCookieName: cookieName.default('iPlanetDirectoryPro'),
-  /** Redispatch a sticky request whose node is down (HAProxy's `option redispatch`). */
+  /**
+   * Redispatch a sticky request whose node fails before the balancer knows it is down (HAProxy's
+   * `option redispatch`); off, that request gets 503. A node marked down keeps nobody, either way.
+   */
   redispatch: z.boolean().default(true),
   /** Authentication: module-based chains (auth sessions in node memory) or trees. */
   auth: z.enum(['chain', 'tree']).default('chain'),

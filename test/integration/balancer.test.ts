@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcp, type AddressInfo, type Server as TcpServer } from 'node:net';
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Balancer, type BalancerSettings } from '../../main/lab/balancer/proxy';
 import { LabClock } from '../../main/lab/clock';
 import { TraceRecorder } from '../../main/lab/trace/recorder';
@@ -79,6 +79,50 @@ describe('balancer faults (reliability-security.md §3.5)', () => {
     expect(ex.routing.attempts).toEqual([{ node: '01', outcome: 'ECONNREFUSED' }, { node: '02', outcome: '200' }]);
     expect(ex.routing.redispatched).toBe(true);
     expect(recorder.events().some((e) => e.type === 'node-down' && e.node === '01')).toBe(true);
+  });
+
+  it('F5, redispatch off: 503 for the request that met the sticky node failing; once it is marked DOWN the cookie is ignored (HAProxy 2.6)', async () => {
+    // The health check's interval is stopped, so "not yet detected" is a state the test controls.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    cleanup.push(() => void vi.useRealTimers());
+    const first = { n: 0 };
+    const second = { n: 0 };
+    const one = createServer((_, res) => (first.n++, res.end('01')));
+    const origin01 = await listen(one);
+    const closeOne = cleanup.pop()!;
+    const { b, recorder } = await balancer([{ id: '01', origin: origin01 }, { id: '02', origin: await listen(ok('02', second)) }], { redispatch: false });
+    const send = async () => {
+      const r = await request(`${b.url}/am/json/realms/root/sessions?_action=validate`, { method: 'POST', body: '{}', headers: { cookie: 'amlbcookie=01' } });
+      return { status: r.statusCode, body: await r.body.text(), routing: recorder.exchanges().at(-1)!.routing };
+    };
+    expect((await send()).body).toBe('01');
+    await closeOne(); // node 01 dies; no health check has run since
+
+    const stuck = await send();
+    expect(stuck.status).toBe(503);
+    expect(stuck.routing.reason).toBe('sticky amlbcookie=01; node 01 refused the connection; sticky node 01 failed before it was known down, redispatch off');
+    expect(stuck.routing.attempts).toEqual([{ node: '01', outcome: 'ECONNREFUSED' }]);
+    expect(second.n).toBe(0);
+
+    // The refusal marked node 01 down: from now on its cookie no longer pins anyone to it.
+    const moved = await send();
+    expect(moved).toMatchObject({ status: 200, body: '02', routing: { reason: 'sticky node 01 down → 02', redispatched: true, attempts: [{ node: '02', outcome: '200' }] } });
+    expect(recorder.events().filter((e) => e.type === 'node-down').map((e) => e.node)).toEqual(['01']);
+  });
+
+  it('F5, redispatch off: a sticky node the health check marked DOWN is never tried; its users go to a live node', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    cleanup.push(() => void vi.useRealTimers());
+    const counter = { n: 0 };
+    const origin01 = await listen(createServer((_, res) => res.end('01')));
+    const closeOne = cleanup.pop()!;
+    const { b, recorder } = await balancer([{ id: '01', origin: origin01 }, { id: '02', origin: await listen(ok('02', counter)) }], { redispatch: false });
+    await closeOne();
+    expect(await b.probe('01')).toBe('down');
+    const r = await request(`${b.url}/am/x`, { method: 'POST', body: '{}', headers: { cookie: 'amlbcookie=01' } });
+    expect(r.statusCode).toBe(200);
+    expect(await r.body.text()).toBe('02');
+    expect(recorder.exchanges()[0]!.routing).toMatchObject({ reason: 'sticky node 01 down → 02', attempts: [{ node: '02', outcome: '200' }] });
   });
 
   it('records the exchange with real timings, headers and bodies', async () => {

@@ -26,16 +26,20 @@ describe('balancer policies', () => {
     expect(pick(input({ policy: 'sticky', cookie: 'LOGOUT' })).reason).toBe('amlbcookie=LOGOUT names no node → round-robin 01');
   });
 
-  it('sticky node down: redispatch to a live node, or nothing when redispatch is off', () => {
-    const p = pick(input({ policy: 'sticky', cookie: '01', backends: nodes('down', 'up', 'up') }));
-    expect(p).toMatchObject({ reason: 'sticky node 01 down → 02', redispatched: true });
-    expect(pick(input({ policy: 'sticky', cookie: '01', redispatch: false, backends: nodes('down', 'up') }))).toEqual({ node: null, reason: 'sticky node 01 down, redispatch off', redispatched: false });
+  it('sticky node marked down: the cookie is ignored and a live node takes it, with or without redispatch (HAProxy 2.6, reliability-security.md §3.4)', () => {
+    for (const redispatch of [true, false]) {
+      const p = pick(input({ policy: 'sticky', cookie: '01', redispatch, backends: nodes('down', 'up', 'up') }));
+      expect(p).toMatchObject({ node: expect.objectContaining({ id: '02' }), reason: 'sticky node 01 down → 02', redispatched: true });
+    }
+    expect(pick(input({ policy: 'sticky', cookie: '01', redispatch: false, backends: nodes('down', 'down') }))).toEqual({ node: null, reason: 'sticky node 01 down, no live node', redispatched: false });
   });
 
-  it('a node that refused this request is excluded like a down node', () => {
+  it('a node that failed this very request: redispatched when redispatch is on, 503 (nothing) when off, and the reason says which case', () => {
     const p = pick(input({ policy: 'sticky', cookie: '01', exclude: new Set(['01']) }));
     expect(p.node?.id).not.toBe('01');
     expect(p.redispatched).toBe(true);
+    // The balancer marks the refusing node down before asking again: still this request's 503.
+    expect(pick(input({ policy: 'sticky', cookie: '01', redispatch: false, exclude: new Set(['01']), backends: nodes('down', 'up') }))).toEqual({ node: null, reason: 'sticky node 01 failed before it was known down, redispatch off', redispatched: false });
   });
 
   it('active/passive uses the first live node in order', () => {

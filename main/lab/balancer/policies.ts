@@ -19,7 +19,7 @@ export interface PickInput {
   /** Round-robin cursor, advanced on every round-robin pick. */
   cursor: { next: number };
   redispatch: boolean;
-  /** Nodes already tried for this request (they refused the connection). */
+  /** Nodes already tried for this request (they refused the connection); a node that was down before the request is not among them. */
   exclude?: ReadonlySet<string>;
 }
 
@@ -58,7 +58,9 @@ export function pick(input: PickInput): Pick {
     const target = backends.find((b) => b.lbValue === cookie);
     if (target && alive(target)) return { node: target, reason: `sticky ${input.cookieName}=${cookie}`, redispatched: false };
     if (target) {
-      if (!input.redispatch) return none(`sticky node ${target.id} down, redispatch off`);
+      // HAProxy: only a request already sent to a server that then fails stays stuck to it without
+      // `option redispatch` (503); a cookie naming a server marked DOWN is ignored either way.
+      if (exclude?.has(target.id) && !input.redispatch) return none(`sticky node ${target.id} failed before it was known down, redispatch off`);
       const b = roundRobin();
       return b ? { node: b, reason: `sticky node ${target.id} down → ${b.id}`, redispatched: true } : none(`sticky node ${target.id} down, no live node`);
     }
