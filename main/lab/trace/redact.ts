@@ -1,6 +1,7 @@
-import type { Cookie, Har, Header, Param, QueryString } from 'har-format';
+import type { Cookie, Entry, Har, Header, Param, QueryString } from 'har-format';
 import { AUTH_COOKIE, base64ToBytes, bytesToBase64, COOKIE_SENTINELS, DEFAULT_LB_COOKIE, DEFAULT_SSO_COOKIE, utf8Decode, utf8Encode } from './facts';
-import { amToken, isMarker, pseudonymsIn, SecretRegistry, sweepShapes, type RuleId, type SecretEntry, type SecretKind } from './redactRegistry';
+import { amToken, isMarker, pseudonymsIn, SecretRegistry, type RuleId, type SecretEntry, type SecretKind } from './redactRegistry';
+import { Sweeper } from './redactSweep';
 
 export { PASSWORD_MARK, type RuleId, type SecretKind } from './redactRegistry';
 
@@ -46,7 +47,7 @@ export function redactHar(input: Har, opts: RedactOptions = {}): { har: Har; rep
   (log.entries ?? []).forEach((e, i) => r.entry(e as unknown as Record<string, unknown>, `entries[${i}]`));
   if (Array.isArray(log._events)) log._events.forEach((ev, i) => r.event(ev, `log._events[${i}]`));
   // Sweep everything (bodies, comments, _events, _diagnosis, page titles) for secrets met anywhere.
-  har.log = r.sweepAll(har.log, 'log') as Har['log'];
+  har.log = new Sweeper(r.reg).everywhere(har.log, 'log');
   // Base64 bodies were swept decoded (a secret's base64 form depends on its offset): encode them back.
   for (const e of har.log.entries ?? []) {
     const content = obj(obj((e as unknown as Record<string, unknown>).response)?.content);
@@ -55,6 +56,7 @@ export function redactHar(input: Har, opts: RedactOptions = {}): { har: Har; rep
     content.text = bytesToBase64(utf8Encode(content.text));
     content.encoding = 'base64';
   }
+  (har.log.entries ?? []).forEach((e, i) => resize(e, input.log.entries?.[i]));
   const counts = { ...r.reg.counts };
   const report: RedactionReport = {
     mode: 'redacted',
@@ -76,6 +78,22 @@ export function previewRedaction(har: Har, opts: RedactOptions = {}): RedactionR
 
 const REENCODE = '_labReencodeBase64';
 
+/**
+ * R12: a size that described the whole body describes the redacted one; a body the trace kept
+ * truncated keeps the size of what was really sent. bodySize on the wire is unknown after a rewrite.
+ */
+function resize(e: Entry, before: Entry | undefined): void {
+  const post = e.request.postData;
+  const was = before?.request.postData?.text;
+  if (post?.text !== undefined && was !== undefined && post.text !== was && before!.request.bodySize === utf8Encode(was).length) e.request.bodySize = utf8Encode(post.text).length;
+  const c = e.response.content;
+  const old = before?.response.content;
+  if (typeof c.text !== 'string' || typeof old?.text !== 'string' || c.text === old.text) return;
+  const bytes = (x: { text?: string; encoding?: string }) => (x.encoding === 'base64' ? (base64ToBytes(x.text ?? '')?.length ?? -1) : utf8Encode(x.text ?? '').length);
+  if (old.size === bytes(old)) c.size = bytes(c);
+  if (e.response.bodySize >= 0) e.response.bodySize = -1;
+}
+
 const SECRET_PARAMS: Record<string, SecretKind> = {
   tokenid: 'sso-token',
   sessionupgradessotokenid: 'sso-token',
@@ -87,23 +105,31 @@ const SECRET_PARAMS: Record<string, SecretKind> = {
   id_token: 'oauth',
   refresh_token: 'oauth',
   code_verifier: 'oauth',
+  // With code_challenge_method=plain the challenge is the verifier itself.
+  code_challenge: 'oauth',
   client_secret: 'oauth',
+  client_assertion: 'oauth',
+  id_token_hint: 'oauth',
+  device_code: 'oauth',
+  user_code: 'oauth',
   samlrequest: 'oauth',
   samlresponse: 'oauth',
   assertion: 'oauth',
   token: 'oauth',
   password: 'password',
 };
-const URL_PARAMS = new Set(['goto', 'gotoonfail', 'redirect_uri', 'returnurl', 'relaystate']);
+const URL_PARAMS = new Set(['goto', 'gotoonfail', 'redirect_uri', 'post_logout_redirect_uri', 'returnurl', 'relaystate']);
+/** Legacy UI and zero-page login (`?IDToken1=user&IDToken2=password`): IDToken2… are credentials. */
+const CREDENTIAL_PARAM = /^IDToken[2-9]$/i;
 const PASSWORD_KEY = /^(?:user)?pass(?:word)?$|^(?:current|new|old)password$/i;
-const USER_KEYS = new Set(['username', 'uid', 'user']);
+// OIDC names the user in `sub` (userinfo, ID token) and introspection in `user_id`.
+const USER_KEYS = new Set(['username', 'uid', 'user', 'sub', 'user_id']);
 
 class Redactor {
   readonly reg = new SecretRegistry();
   private readonly sso: Set<string>;
   private readonly keep: Set<string>;
   private readonly users: boolean;
-  private depthGuard = 0;
 
   constructor(opts: RedactOptions) {
     this.sso = new Set([DEFAULT_SSO_COOKIE, ...(opts.ssoCookieNames ?? [])].map((n) => n.toLowerCase()));
@@ -118,16 +144,12 @@ class Redactor {
       if (typeof req.url === 'string') req.url = this.url(req.url, `${at}.request.url`);
       this.headers(req.headers, `${at}.request.headers`);
       this.cookies(req.cookies, `${at}.request.cookies`);
-      this.params(req.queryString, `${at}.request.queryString`, 'R8');
+      this.params(req.queryString, `${at}.request.queryString`);
       const post = obj(req.postData);
       if (post) {
-        this.params(post.params, `${at}.request.postData.params`, 'R5');
+        this.params(post.params, `${at}.request.postData.params`);
         if (typeof post.text === 'string') {
-          const text = this.body(post.text, String(post.mimeType ?? ''), `${at}.request.postData.text`);
-          if (text !== post.text) {
-            post.text = text;
-            req.bodySize = utf8Encode(text).length;
-          }
+          post.text = this.body(post.text, String(post.mimeType ?? ''), `${at}.request.postData.text`);
         }
       }
     }
@@ -136,14 +158,7 @@ class Redactor {
       this.cookies(res.cookies, `${at}.response.cookies`);
       if (typeof res.redirectURL === 'string' && res.redirectURL) res.redirectURL = this.url(res.redirectURL, `${at}.response.redirectURL`);
       const content = obj(res.content);
-      if (content && typeof content.text === 'string') {
-        const text = this.content(content, `${at}.response.content.text`);
-        if (text !== content.text) {
-          content.text = text;
-          content.size = utf8Encode(text).length;
-          if (typeof res.bodySize === 'number' && res.bodySize >= 0) res.bodySize = -1;
-        }
-      }
+      if (content && typeof content.text === 'string') content.text = this.content(content, `${at}.response.content.text`);
     }
     if (Array.isArray(e._events)) e._events.forEach((ev, i) => this.event(ev, `${at}._events[${i}]`));
   }
@@ -182,15 +197,25 @@ class Redactor {
       else if (n === 'authorization' || n === 'proxy-authorization') h.value = this.authorization(h.value, where);
       else if (n === 'x-openam-password') h.value = this.password(h.value, where, 'R4');
       else if (n === 'x-openam-username' && this.users) h.value = this.user(decode2047(h.value), where);
-      else if (this.sso.has(n) || n === AUTH_COOKIE.toLowerCase()) h.value = h.value && !COOKIE_SENTINELS.has(h.value) ? this.reg.label(n === 'amauthcookie' ? 'auth-session' : kindOfToken(h.value), h.value, 'R3', where) : h.value;
+      else if (this.sso.has(n) || n === AUTH_COOKIE.toLowerCase()) h.value = this.sessionHeader(n, h.value, where);
       else if (n === 'referer' || n === 'location' || n === 'content-location' || n === 'path') h.value = this.url(h.value, where);
     }
+  }
+
+  /** R3: a header named like the session cookie (or AMAuthCookie) carries the token itself, perhaps quoted. */
+  private sessionHeader(name: string, v: string, where: string): string {
+    if (!v || COOKIE_SENTINELS.has(v) || isMarker(v)) return v;
+    const quoted = /^"(.+)"$/s.exec(v);
+    if (quoted) return `"${this.sessionHeader(name, quoted[1]!, where)}"`;
+    return this.reg.label(name === 'amauthcookie' ? 'auth-session' : kindOfToken(v), v, 'R3', where);
   }
 
   private authorization(v: string, where: string): string {
     const m = /^(\S+)\s+(.+)$/.exec(v.trim());
     if (!m) return v ? this.reg.label('authorization', v, 'R2', where) : v;
-    return `${m[1]} ${isMarker(m[2]!) ? m[2] : this.reg.label('authorization', m[2]!, 'R2', where)}`;
+    // The SDK's endSession sends `Bearer undefined` once its tokens are gone: no secret, and not a word to sweep.
+    if (isMarker(m[2]!) || m[2] === 'undefined' || m[2] === 'null') return v;
+    return `${m[1]} ${this.reg.label('authorization', m[2]!, 'R2', where)}`;
   }
 
   private password(v: string, where: string, rule: RuleId): string {
@@ -205,6 +230,9 @@ class Redactor {
   /** R1: one cookie's value, by name; amlbcookie and invalidation sentinels stay. */
   private cookieValue(name: string, value: string, where: string): string {
     if (this.keep.has(name) || COOKIE_SENTINELS.has(value) || isMarker(value)) return value;
+    // RFC 6265 allows a value in double quotes; the quotes are not part of the secret.
+    const quoted = /^"(.+)"$/s.exec(value);
+    if (quoted) return `"${this.cookieValue(name, quoted[1]!, where)}"`;
     if (name === AUTH_COOKIE) return this.reg.label('auth-session', value, 'R1', where);
     if (this.sso.has(name.toLowerCase()) || amToken(value)) return this.reg.label(kindOfToken(value), value, 'R1', where);
     if (/^eyJ[\w-]+\.[\w-]*\./.test(value)) return this.reg.label('jwt', value, 'R1', where);
@@ -239,18 +267,18 @@ class Redactor {
   }
 
   /** queryString[] and postData.params[]: by name, as in URLs; form posts of the legacy UI (IDToken2…) count as passwords. */
-  private params(list: unknown, at: string, rule: RuleId): void {
+  private params(list: unknown, at: string): void {
     if (!Array.isArray(list)) return;
     for (const p of list as (QueryString | Param)[]) {
       if (!p || typeof p.name !== 'string' || typeof p.value !== 'string') continue;
-      p.value = this.param(p.name, p.value, `${at}.${p.name}`, rule === 'R5' && /^IDToken[2-9]$/.test(p.name));
+      p.value = this.param(p.name, p.value, `${at}.${p.name}`);
     }
   }
 
-  private param(name: string, value: string, where: string, passwordLike = false): string {
+  private param(name: string, value: string, where: string): string {
     if (!value || isMarker(value)) return value;
     const n = name.toLowerCase();
-    if (passwordLike || PASSWORD_KEY.test(name) || SECRET_PARAMS[n] === 'password') return this.password(value, where, 'R5');
+    if (CREDENTIAL_PARAM.test(name) || PASSWORD_KEY.test(name) || SECRET_PARAMS[n] === 'password') return this.password(value, where, 'R5');
     const kind = SECRET_PARAMS[n];
     if (kind) return this.reg.label(kind === 'sso-token' ? kindOfToken(value) : kind, value, 'R8', where);
     if (URL_PARAMS.has(n) && /^(?:https?:)?\/|%2F/i.test(value)) return this.url(value, where);
@@ -294,9 +322,8 @@ class Redactor {
         return text;
       }
     }
-    if (/x-www-form-urlencoded/i.test(mime) || (/^[\w.%-]+=[^&]*(&[\w.%-]+=[^&]*)*$/.test(text) && /IDToken|password|token/i.test(text))) {
-      return this.url(`?${text}`, where).slice(1).replace(/(^|&)(IDToken[2-9])=([^&]*)/g, (m, a: string, k: string, v: string) => (v && !isMarker(safeDecode(v)) ? `${a}${k}=${encodeURIComponent(this.password(safeDecode(v.replace(/\+/g, ' ')), `${where}.${k}`, 'R5'))}` : m));
-    }
+    // A form post by its shape, whatever its declared type (fetch sends a string body as text/plain).
+    if (/x-www-form-urlencoded/i.test(mime) || /^[\w.%-]+=[^&]*(&[\w.%-]+=[^&]*)*$/.test(text)) return this.url(`?${text}`, where).slice(1);
     return text;
   }
 
@@ -360,21 +387,6 @@ class Redactor {
     }
     if (n === 'sessionhandles' && Array.isArray(val)) return val.map((h) => (typeof h === 'string' && h ? this.reg.label('session-handle', h, 'R9', where) : h));
     return this.json(val, where, depth + 1);
-  }
-
-  /** The final passes over every string (and object key) in the log. */
-  sweepAll(v: unknown, where: string): unknown {
-    if (++this.depthGuard > 200) throw new Error('HAR nesting is deeper than 200 levels');
-    try {
-      if (typeof v === 'string') return sweepShapes(this.reg, this.reg.sweep(v, where), where);
-      if (v === null || typeof v !== 'object') return v;
-      if (Array.isArray(v)) return v.map((x, i) => this.sweepAll(x, `${where}[${i}]`));
-      const out: Record<string, unknown> = {};
-      for (const [k, val] of Object.entries(v as Record<string, unknown>)) out[k.length > 3 ? (this.sweepAll(k, where) as string) : k] = this.sweepAll(val, `${where}.${k}`);
-      return out;
-    } finally {
-      this.depthGuard--;
-    }
   }
 }
 

@@ -1,4 +1,4 @@
-import { authIdInfo, base64Text, base64UrlText, decodeExtensions, jwtPayload, parsePseudonym, tokenInfo } from './facts';
+import { authIdInfo, base64Text, base64UrlText, jwtPayload, parsePseudonym, tokenInfo } from './facts';
 
 /**
  * The redactor's secret registry: every secret met in a HAR gets one pseudonym, by kind and order of
@@ -87,8 +87,14 @@ export class SecretRegistry {
     return s.pseudonym;
   }
 
+  /** How many forms are known: grows whenever a secret is learned. */
+  get size(): number {
+    return this.byForm.size;
+  }
+
   /** Registers a secret without counting a replacement (a part of another secret). */
   entry(kind: SecretKind, value: string, rule: RuleId, where: string): SecretEntry {
+    value = decodedToken(value);
     let s = this.byForm.get(value);
     if (!s) {
       s = this.create(kind, value, rule);
@@ -171,7 +177,8 @@ export class SecretRegistry {
   /** A form of a secret to sweep; whole values also in base64 (parts of one — a JWT segment, a token id — need not be). */
   addForm(text: string, s: SecretEntry, word = false, base64 = true): void {
     if (!text || isMarker(text)) return;
-    const forms = new Set([text, safeEncode(text), JSON.stringify(text).slice(1, -1), ...(base64 ? [base64Text(text), base64UrlText(text)] : [])]);
+    const once = safeEncode(text);
+    const forms = new Set([text, once, safeEncode(once), ...starEscapes(once), JSON.stringify(text).slice(1, -1), ...(base64 ? [base64Text(text), base64UrlText(text)] : [])]);
     for (const f of forms) {
       if (f.length < MIN_SWEEP && !(word && f.length >= 3)) continue;
       if (!this.byForm.has(f)) this.byForm.set(f, s);
@@ -244,53 +251,21 @@ export function amToken(value: string) {
   return t && !t.pseudonym ? t : undefined;
 }
 
-// ---- shapes: what is left after the structured rules and the registry sweep ----
-
-const JWT_RE = /eyJ[A-Za-z0-9_-]{2,}(?:\.[A-Za-z0-9_-]*){2,4}/g;
-const EXT_RE = /\*([A-Za-z0-9_.-]{6,4096})\*/g;
-const JWT_AT = /eyJ[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*){2,4}/y;
-const HANDLE_RE = /shandle:[A-Za-z0-9_-]{8,}/g;
-const TOKEN_CHAR = /[A-Za-z0-9_.-]/;
-
-/** Finds AM tokens, JWS/JWE and session handles by shape (imported HARs have no registry). */
-export function sweepShapes(reg: SecretRegistry, text: string, where: string): string {
-  if (text.includes('*')) text = sweepTokens(reg, text, where);
-  if (text.includes('eyJ')) {
-    text = text.replace(JWT_RE, (m: string) => {
-      const claims = jwtPayload(m);
-      const kind: SecretKind = claims && ('otk' in claims || 'sessionId' in claims) ? 'authid' : 'jwt';
-      return reg.label(kind, m, 'shape', where);
-    });
-  }
-  if (text.includes('shandle:')) text = text.replace(HANDLE_RE, (m: string) => reg.label('session-handle', m, 'shape', where));
-  return text;
+/** An AM token written with `%2A` / `%252A` for its stars, decoded: one token is one secret however it was written. */
+function decodedToken(value: string): string {
+  if (!/%(?:25)?2A/i.test(value)) return value;
+  const decoded = value.replace(/%(?:25)?2A/gi, '*');
+  return amToken(decoded) ? decoded : value;
 }
 
 /**
- * `<id>*<ext>*[<jwt>]` whose extension block really decodes to AM's (SI, SK, type) pairs. Anchored on
- * the extension so the scan stays linear; the id is found by walking back over token characters.
+ * encodeURIComponent leaves `*` alone, but browsers' and apps' encoders often write it `%2A`, and a
+ * token inside an encoded goto parameter is encoded twice (`%252A`).
  */
-function sweepTokens(reg: SecretRegistry, text: string, where: string): string {
-  let out = '';
-  let last = 0;
-  EXT_RE.lastIndex = 0;
-  for (let m = EXT_RE.exec(text); m; m = EXT_RE.exec(text)) {
-    const e = decodeExtensions(m[1]!);
-    if (!e || !(e.SI !== undefined || e.SK !== undefined || e.type !== undefined)) {
-      EXT_RE.lastIndex = m.index + 1;
-      continue;
-    }
-    let start = m.index;
-    while (start > last && m.index - start < 1024 && TOKEN_CHAR.test(text[start - 1]!)) start--;
-    let end = m.index + m[0].length;
-    JWT_AT.lastIndex = end;
-    const jwt = JWT_AT.exec(text);
-    if (jwt) end += jwt[0].length;
-    out += text.slice(last, start) + reg.label(e.type === 'JWT' ? 'client-session' : 'sso-token', text.slice(start, end), 'shape', where);
-    last = end;
-    EXT_RE.lastIndex = end;
-  }
-  return last ? out + text.slice(last) : text;
+function starEscapes(encoded: string): string[] {
+  if (!encoded.includes('*')) return [];
+  const twice = safeEncode(encoded);
+  return [encoded.replace(/\*/g, '%2A'), encoded.replace(/\*/g, '%2a'), twice.replace(/\*/g, '%252A'), twice.replace(/\*/g, '%252a')];
 }
 
 function safeEncode(s: string): string {
