@@ -5,7 +5,7 @@ import { parseConfig } from '../lab/config';
 import { TraceRecorder } from '../lab/trace/recorder';
 import { writeHarFile } from './harOutput';
 import { intIn } from './labFlags';
-import { describeItem, untilSignal } from './serve';
+import { logToStderr, untilSignal } from './serve';
 
 interface BalanceFlags {
   port: number;
@@ -61,7 +61,7 @@ export function register(program: Command): void {
       await balancer.start(f.port);
       process.stdout.write(JSON.stringify({ balancer: balancer.url, policy, cookie: f.cookie, backends: f.backends, pid: process.pid }) + '\n');
       process.stderr.write(`Balancer on ${balancer.url} (${policy}) → ${f.backends.map((b) => `${b.id}=${b.origin}`).join(', ')}. Ctrl-C stops.\n`);
-      if (!f.quiet) recorder.subscribe((batch) => batch.forEach((i) => process.stderr.write(describeItem(i) + '\n')));
+      if (!f.quiet) recorder.subscribe(logToStderr());
       await untilSignal();
       recorder.flush();
       await balancer.stop();

@@ -1,15 +1,27 @@
 import type { Command } from 'commander';
 import { Lab } from '../lab/lab';
+import { LogRedactor } from '../lab/trace/redactLog';
 import type { TraceItem } from '../lab/trace/types';
 import { writeHarFile } from './harOutput';
 import { addLabOptions, labOptionsFrom, type LabFlagValues } from './labFlags';
 
-/** One human-readable line per trace item, for stderr. */
-export function describeItem(item: TraceItem): string {
+/**
+ * One human-readable line per trace item, for stderr: method, path, node, routing and status for an
+ * exchange, with the query's secrets redacted as in HAR export (a log ends up in scrollback and CI).
+ */
+export function describeItem(item: TraceItem, log: LogRedactor): string {
   const t = new Date(item.kind === 'event' ? item.labTime : item.labStart).toISOString().slice(11, 19);
-  if (item.kind === 'event') return `${t} event  ${item.type.padEnd(20)} ${item.message}`;
+  if (item.kind === 'event') return `${t} event  ${item.type.padEnd(20)} ${log.text(item.message)}`;
   const who = item.browser ? `[${item.browser}] ` : '';
-  return `${t} ${who}${item.request.method} ${item.request.path} → ${item.routing.node ?? '-'} (${item.routing.reason}) ${item.response.status}`;
+  return `${t} ${who}${item.request.method} ${log.path(item.request.path)} → ${item.routing.node ?? '-'} (${item.routing.reason}) ${item.response.status}`;
+}
+
+/** Writes each trace item to stderr as one redacted line. */
+export function logToStderr(): (batch: TraceItem[]) => void {
+  const log = new LogRedactor();
+  return (batch) => {
+    for (const i of batch) process.stderr.write(describeItem(i, log) + '\n');
+  };
 }
 
 /** `session-lab serve`: a headless lab until SIGINT/SIGTERM. First stdout line is JSON for scripts. */
@@ -23,7 +35,7 @@ export function register(program: Command): void {
       const info = lab.info();
       process.stdout.write(JSON.stringify({ ...info, pid: process.pid }) + '\n');
       process.stderr.write(`AM Session Lab: balancer ${info.balancer}, ${info.nodes.length} nodes, policy ${lab.config.policy}, auth ${lab.config.auth}. Ctrl-C stops.\n`);
-      if (!flags.quiet) lab.subscribe((batch) => batch.forEach((i) => process.stderr.write(describeItem(i) + '\n')));
+      if (!flags.quiet) lab.subscribe(logToStderr());
       await untilSignal();
       lab.recorder.flush();
       process.stderr.write('Stopping…\n');

@@ -40,6 +40,31 @@ describe('session-lab CLI', () => {
     expect(await run.exit).toBe(0);
   });
 
+  it('serve logs method, path, node, routing and status on stderr, with query secrets redacted as in HAR (tokenId, IDToken2, authId, encoded tokens)', async () => {
+    const run = cli(['serve', '--nodes', '2', '--port', '0', '--sticky']);
+    const info = JSON.parse(await run.firstLine);
+    const headers = { 'content-type': 'application/json', 'accept-api-version': 'resource=2.0, protocol=1.0' };
+    const post = async (path: string, extra: Record<string, string> = {}) => {
+      const r = await request(`${info.balancer}/${path}`, { method: 'POST', headers: { ...headers, ...extra } });
+      return (await r.body.json()) as Record<string, string>;
+    };
+    const { tokenId } = await post('json/realms/root/authenticate', { 'x-openam-username': 'demo', 'x-openam-password': 'Ch4ng31t' });
+    const { authId } = await post('json/realms/root/authenticate');
+    const enc = (s: string) => encodeURIComponent(s).replace(/\*/g, '%2A');
+    await post(`json/realms/root/sessions?_action=getSessionInfo&tokenId=${encodeURIComponent(tokenId!)}`);
+    await post(`json/realms/root/authenticate?authId=${authId}&IDToken1=demo&IDToken2=Ch4ng31t`);
+    await post(`json/realms/root/sessions?_action=validate&ref=${enc(tokenId!)}`);
+    for (let i = 0; i < 100 && !/_action=validate&ref=/.test(run.stderr()); i++) await new Promise((r) => setTimeout(r, 50));
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
+    const log = run.stderr();
+    for (const secret of [tokenId!, tokenId!.split('*')[0]!, authId!.split('.')[1]!, 'Ch4ng31t']) expect(log).not.toContain(secret);
+    expect(log).toMatch(/POST \/am\/json\/realms\/root\/sessions\?_action=getSessionInfo&tokenId=(REDACTED-SSO-\d+@0[12]) → 0[12] \(.+\) 200/);
+    const label = /tokenId=(REDACTED-SSO-\d+@0[12])/.exec(log)![1]!;
+    expect(log).toContain(`_action=validate&ref=${label} `);
+    expect(log).toMatch(/authenticate\?authId=REDACTED-AUTHID-\d+@0[12]\/memory&IDToken1=demo&IDToken2=%5BREDACTED-PASSWORD%5D → /);
+  });
+
   it('bad flags and values exit 2 with a clear message', async () => {
     for (const args of [['serve', '--nodes', 'x'], ['serve', '--auth', 'kerberos'], ['serve', '--bogus'], ['serve', '--max-idle-time', '-5'], ['balance', '--backends', 'nonsense'], ['balance']]) {
       const run = cli(args);

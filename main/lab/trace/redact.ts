@@ -1,6 +1,6 @@
 import type { Cookie, Entry, Har, Header, Param, QueryString } from 'har-format';
 import { AUTH_COOKIE, base64ToBytes, bytesToBase64, COOKIE_SENTINELS, DEFAULT_LB_COOKIE, DEFAULT_SSO_COOKIE, utf8Decode, utf8Encode } from './facts';
-import { amToken, isMarker, pseudonymsIn, SecretRegistry, type RuleId, type SecretEntry, type SecretKind } from './redactRegistry';
+import { amToken, isMarker, PASSWORD_MARK, pseudonymsIn, SecretRegistry, type RuleId, type SecretEntry, type SecretKind } from './redactRegistry';
 import { Sweeper } from './redactSweep';
 
 export { PASSWORD_MARK, type RuleId, type SecretKind } from './redactRegistry';
@@ -125,7 +125,7 @@ const PASSWORD_KEY = /^(?:user)?pass(?:word)?$|^(?:current|new|old)password$/i;
 // OIDC names the user in `sub` (userinfo, ID token) and introspection in `user_id`.
 const USER_KEYS = new Set(['username', 'uid', 'user', 'sub', 'user_id']);
 
-class Redactor {
+export class Redactor {
   readonly reg = new SecretRegistry();
   private readonly sso: Set<string>;
   private readonly keep: Set<string>;
@@ -302,7 +302,8 @@ class Redactor {
         const name = safeDecode(rawName);
         const value = safeDecode(rawValue.replace(/\+/g, ' '));
         const next = this.param(name, value, `${where}?${name}`);
-        return next === value ? pair : `${rawName}=${encodeURIComponent(next)}`;
+        // A pseudonym is URL-safe as it stands (REDACTED-SSO-1@01 reads better than …%4001).
+        return next === value ? pair : `${rawName}=${isMarker(next) && next !== PASSWORD_MARK ? next : encodeURIComponent(next)}`;
       });
       out += sep + pairs.join('&');
     }
