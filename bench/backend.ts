@@ -1,11 +1,13 @@
 // A light stand-in for an AM node: any path gets a small JSON answer and `amlbcookie=<id>`, as AM
 // sets it, so the proxies in front (not this server) are what the bench measures.
-// Usage: node --import tsx bench/backend.ts <id>  → prints {"id","port"} once listening.
+// Usage: node --import tsx bench/backend.ts <id> [padBytes]  → prints {"id","port"} once listening.
+// padBytes makes every answer that much larger (words, as a real page or JSON would be).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const id = process.argv[2] ?? '01';
-const body = JSON.stringify({ node: id, ok: true });
+const pad = Number(process.argv[3] ?? 0);
+const body = JSON.stringify({ node: id, ok: true, ...(pad > 0 ? { pad: 'lorem ipsum '.repeat(Math.ceil(pad / 12)).slice(0, pad) } : {}) });
 let served = 0;
 
 const server = createServer({ keepAliveTimeout: 30_000 }, (req, res) => {

@@ -3,7 +3,7 @@
 // Usage: node --import tsx bench/lab-balancer.ts 01=http://127.0.0.1:P1 02=… → prints {"port"}.
 // On SIGTERM it prints the trace's counters (proof every exchange was recorded) and exits 0.
 import { LabClock } from '../main/lab/clock';
-import { parseConfig } from '../main/lab/config';
+import { parseConfig, traceLimits } from '../main/lab/config';
 import { Balancer, type BackendTarget } from '../main/lab/balancer/proxy';
 import { TraceRecorder } from '../main/lab/trace/recorder';
 
@@ -16,7 +16,7 @@ const targets: BackendTarget[] = process.argv.slice(2).map((arg) => {
 // The lab's own defaults for everything but the policy.
 const cfg = parseConfig({ policy: 'sticky', lbCookieName: 'amlbcookie' });
 const clock = new LabClock();
-const recorder = new TraceRecorder(clock, cfg.traceCapacity);
+const recorder = new TraceRecorder(clock, traceLimits(cfg));
 let delivered = 0;
 recorder.subscribe((batch) => (delivered += batch.length));
 const balancer = new Balancer(

@@ -4,7 +4,7 @@
  * "Export current session as recipe" can write a recipe that re-runs the same reproduction and
  * checks the same outcomes. One log per lab, bounded; the hosts know nothing of it.
  */
-import type { LabConfig, LiveConfigPatch } from './lab/config';
+import { MACHINE_SETTINGS, type LabConfig, type LiveConfigPatch } from './lab/config';
 import type { Lab } from './lab/lab';
 import type { TraceExchange } from './lab/trace/types';
 import { observe } from './lab/scenario/observe';
@@ -14,8 +14,6 @@ import { recipeFromActions, type ObservedOutcome, type RecordedAction } from './
 export const ACTION_LOG_LIMIT = 500;
 /** Lab time that passed between two actions (clock running) is written as a wait when at least this long. */
 const MIN_GAP_MS = 1000;
-/** Settings of the machine, never written to a recipe step. */
-const MACHINE = new Set(['users', 'contextPath', 'traceCapacity', 'corsOrigins', 'upstreamTimeoutMs', 'headersTimeoutMs', 'requestTimeoutMs', 'maxBodyBytes']);
 
 export class ActionLog {
   private actions: RecordedAction[] = [];
@@ -128,7 +126,7 @@ export function observed(lab: Lab, exchange: TraceExchange | null): ObservedOutc
 
 /** A settings patch without the machine's settings; undefined when nothing of the ticket is left. */
 export function ticketPatch(patch: LiveConfigPatch): LiveConfigPatch | undefined {
-  const p = Object.fromEntries(Object.entries(patch).filter(([k, v]) => !MACHINE.has(k) && v !== undefined)) as LiveConfigPatch;
+  const p = Object.fromEntries(Object.entries(patch).filter(([k, v]) => !MACHINE_SETTINGS.has(k) && v !== undefined)) as LiveConfigPatch;
   return Object.keys(p).length ? p : undefined;
 }
 

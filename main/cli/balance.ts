@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { Balancer } from '../lab/balancer/proxy';
 import { LabClock } from '../lab/clock';
-import { parseConfig } from '../lab/config';
+import { parseConfig, traceLimits } from '../lab/config';
 import { TraceRecorder } from '../lab/trace/recorder';
 import { writeHarFile } from './harOutput';
 import { intIn } from './labFlags';
@@ -15,6 +15,7 @@ interface BalanceFlags {
   cookie: string;
   redispatch: boolean;
   timeout: number;
+  traceBudget?: number;
   har?: string;
   redact: boolean;
   quiet?: boolean;
@@ -44,16 +45,17 @@ export function register(program: Command): void {
     .option('--cookie <name>', 'sticky cookie name', 'amlbcookie')
     .option('--no-redispatch', 'a sticky request whose node fails gets 503 instead of another node (once the node is marked down its cookie is ignored, as in HAProxy)')
     .option('--timeout <ms>', 'upstream timeout in milliseconds', intIn(100, 600_000), 15_000)
+    .option('--trace-budget <MiB>', 'memory the trace may hold (oldest exchanges go first; default 128)', intIn(1, 4096))
     .option('--har <file>', 'write the trace as HAR 1.2 on exit (redacted)')
     .option('--no-redact', 'write secrets into the HAR unredacted')
     .option('--quiet', 'do not log traffic to stderr')
     .action(async (f: BalanceFlags) => {
       const clock = new LabClock();
-      const recorder = new TraceRecorder(clock, 20_000);
+      const defaults = parseConfig(f.traceBudget ? { traceBudgetBytes: f.traceBudget * 1024 * 1024 } : {});
+      const recorder = new TraceRecorder(clock, traceLimits(defaults));
       const policy = f.policy ?? (f.sticky ? 'sticky' : 'round-robin');
-      const { headersTimeoutMs, requestTimeoutMs } = parseConfig({});
       const balancer = new Balancer(
-        () => ({ policy, cookieName: f.cookie, redispatch: f.redispatch, maxBodyBytes: 1024 * 1024, upstreamTimeoutMs: f.timeout, headersTimeoutMs, requestTimeoutMs }),
+        () => ({ policy, cookieName: f.cookie, redispatch: f.redispatch, maxBodyBytes: 1024 * 1024, upstreamTimeoutMs: f.timeout, headersTimeoutMs: defaults.headersTimeoutMs, requestTimeoutMs: defaults.requestTimeoutMs }),
         recorder,
         clock,
         f.backends.map((b) => ({ id: b.id, lbValue: b.id, origin: b.origin })),

@@ -139,11 +139,21 @@ export const LabConfigSchema = z.object({
   upstreamTimeoutMs: z.number().int().min(100).max(600_000).default(15_000),
   /** Trace ring-buffer capacity (exchanges; events keep the same cap). */
   traceCapacity: z.number().int().min(10).max(1_000_000).default(20_000),
+  /** Bytes the whole trace may hold (exchanges and events); past it the oldest items go first. */
+  traceBudgetBytes: z.number().int().min(1024 * 1024).max(4 * 1024 * 1024 * 1024).default(128 * 1024 * 1024),
+  /** Bytes of any one request or response body the trace keeps; the rest is cut, with a marker. */
+  traceBodyBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
 });
 
 export type LabConfig = z.infer<typeof LabConfigSchema>;
 export type LabConfigInput = z.input<typeof LabConfigSchema>;
 export type UserRecord = z.infer<typeof UserSchema>;
+
+/**
+ * Settings of the machine, not of the ticket: a recipe neither writes nor resets them, and a window
+ * action never records them as a step.
+ */
+export const MACHINE_SETTINGS: ReadonlySet<string> = new Set(['users', 'contextPath', 'corsOrigins', 'maxBodyBytes', 'upstreamTimeoutMs', 'headersTimeoutMs', 'requestTimeoutMs', 'traceCapacity', 'traceBudgetBytes', 'traceBodyBytes'] satisfies (keyof LabConfig)[]);
 
 /** Settings that can be applied to a running lab without rebuilding the cluster. */
 export const LiveConfigSchema = LabConfigSchema.omit({ contextPath: true, users: true, agents: true }).partial();
@@ -156,6 +166,11 @@ export function parseConfig(input: LabConfigInput = {}): LabConfig {
 /** HttpOnly on the session cookie: the explicit setting, else the profile's default. */
 export function cookieHttpOnly(cfg: LabConfig): boolean {
   return cfg.httpOnly ?? (cfg.profile === '7.5' || cfg.profile === '8');
+}
+
+/** What the trace keeps, from the lab's settings. */
+export function traceLimits(cfg: Pick<LabConfig, 'traceCapacity' | 'traceBudgetBytes' | 'traceBodyBytes'>) {
+  return { capacity: cfg.traceCapacity, budgetBytes: cfg.traceBudgetBytes, bodyBytes: cfg.traceBodyBytes };
 }
 
 export function serverId(index: number): string {

@@ -1,6 +1,6 @@
 import { Agent } from 'undici';
 import { LabClock, MINUTE } from './clock';
-import { LiveConfigSchema, parseConfig, serverId, type LabConfig, type LabConfigInput, type LiveConfigPatch } from './config';
+import { LiveConfigSchema, parseConfig, serverId, traceLimits, type LabConfig, type LabConfigInput, type LiveConfigPatch } from './config';
 import { EmbeddedTokenStore, type CtsTokenType, type TokenStore } from './cts/store';
 import { generateKeys, type LabKeys } from './am/keys';
 import { AmNode } from './am/node';
@@ -90,7 +90,7 @@ export class Lab {
   ) {
     this.cfg = parseConfig(opts);
     this.clock = new LabClock({ speed: opts.clockSpeed ?? 1 });
-    this.recorder = new TraceRecorder(this.clock, this.cfg.traceCapacity);
+    this.recorder = new TraceRecorder(this.clock, traceLimits(this.cfg));
     this.users = new UserStore(this.cfg.users, opts.adminPassword, this.cfg.agents);
     this.sessions = new SessionService({ config: () => this.cfg, clock: this.clock, cts, keys: this.keys, emit: this.recorder.emit });
     this.balancer = new Balancer(

@@ -21,7 +21,7 @@ async function listen<T extends Server | TcpServer>(s: T): Promise<string> {
 
 async function balancer(backends: { id: string; origin: string }[], over: Partial<BalancerSettings> = {}) {
   const clock = new LabClock();
-  const recorder = new TraceRecorder(clock, 100);
+  const recorder = new TraceRecorder(clock, { capacity: 100, budgetBytes: 64 * 1024 * 1024, bodyBytes: 64 * 1024 });
   const settings: BalancerSettings = { policy: 'sticky', cookieName: 'amlbcookie', redispatch: true, maxBodyBytes: 1024 * 1024, upstreamTimeoutMs: 300, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, ...over };
   const b = new Balancer(() => settings, recorder, clock, backends.map((x) => ({ ...x, lbValue: x.id })));
   await b.start(0);
@@ -135,5 +135,22 @@ describe('balancer faults (reliability-security.md §3.5)', () => {
     expect(ex).toMatchObject({ browser: 'b7', request: { method: 'POST', path: '/am/json/x?y=1', body: '{"a":1}', bodySize: 7 }, response: { status: 200, body: '01' }, routing: { node: '01', reason: 'round-robin' } });
     expect(ex.timings.total).toBeGreaterThan(0);
     expect(ex.timings.total).toBeGreaterThanOrEqual(ex.timings.wait);
+  });
+
+  it('a large body goes through whole, and the trace keeps its first 64 KiB with a marker and the size sent', async () => {
+    const origin = await listen(createServer((req, res) => req.pipe(res)));
+    const { b, recorder } = await balancer([{ id: '01', origin }], { policy: 'round-robin' });
+    const body = JSON.stringify({ blob: 'lorem ipsum '.repeat(10_000) });
+    const r = await request(`${b.url}/am/echo`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    expect(await r.body.text()).toBe(body);
+    const ex = recorder.exchanges()[0]!;
+    for (const side of [ex.request, ex.response]) {
+      expect(side).toMatchObject({ bodySize: body.length, truncated: true });
+      // Cut at 64 KiB, moved back to the start of the word it would split.
+      const kept = Number(new RegExp(`…\\[body truncated by the lab trace: ${body.length} bytes, first (\\d+) kept\\]$`).exec(side.body)?.[1]);
+      expect(kept).toBeGreaterThan(65_536 - 12);
+      expect(kept).toBeLessThanOrEqual(65_536);
+      expect(side.body.startsWith(body.slice(0, 60_000))).toBe(true);
+    }
   });
 });

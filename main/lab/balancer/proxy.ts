@@ -38,7 +38,6 @@ interface Backend extends BackendView {
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'expect', 'host', 'content-length']);
 const MAX_HEADER_LINES = 100;
-const TRACE_BODY_BYTES = 64 * 1024;
 
 /**
  * The lab's load balancer: a reverse proxy on 127.0.0.1 built on undici. It picks a node by policy,
@@ -216,11 +215,10 @@ export class Balancer {
         path: req.url ?? '/',
         httpVersion: `HTTP/${req.httpVersion}`,
         headers: reqHeaders,
-        body: reqBody.subarray(0, TRACE_BODY_BYTES).toString('utf8'),
-        bodySize: reqBody.length,
+        ...this.recorder.keepBody(reqBody),
       },
       routing,
-      response: { status: answer.status, statusText: statusText(answer.status), headers: answer.headers, body: answer.body.subarray(0, TRACE_BODY_BYTES).toString('utf8'), bodySize: answer.body.length },
+      response: { status: answer.status, statusText: statusText(answer.status), headers: answer.headers, ...this.recorder.keepBody(answer.body) },
       timings: { send: round(timings.send), wait: round(timings.wait), receive: round(timings.receive), total: round(timings.total) },
       ...(answer.error ? { error: answer.error } : {}),
     });

@@ -1,5 +1,5 @@
 import { Document, isMap, isSeq, YAMLMap } from 'yaml';
-import { DEMO_USER, parseConfig, type LabConfig, type LiveConfigPatch } from '../config';
+import { DEMO_USER, MACHINE_SETTINGS, parseConfig, type LabConfig, type LiveConfigPatch } from '../config';
 import { formatMs, NAME } from './schema';
 
 /** What an engineer did in the window, in the recipe's own words. */
@@ -30,8 +30,6 @@ export interface RecipeMeta {
 
 /** Settings always written, so a reader sees the topology even when it is the default. */
 const ALWAYS = ['nodes', 'policy', 'auth', 'authSessions', 'sessions'] as const;
-/** Settings that belong to the machine, not to the ticket. */
-const NEVER = new Set(['users', 'contextPath', 'traceCapacity', 'corsOrigins', 'upstreamTimeoutMs', 'headersTimeoutMs', 'requestTimeoutMs', 'maxBodyBytes']);
 
 /**
  * The window's state as a recipe: its settings (those that differ from AM Session Lab's defaults,
@@ -41,7 +39,7 @@ export function recipeFromActions(config: LabConfig | LiveConfigPatch, actions: 
   const defaults = parseConfig({});
   const cluster: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config)) {
-    if (NEVER.has(k) || v === undefined) continue;
+    if (MACHINE_SETTINGS.has(k) || v === undefined) continue;
     if ((ALWAYS as readonly string[]).includes(k) || JSON.stringify(v) !== JSON.stringify((defaults as Record<string, unknown>)[k])) cluster[k] = v;
   }
 

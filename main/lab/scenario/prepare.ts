@@ -1,12 +1,10 @@
-import { parseConfig, type LiveConfigPatch } from '../config';
+import { MACHINE_SETTINGS, parseConfig, type LiveConfigPatch } from '../config';
 import { LabError, type Lab } from '../lab';
 
-/** Settings of the machine, not of the ticket: a recipe run in the window leaves them alone. */
-const MACHINE = new Set(['traceCapacity', 'corsOrigins', 'upstreamTimeoutMs', 'headersTimeoutMs', 'requestTimeoutMs', 'maxBodyBytes', 'contextPath', 'users']);
 
 /** The lab's defaults for every ticket setting, so a recipe starts from the same place everywhere. */
 export function ticketDefaults(): LiveConfigPatch {
-  return Object.fromEntries(Object.entries(parseConfig({})).filter(([k]) => !MACHINE.has(k))) as LiveConfigPatch;
+  return Object.fromEntries(Object.entries(parseConfig({})).filter(([k]) => !MACHINE_SETTINGS.has(k))) as LiveConfigPatch;
 }
 
 /**

@@ -35,7 +35,7 @@ export type HarEvent = Omit<LabEvent, 'kind'>;
 
 export type LabHar = Har & { log: Har['log'] & { _redaction?: RedactionMarker; _events?: HarEvent[]; _diagnosis?: Finding[] } };
 
-const TRUNCATED_NOTE = 'body truncated by the lab trace (64 KiB kept)';
+const truncatedNote = (size: number) => `body truncated by the lab trace: ${size} bytes were sent, the text holds the first part and a marker`;
 
 export function exportHar(items: readonly TraceItem[], opts: ExportOptions = {}): LabHar {
   const all = items.filter((i): i is TraceExchange => i.kind === 'exchange');
@@ -85,8 +85,6 @@ function entry(ex: TraceExchange, pageref: string, events: HarEvent[], findings:
   const reqType = headerValue(ex.request.headers, 'content-type') ?? '';
   const resType = headerValue(ex.response.headers, 'content-type') ?? '';
   const location = headerValue(ex.response.headers, 'location') ?? '';
-  const reqTruncated = ex.request.bodySize > utf8Length(ex.request.body);
-  const resTruncated = ex.response.bodySize > utf8Length(ex.response.body);
   const host = safeUrl(ex.request.url)?.hostname;
   const e: Entry = {
     pageref,
@@ -100,7 +98,7 @@ function entry(ex: TraceExchange, pageref: string, events: HarEvent[], findings:
       headers: harHeaders(ex.request.headers),
       queryString: queryString(ex.request.url),
       ...(ex.request.body || ex.request.bodySize > 0
-        ? { postData: { mimeType: reqType, text: ex.request.body, ...(reqTruncated ? { comment: TRUNCATED_NOTE } : {}) } }
+        ? { postData: { mimeType: reqType, text: ex.request.body, ...(ex.request.truncated ? { comment: truncatedNote(ex.request.bodySize), _truncated: true } : {}) } }
         : {}),
       headersSize: -1,
       bodySize: ex.request.bodySize,
@@ -111,7 +109,7 @@ function entry(ex: TraceExchange, pageref: string, events: HarEvent[], findings:
       httpVersion: ex.request.httpVersion,
       cookies: ex.response.headers.filter(([n]) => n.toLowerCase() === 'set-cookie').map(([, v]) => harCookie(v)),
       headers: harHeaders(ex.response.headers),
-      content: { size: ex.response.bodySize, mimeType: resType, text: ex.response.body, ...(resTruncated ? { comment: TRUNCATED_NOTE } : {}) },
+      content: { size: ex.response.bodySize, mimeType: resType, text: ex.response.body, ...(ex.response.truncated ? { comment: truncatedNote(ex.response.bodySize), _truncated: true } : {}) },
       redirectURL: location,
       headersSize: -1,
       bodySize: ex.response.bodySize,
@@ -195,4 +193,3 @@ function safeUrl(url: string): URL | undefined {
 }
 
 const iso = (ms: number) => new Date(Number.isFinite(ms) ? ms : 0).toISOString();
-const utf8Length = (s: string) => new TextEncoder().encode(s).length;

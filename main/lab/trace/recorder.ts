@@ -4,9 +4,25 @@ import type { EmitEvent, LabEvent, TraceExchange, TraceItem } from './types';
 
 export type TraceListener = (batch: TraceItem[]) => void;
 
+/** How much the trace keeps: items per ring, bytes in all, and bytes of any one body. */
+export interface TraceLimits {
+  capacity: number;
+  budgetBytes: number;
+  bodyBytes: number;
+}
+
+/** A body as the trace keeps it: at most `bodyBytes`, with a marker saying what was cut. */
+export interface KeptBody {
+  body: string;
+  bodySize: number;
+  truncated?: true;
+}
+
 /**
  * Records every exchange and cluster event in bounded rings and hands them to subscribers in
- * batches (one flush per tick), so a burst of traffic costs one UI update, not thousands.
+ * batches (one flush per tick), so a burst of traffic costs one UI update, not thousands. The rings
+ * are bounded in items and, together, in bytes: past the budget the oldest items go first, so
+ * sustained large bodies cannot grow the process (each body is also capped, see keepBody).
  */
 export class TraceRecorder {
   private seq = 0;
@@ -15,23 +31,29 @@ export class TraceRecorder {
   private readonly listeners = new Set<TraceListener>();
   private pending: TraceItem[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
+  private bytes = 0;
 
   constructor(
     private readonly clock: LabClock,
-    capacity: number,
+    private readonly limits: TraceLimits,
     private readonly flushMs = 25,
   ) {
-    this.exchangeRing = new Ring(capacity);
-    this.eventRing = new Ring(capacity);
+    this.exchangeRing = new Ring(limits.capacity);
+    this.eventRing = new Ring(limits.capacity);
   }
 
   nextSeq(): number {
     return ++this.seq;
   }
 
+  /** The part of a request or response body the trace keeps. */
+  keepBody(body: Buffer): KeptBody {
+    return keepBody(body, this.limits.bodyBytes);
+  }
+
   recordExchange(ex: Omit<TraceExchange, 'seq' | 'kind'>): TraceExchange {
     const item: TraceExchange = { kind: 'exchange', seq: this.nextSeq(), ...ex };
-    this.exchangeRing.push(item);
+    this.keep(this.exchangeRing, item, exchangeBytes(item));
     this.queue(item);
     return item;
   }
@@ -48,9 +70,21 @@ export class TraceRecorder {
       message,
       data: fields.data ?? {},
     };
-    this.eventRing.push(item);
+    this.keep(this.eventRing, item, eventBytes(item));
     this.queue(item);
   };
+
+  /** Adds an item, then lets the oldest items (exchanges or events, whichever is older) go until the trace fits its budget. */
+  private keep<T extends TraceItem>(ring: Ring<T>, item: T, size: number): void {
+    const evicted = ring.push(item);
+    this.bytes += size - (evicted ? itemBytes(evicted) : 0);
+    while (this.bytes > this.limits.budgetBytes && this.exchangeRing.length + this.eventRing.length > 1) {
+      const x = this.exchangeRing.first();
+      const e = this.eventRing.first();
+      const oldest = !e || (x && x.seq < e.seq) ? this.exchangeRing.shift() : this.eventRing.shift();
+      this.bytes -= itemBytes(oldest!);
+    }
+  }
 
   exchanges(): TraceExchange[] {
     return this.exchangeRing.toArray();
@@ -72,12 +106,16 @@ export class TraceRecorder {
       droppedExchanges: this.exchangeRing.dropped,
       droppedEvents: this.eventRing.dropped,
       capacity: this.exchangeRing.capacity,
+      /** Estimated bytes the trace holds, and its budget. */
+      bytes: this.bytes,
+      budgetBytes: this.limits.budgetBytes,
     };
   }
 
   clear(): void {
     this.exchangeRing.clear();
     this.eventRing.clear();
+    this.bytes = 0;
   }
 
   subscribe(listener: TraceListener): () => void {
@@ -103,3 +141,28 @@ export class TraceRecorder {
     if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), this.flushMs);
   }
 }
+
+/** Bytes the trace holds on to for an item: its strings (one byte per character, as V8 stores ASCII) plus object overhead. */
+const OBJECT = 64;
+const headerBytes = (hs: readonly [string, string][]) => hs.reduce((n, [k, v]) => n + OBJECT + k.length + v.length, 0);
+const exchangeBytes = (x: TraceExchange) =>
+  8 * OBJECT + x.request.url.length + x.request.path.length + x.request.body.length + x.response.body.length + x.routing.reason.length + headerBytes(x.request.headers) + headerBytes(x.response.headers) + x.routing.attempts.length * OBJECT;
+const eventBytes = (e: LabEvent) => 2 * OBJECT + e.message.length + JSON.stringify(e.data).length;
+const itemBytes = (i: TraceItem) => (i.kind === 'exchange' ? exchangeBytes(i) : eventBytes(i));
+
+/** Bytes a token, JWT or base64 run is made of: a cut never leaves a fragment of one behind. */
+const isTokenByte = (b: number) => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2d || b === 0x5f || b === 0x2e || b === 0x2a || b === 0x25 || b === 0x2b || b === 0x2f || b === 0x3d;
+
+/**
+ * The first `cap` bytes of a body, cut on a UTF-8 character boundary and before any run of token
+ * characters the cut would split (so no partial secret escapes redaction), then a marker.
+ */
+export function keepBody(body: Buffer, cap: number): KeptBody {
+  if (body.length <= cap) return { body: body.toString('utf8'), bodySize: body.length };
+  let cut = cap;
+  while (cut > 0 && (body[cut]! & 0xc0) === 0x80) cut--;
+  if (isTokenByte(body[cut]!)) while (cut > 0 && isTokenByte(body[cut - 1]!)) cut--;
+  return { body: `${body.subarray(0, cut).toString('utf8')}${truncationMarker(body.length, cut)}`, bodySize: body.length, truncated: true };
+}
+
+export const truncationMarker = (size: number, kept: number) => `…[body truncated by the lab trace: ${size} bytes, first ${kept} kept]`;

@@ -41,7 +41,7 @@ export type RedactionMarker = { mode: 'redacted' | 'none'; ruleVersion: number; 
 export function redactHar(input: Har, opts: RedactOptions = {}): { har: Har; report: RedactionReport } {
   const har = structuredClone(input) as Har;
   const r = new Redactor(opts);
-  r.reg.reserve(pseudonymsIn(safeStringify(input)));
+  r.reg.reserve(pseudonymsInValue(input));
   for (const k of opts.knownSecrets ?? []) if (k.value) r.reg.entry(k.kind, k.value, 'sweep', 'known');
   const log = har.log as Har['log'] & Record<string, unknown>;
   (log.entries ?? []).forEach((e, i) => r.entry(e as unknown as Record<string, unknown>, `entries[${i}]`));
@@ -414,12 +414,16 @@ function decode2047(v: string): string {
   return bytes ? utf8Decode(bytes) : v;
 }
 
-function safeStringify(v: unknown): string {
-  try {
-    return JSON.stringify(v) ?? '';
-  } catch {
-    return '';
+/** Pseudonyms already in a HAR, string by string (one string of a whole trace could pass V8's limit). */
+function pseudonymsInValue(v: unknown, out: string[] = [], depth = 0): string[] {
+  if (typeof v === 'string') out.push(...pseudonymsIn(v));
+  else if (v && typeof v === 'object' && depth < 200) {
+    for (const [k, x] of Object.entries(v)) {
+      out.push(...pseudonymsIn(k));
+      pseudonymsInValue(x, out, depth + 1);
+    }
   }
+  return out;
 }
 
 export type { SecretEntry };

@@ -9,15 +9,34 @@ export class Ring<T> {
     this.items = new Array(capacity);
   }
 
-  push(item: T): void {
+  /** Adds an item; when full, the oldest one makes room and is returned. */
+  push(item: T): T | undefined {
     if (this.size < this.capacity) {
       this.items[(this.start + this.size) % this.capacity] = item;
       this.size++;
-    } else {
-      this.items[this.start] = item;
-      this.start = (this.start + 1) % this.capacity;
-      this.dropped++;
+      return undefined;
     }
+    const evicted = this.items[this.start];
+    this.items[this.start] = item;
+    this.start = (this.start + 1) % this.capacity;
+    this.dropped++;
+    return evicted;
+  }
+
+  /** The oldest item, without removing it. */
+  first(): T | undefined {
+    return this.size ? this.items[this.start] : undefined;
+  }
+
+  /** Removes and returns the oldest item (counted as dropped). */
+  shift(): T | undefined {
+    if (!this.size) return undefined;
+    const item = this.items[this.start];
+    this.items[this.start] = undefined;
+    this.start = (this.start + 1) % this.capacity;
+    this.size--;
+    this.dropped++;
+    return item;
   }
 
   toArray(): T[] {

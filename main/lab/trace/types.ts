@@ -28,8 +28,11 @@ export interface TraceExchange {
     path: string;
     httpVersion: string;
     headers: Header[];
+    /** At most the trace's body cap; when cut, it ends in a marker saying so. */
     body: string;
     bodySize: number;
+    /** The body was longer than the trace's cap (bodySize is what was sent). */
+    truncated?: true;
   };
   routing: RoutingDecision;
   response: {
@@ -38,6 +41,7 @@ export interface TraceExchange {
     headers: Header[];
     body: string;
     bodySize: number;
+    truncated?: true;
   };
   /** Real, measured timings in milliseconds (HAR's send/wait/receive). */
   timings: { send: number; wait: number; receive: number; total: number };
