@@ -106,7 +106,7 @@ describe('balancer faults (reliability-security.md §3.5)', () => {
 
     // The refusal marked node 01 down: from now on its cookie no longer pins anyone to it.
     const moved = await send();
-    expect(moved).toMatchObject({ status: 200, body: '02', routing: { reason: 'sticky node 01 down → 02', redispatched: true, attempts: [{ node: '02', outcome: '200' }] } });
+    expect(moved).toMatchObject({ status: 200, body: '02', routing: { reason: 'sticky node 01 down, cookie ignored → 02', redispatched: true, attempts: [{ node: '02', outcome: '200' }] } });
     expect(recorder.events().filter((e) => e.type === 'node-down').map((e) => e.node)).toEqual(['01']);
   });
 
@@ -122,7 +122,7 @@ describe('balancer faults (reliability-security.md §3.5)', () => {
     const r = await request(`${b.url}/am/x`, { method: 'POST', body: '{}', headers: { cookie: 'amlbcookie=01' } });
     expect(r.statusCode).toBe(200);
     expect(await r.body.text()).toBe('02');
-    expect(recorder.exchanges()[0]!.routing).toMatchObject({ reason: 'sticky node 01 down → 02', attempts: [{ node: '02', outcome: '200' }] });
+    expect(recorder.exchanges()[0]!.routing).toMatchObject({ reason: 'sticky node 01 down, cookie ignored → 02', attempts: [{ node: '02', outcome: '200' }] });
   });
 
   it('records the exchange with real timings, headers and bodies', async () => {

@@ -66,7 +66,7 @@ describe('a node fails behind the balancer', () => {
       // HAProxy ignores a cookie naming a DOWN server even without option redispatch (reliability-security.md §3.4).
       const again = await b.validate();
       expect(again.body).toMatchObject({ valid: true });
-      expect(exchanges(lab).at(-1)!.routing).toMatchObject({ node: other.id, reason: `sticky node ${home} down → ${other.id}` });
+      expect(exchanges(lab).at(-1)!.routing).toMatchObject({ node: other.id, reason: `sticky node ${home} down, cookie ignored → ${other.id}` });
     } finally {
       vi.useRealTimers();
     }

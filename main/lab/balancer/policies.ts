@@ -62,7 +62,9 @@ export function pick(input: PickInput): Pick {
       // `option redispatch` (503); a cookie naming a server marked DOWN is ignored either way.
       if (exclude?.has(target.id) && !input.redispatch) return none(`sticky node ${target.id} failed before it was known down, redispatch off`);
       const b = roundRobin();
-      return b ? { node: b, reason: `sticky node ${target.id} down → ${b.id}`, redispatched: true } : none(`sticky node ${target.id} down, no live node`);
+      // Without redispatch the move is HAProxy ignoring a DOWN server's cookie; say so.
+      const how = input.redispatch ? '' : ', cookie ignored';
+      return b ? { node: b, reason: `sticky node ${target.id} down${how} → ${b.id}`, redispatched: true } : none(`sticky node ${target.id} down, no live node`);
     }
     const b = roundRobin();
     return b ? { node: b, reason: `${input.cookieName}=${cookie} names no node → round-robin ${b.id}`, redispatched: false } : none('no live node');
