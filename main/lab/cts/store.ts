@@ -1,6 +1,9 @@
+import { normalizeFields, type CtsFields } from './fields';
+
 /**
- * The Core Token Service as the nodes see it: a shared token store. The embedded store lives in
- * the lab process; a Redis-backed store can implement the same interface (every call is async).
+ * The Core Token Service as the nodes see it: a token store. The embedded store lives in the lab
+ * process; the directory store (ldapStore.ts) keeps the same tokens as LDAP entries in AM's CTS
+ * schema. Every call is async, as every AM call to the CTS is a network round trip.
  */
 export type CtsTokenType =
   | 'SESSION'
@@ -25,13 +28,28 @@ export interface CtsToken<T = unknown> {
   grantId?: string;
   /** Lab-clock instant after which the reaper may delete the token. */
   expiresAt: number;
+  /** The indexed fields AM's token adapter maps (e.g. a session's handle in coreTokenString03). */
+  fields?: CtsFields;
   data: T;
 }
 
+/** Tokens matching every given criterion; `fields` are equality matches. */
 export interface CtsQuery {
   type?: CtsTokenType;
   userId?: string;
   grantId?: string;
+  fields?: CtsFields;
+}
+
+/**
+ * No directory server answered (all down, or the connection failed mid-operation). AM's CTS
+ * raises CoreTokenException here; what a node answers then is the caller's decision.
+ */
+export class CtsUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CtsUnavailableError';
+  }
 }
 
 export interface TokenStore {
@@ -44,6 +62,8 @@ export interface TokenStore {
   /** Tokens whose expiresAt has passed; the reaper decides what to delete. */
   expired<T>(now: number, type?: CtsTokenType): Promise<CtsToken<T>[]>;
   count(type?: CtsTokenType): Promise<number>;
+  /** Which directory server an operation on this token would reach now, when there are several. */
+  serverFor?(id: string): string | undefined;
   close(): Promise<void>;
 }
 
@@ -54,7 +74,7 @@ export class EmbeddedTokenStore implements TokenStore {
 
   async create(token: CtsToken): Promise<void> {
     if (this.tokens.has(token.id)) throw new Error(`CTS token ${token.id} already exists`);
-    this.tokens.set(token.id, structuredClone(token));
+    this.tokens.set(token.id, stored(token));
   }
 
   async read<T>(id: string): Promise<CtsToken<T> | undefined> {
@@ -64,7 +84,7 @@ export class EmbeddedTokenStore implements TokenStore {
 
   async update(token: CtsToken): Promise<void> {
     if (!this.tokens.has(token.id)) throw new Error(`CTS token ${token.id} does not exist`);
-    this.tokens.set(token.id, structuredClone(token));
+    this.tokens.set(token.id, stored(token));
   }
 
   async delete(id: string): Promise<boolean> {
@@ -77,6 +97,7 @@ export class EmbeddedTokenStore implements TokenStore {
       if (q.type && t.type !== q.type) continue;
       if (q.userId && t.userId !== q.userId) continue;
       if (q.grantId && t.grantId !== q.grantId) continue;
+      if (q.fields && !matchesFields(t.fields, q.fields)) continue;
       out.push(structuredClone(t) as CtsToken<T>);
     }
     return out;
@@ -100,4 +121,17 @@ export class EmbeddedTokenStore implements TokenStore {
   async close(): Promise<void> {
     this.tokens.clear();
   }
+}
+
+function stored(token: CtsToken): CtsToken {
+  const copy = structuredClone(token);
+  const fields = normalizeFields(copy.fields);
+  if (fields) copy.fields = fields;
+  else delete copy.fields;
+  return copy;
+}
+
+function matchesFields(have: CtsFields | undefined, want: CtsFields): boolean {
+  const h = (have ?? {}) as Record<string, unknown>;
+  return Object.entries(normalizeFields(want) ?? {}).every(([k, v]) => h[k] === v);
 }
