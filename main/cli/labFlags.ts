@@ -38,7 +38,13 @@ export function addLabOptions(cmd: Command): Command {
     .option('--clock-speed <factor>', 'lab clock speed (1 = real time, 60 = a minute per second)', positive(1_000_000), 1)
     .addOption(new Option('--profile <version>', 'AM version profile').choices(['6.5', '7', '7.5', '8']).default('7'))
     .option('--cors-origin <origin>', 'allow a cross-origin browser client (repeatable)', collect, [])
-    .addOption(new Option('--admin-password <password>', 'amadmin password (default: random)').env('SESSION_LAB_ADMIN_PASSWORD'));
+    .addOption(new Option('--admin-password <password>', 'amadmin password (default: random)').env('SESSION_LAB_ADMIN_PASSWORD'))
+    .option('--cts <store>', 'CTS: embedded, ldap (slapd run by the lab) or ldap://host:port (env SESSION_LAB_CTS)')
+    .option('--cts-replicas <n>', 'replicas of the lab-run directory', intIn(1, 4))
+    .option('--cts-replication-delay <ms>', 'replication delay between replicas (ms)', intIn(0, 600_000))
+    .option('--cts-affinity', 'CTS affinity: each token to one replica, as AM does when it is enabled')
+    .option('--cts-bind-dn <dn>', 'bind DN for an existing directory (env SESSION_LAB_CTS_BIND_DN)')
+    .option('--cts-password <password>', 'password for an existing directory (env SESSION_LAB_CTS_PASSWORD)');
 }
 
 export interface LabFlagValues {
@@ -57,6 +63,12 @@ export interface LabFlagValues {
   profile: '6.5' | '7' | '7.5' | '8';
   corsOrigin: string[];
   adminPassword?: string;
+  cts?: string;
+  ctsReplicas?: number;
+  ctsReplicationDelay?: number;
+  ctsAffinity?: boolean;
+  ctsBindDn?: string;
+  ctsPassword?: string;
 }
 
 export function labOptionsFrom(f: LabFlagValues): LabOptions {
@@ -79,5 +91,11 @@ export function labOptionsFrom(f: LabFlagValues): LabOptions {
     profile: f.profile,
     corsOrigins: f.corsOrigin,
     adminPassword: f.adminPassword,
+    cts: f.cts,
+    ctsReplicas: f.ctsReplicas,
+    ctsReplicationDelayMs: f.ctsReplicationDelay,
+    ctsAffinity: f.ctsAffinity,
+    ctsBindDn: f.ctsBindDn,
+    ctsPassword: f.ctsPassword,
   };
 }

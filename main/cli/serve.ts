@@ -34,7 +34,7 @@ export function register(program: Command): void {
       const lab = await Lab.start(labOptionsFrom(flags));
       const info = lab.info();
       process.stdout.write(JSON.stringify({ ...info, pid: process.pid }) + '\n');
-      process.stderr.write(`AM Session Lab: balancer ${info.balancer}, ${info.nodes.length} nodes, policy ${lab.config.policy}, auth ${lab.config.auth}. Ctrl-C stops.\n`);
+      process.stderr.write(`AM Session Lab: balancer ${info.balancer}, ${info.nodes.length} nodes, policy ${lab.config.policy}, auth ${lab.config.auth}, CTS ${info.cts.url ?? info.cts.kind}. Ctrl-C stops.\n`);
       if (!flags.quiet) lab.subscribe(logToStderr());
       await untilSignal();
       lab.recorder.flush();

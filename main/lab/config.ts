@@ -143,6 +143,25 @@ export const LabConfigSchema = z.object({
   traceBudgetBytes: z.number().int().min(1024 * 1024).max(4 * 1024 * 1024 * 1024).default(128 * 1024 * 1024),
   /** Bytes of any one request or response body the trace keeps; the rest is cut, with a marker. */
   traceBodyBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+  /**
+   * The CTS token store: `embedded` (in the lab process), `ldap` (OpenLDAP slapd servers the lab
+   * runs, with AM's CTS schema), or an existing directory `ldap://host:port[,ldap://host:port…]`.
+   */
+  cts: z
+    .string()
+    .regex(/^(embedded|ldap|ldaps?:\/\/[^\s,/]+(,ldaps?:\/\/[^\s,/]+)*)$/, 'embedded, ldap, or ldap://host:port')
+    .default('embedded'),
+  /** Replicas of the lab's directory (multi-provider replication between them). */
+  ctsReplicas: z.number().int().min(1).max(4).default(1),
+  /** How long a change takes to reach the other replicas (real milliseconds). */
+  ctsReplicationDelayMs: z.number().int().min(0).max(600_000).default(0),
+  /** CTS affinity (org.forgerock.services.cts.store.affinity.enabled): each token's operations go to one replica. */
+  ctsAffinity: z.boolean().default(false),
+  /** Bind DN and password for an existing directory (the lab's own directory makes its own). */
+  ctsBindDn: z.string().min(1).optional(),
+  ctsPassword: z.string().min(1).optional(),
+  /** Where an existing directory keeps tokens (org.forgerock.services.cts.store.root.suffix). */
+  ctsRootSuffix: z.string().min(1).optional(),
 });
 
 export type LabConfig = z.infer<typeof LabConfigSchema>;
@@ -153,10 +172,24 @@ export type UserRecord = z.infer<typeof UserSchema>;
  * Settings of the machine, not of the ticket: a recipe neither writes nor resets them, and a window
  * action never records them as a step.
  */
-export const MACHINE_SETTINGS: ReadonlySet<string> = new Set(['users', 'contextPath', 'corsOrigins', 'maxBodyBytes', 'upstreamTimeoutMs', 'headersTimeoutMs', 'requestTimeoutMs', 'traceCapacity', 'traceBudgetBytes', 'traceBodyBytes'] satisfies (keyof LabConfig)[]);
+export const MACHINE_SETTINGS: ReadonlySet<string> = new Set(['users', 'contextPath', 'corsOrigins', 'maxBodyBytes', 'upstreamTimeoutMs', 'headersTimeoutMs', 'requestTimeoutMs', 'traceCapacity', 'traceBudgetBytes', 'traceBodyBytes', 'cts', 'ctsBindDn', 'ctsPassword', 'ctsRootSuffix'] satisfies (keyof LabConfig)[]);
 
-/** Settings that can be applied to a running lab without rebuilding the cluster. */
-export const LiveConfigSchema = LabConfigSchema.omit({ contextPath: true, users: true, agents: true }).partial();
+/**
+ * Settings that can be applied to a running lab without rebuilding the cluster. The CTS store and
+ * AM's connection settings to it are fixed at start (AM reads them at startup); the replication
+ * delay is the directory's network, so it changes live.
+ */
+export const LiveConfigSchema = LabConfigSchema.omit({
+  contextPath: true,
+  users: true,
+  agents: true,
+  cts: true,
+  ctsReplicas: true,
+  ctsAffinity: true,
+  ctsBindDn: true,
+  ctsPassword: true,
+  ctsRootSuffix: true,
+}).partial();
 export type LiveConfigPatch = z.infer<typeof LiveConfigSchema>;
 
 export function parseConfig(input: LabConfigInput = {}): LabConfig {

@@ -1,7 +1,10 @@
 import { Agent } from 'undici';
 import { LabClock, MINUTE } from './clock';
-import { LiveConfigSchema, parseConfig, serverId, traceLimits, type LabConfig, type LabConfigInput, type LiveConfigPatch } from './config';
-import { EmbeddedTokenStore, type CtsTokenType, type TokenStore } from './cts/store';
+import { LabConfigSchema, LiveConfigSchema, parseConfig, serverId, traceLimits, type LabConfig, type LabConfigInput, type LiveConfigPatch } from './config';
+import { ctsEnvironment, openCts, type CtsBackend, type CtsStatus } from './cts/backend';
+import { CtsFaults } from './cts/faults';
+import { CtsUnavailableError, type CtsTokenType, type TokenStore } from './cts/store';
+import { LabError } from './errors';
 import { generateKeys, type LabKeys } from './am/keys';
 import { AmNode } from './am/node';
 import { SessionService, type ActiveSession } from './am/sessionService';
@@ -17,8 +20,6 @@ export interface LabOptions extends LabConfigInput {
   port?: number;
   clockSpeed?: number;
   adminPassword?: string;
-  /** A CTS other than the embedded one (e.g. Redis). */
-  cts?: TokenStore;
 }
 
 export interface NodeStatus {
@@ -56,6 +57,7 @@ export interface LabSnapshot {
   sessions: SessionRow[];
   trace: ReturnType<TraceRecorder['stats']>;
   users: { username: string; admin: boolean; demo: boolean }[];
+  cts: CtsStatus;
 }
 
 const ENDED_KEEP = 200;
@@ -82,15 +84,22 @@ export class Lab {
   private readonly ended = new Map<string, SessionRow>();
   private adminBrowser: VirtualBrowser | undefined;
   private stopped = false;
+  /** The lab's own connection to the CTS (reaper, admin listing); each node opens its own. */
+  readonly cts: TokenStore;
+  private readonly ctsFaults: CtsFaults;
 
   private constructor(
     opts: LabOptions,
-    readonly cts: TokenStore,
+    cfg: LabConfig,
+    readonly ctsBackend: CtsBackend,
     readonly keys: LabKeys,
   ) {
-    this.cfg = parseConfig(opts);
+    this.cfg = cfg;
+    this.cts = ctsBackend.connect();
+    const cts = this.cts;
     this.clock = new LabClock({ speed: opts.clockSpeed ?? 1 });
     this.recorder = new TraceRecorder(this.clock, traceLimits(this.cfg));
+    this.ctsFaults = new CtsFaults(ctsBackend, this.recorder.emit);
     this.users = new UserStore(this.cfg.users, opts.adminPassword, this.cfg.agents);
     this.sessions = new SessionService({ config: () => this.cfg, clock: this.clock, cts, keys: this.keys, emit: this.recorder.emit });
     this.balancer = new Balancer(
@@ -104,9 +113,20 @@ export class Lab {
   }
 
   static async start(opts: LabOptions = {}): Promise<Lab> {
-    const lab = new Lab(opts, opts.cts ?? new EmbeddedTokenStore(), await generateKeys());
-    for (let i = 0; i < lab.cfg.nodes; i++) await lab.addNode();
-    await lab.balancer.start(opts.port ?? 0);
+    const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as LabOptions;
+    const parsed = LabConfigSchema.safeParse({ ...ctsEnvironment(), ...given });
+    if (!parsed.success) throw new LabError(`Invalid setting: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const keys = await generateKeys();
+    let lab: Lab | undefined;
+    const backend = await openCts(() => lab?.cfg ?? parsed.data);
+    try {
+      lab = new Lab(opts, parsed.data, backend, keys);
+      for (let i = 0; i < lab.cfg.nodes; i++) await lab.addNode();
+      await lab.balancer.start(opts.port ?? 0);
+    } catch (e) {
+      await (lab ? lab.stop() : backend.stop());
+      throw e;
+    }
     lab.reaperTimer = setInterval(() => void lab.reap(), 1_000);
     lab.reaperTimer.unref();
     lab.clock.onChange((_, advanced) => {
@@ -124,12 +144,15 @@ export class Lab {
     return `${this.balancer.url}${this.cfg.contextPath}`;
   }
 
+  /** What `serve` prints first: where to send requests, the admin login, and the CTS to ldapsearch. */
   info() {
+    const { kind, url, replicas, baseDn, bindDn, password } = this.ctsBackend.status();
     return {
       balancer: this.balancerUrl,
       nodes: this.nodes.map((n) => ({ id: n.id, url: n.url })),
       admin: { username: 'amadmin', password: this.users.adminPassword },
       oauth2: this.oauth2Client(),
+      cts: kind === 'embedded' ? { kind } : { kind, url, replicas, baseDn, bindDn, password },
     };
   }
 
@@ -139,14 +162,17 @@ export class Lab {
     return found ? { clientId: found[0], redirectUri: found[1].redirectUris[0]! } : null;
   }
 
+  /** Each AM server connects to the CTS itself, and so runs its own session service over it. */
   private async addNode(): Promise<AmNode> {
-    const node = new AmNode(serverId(this.nodes.length), {
+    const id = serverId(this.nodes.length);
+    const cts = this.ctsBackend.connect(id);
+    const node = new AmNode(id, {
       config: () => this.cfg,
       clock: this.clock,
-      cts: this.cts,
+      cts,
       keys: this.keys,
       users: this.users,
-      sessions: this.sessions,
+      sessions: new SessionService({ config: () => this.cfg, clock: this.clock, cts, keys: this.keys, emit: this.recorder.emit }),
       emit: this.recorder.emit,
     });
     await node.start();
@@ -177,6 +203,13 @@ export class Lab {
     // The balancer checks it at once (like `enable health` in HAProxy) rather than on its next interval.
     await this.balancer.probe(id);
   }
+
+  /** CTS faults on the lab's own directory (replicas are 1-based, as the window names them). */
+  stopCtsReplica = (replica: number) => this.ctsFaults.stopReplica(replica);
+  startCtsReplica = (replica: number) => this.ctsFaults.startReplica(replica);
+  /** The whole directory down (every replica) or back. */
+  stopCts = () => this.ctsFaults.stopAll();
+  startCts = () => this.ctsFaults.startAll();
 
   /** Round-robin starts over, so a recipe run in a used lab routes as in a fresh one. */
   resetRouting(): void {
@@ -287,6 +320,11 @@ export class Lab {
         for (const n of this.nodes) n.sweepMemory(now);
         await this.sessions.reap();
         for (const type of REAPED) for (const t of await this.cts.expired(now, type)) await this.cts.delete(t.id);
+        this.ctsFaults.reaperReached(true);
+      } catch (e) {
+        // AM's CTS reaper logs the failure and runs again on its next period.
+        if (!(e instanceof CtsUnavailableError)) throw e;
+        this.ctsFaults.reaperReached(false, e.message);
       } finally {
         this.reaping = undefined;
       }
@@ -304,7 +342,13 @@ export class Lab {
   /** CTS sessions as the admin console lists them, then recently ended ones with their reason. */
   async sessionRows(): Promise<SessionRow[]> {
     this.recorder.flush(); // deliver pending session-terminated events to the ended list first
-    const active = (await this.sessions.list()).map(toRow);
+    let active: SessionRow[] = [];
+    try {
+      active = (await this.sessions.list()).map(toRow);
+    } catch (e) {
+      // With the CTS unreachable the admin console lists nothing either; ended sessions stay.
+      if (!(e instanceof CtsUnavailableError)) throw e;
+    }
     return [...active, ...[...this.ended.values()].reverse()];
   }
 
@@ -328,6 +372,7 @@ export class Lab {
       sessions,
       trace: this.recorder.stats(),
       users: this.users.list(),
+      cts: this.ctsBackend.status(),
     };
   }
 
@@ -340,12 +385,11 @@ export class Lab {
     await this.balancer.stop();
     await Promise.all(this.nodes.map((n) => n.kill()));
     await this.agent.close().catch(() => undefined);
-    await this.cts.close();
+    await this.ctsBackend.stop();
   }
 }
 
-/** An operator mistake (unknown node, bad setting): the hosts show its message as is. */
-export class LabError extends Error {}
+export { LabError };
 
 function toRow(s: ActiveSession): SessionRow {
   return {

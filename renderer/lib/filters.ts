@@ -87,6 +87,8 @@ export function eventSeverity(e: Pick<LabEvent, 'type' | 'data'>): Severity {
     case 'node-down':
     case 'login-failed':
     case 'bad-request':
+    case 'cts-down':
+    case 'cts-unreachable':
       return 'error';
     case 'auth-session-expired':
     case 'redispatch':

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CompactEncrypt, SignJWT, compactDecrypt } from 'jose';
+import { CtsUnavailableError } from '../cts/store';
 import type { AuthSessionState, NodeContext } from './context';
 import { encodeExtensions, issuingServer, mintToken, parseToken, serverExtensions } from './tokens';
 
@@ -15,7 +16,7 @@ export interface Ref {
   storage: AuthSessionState['storage'];
 }
 
-export type Loaded = { found: true; value: AuthSessionState; ref: Ref } | { found: false; why: string; ref: Ref | undefined };
+export type Loaded = { found: true; value: AuthSessionState; ref: Ref } | { found: false; why: string; ref: Ref | undefined; server?: string };
 
 const realmDn = (realm: string) => (realm === '/' ? 'dc=openam,dc=forgerock,dc=org' : `o=${realm.slice(1)},ou=services,dc=openam,dc=forgerock,dc=org`);
 
@@ -67,8 +68,16 @@ export async function loadState(node: NodeContext, sessionId: string): Promise<L
   if (!parsed || !key) return { found: false, why: 'the authId names no auth session', ref: undefined };
   const ref: Ref = { key, createdOn: issuingServer(parsed.ext) ?? '?', storage: parsed.ext.type === 'CTS' ? 'cts' : 'memory' };
   if (ref.storage === 'cts') {
-    const t = await node.cts.read<AuthSessionState>(key);
-    return t ? { found: true, value: t.data, ref } : { found: false, why: 'the CTS holds no auth session for this authId', ref };
+    const server = node.cts.serverFor?.(key);
+    const where = server ? `the CTS (${server})` : 'the CTS';
+    try {
+      const t = await node.cts.read<AuthSessionState>(key);
+      return t ? { found: true, value: t.data, ref } : { found: false, why: `${where} holds no auth session for this authId`, ref, server };
+    } catch (e) {
+      // A failed CTS read counts as no token, as AM's session store treats it (SessionPersistenceStore.recoverSession).
+      if (e instanceof CtsUnavailableError) return { found: false, why: `${where} could not be reached (${e.message})`, ref, server };
+      throw e;
+    }
   }
   const value = node.memory.get(key);
   return value ? { found: true, value, ref } : { found: false, why: 'no auth session for this authId in its memory', ref };

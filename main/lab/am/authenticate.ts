@@ -1,5 +1,6 @@
 import { errors as joseErrors, jwtVerify } from 'jose';
 import { cookieHttpOnly } from '../config';
+import { CtsUnavailableError } from '../cts/store';
 import { needsUpgrade, resolveIndex, serviceOf, type AuthIndex } from './authIndex';
 import { dropState, loadState, saveState, type Ref } from './authState';
 import type { AmRequest, AuthSessionState, NodeContext } from './context';
@@ -22,6 +23,19 @@ const NO_CACHE = { 'Cache-Control': 'no-cache, no-store, must-revalidate', Pragm
  * has timed out" — because the lookup really missed.
  */
 export async function authenticate(node: NodeContext, req: AmRequest): Promise<AmResponse> {
+  try {
+    return await authenticateStep(node, req);
+  } catch (e) {
+    if (!(e instanceof CtsUnavailableError)) throw e;
+    // Any other CTS failure in a login step is an unexpected exception to AMLoginContext, which
+    // sets AUTH_ERROR (102 "Authentication Error!!", amAuth.properties), mapped to 500 by
+    // AMAuthErrorCodeResponseStatusMapping (OpenAM openam-core/.../authentication/service/).
+    node.emit('cts-unreachable', `Node ${node.id} could not reach the CTS during a login step: ${e.message} → 500`, { node: node.id, exchangeId: req.exchangeId, data: { during: 'login', why: e.message } });
+    throw new AmError(500, 'Authentication Error!!');
+  }
+}
+
+async function authenticateStep(node: NodeContext, req: AmRequest): Promise<AmResponse> {
   const body = req.body;
   if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
     throw new AmError(400, 'The request could not be processed because the provided JSON is not valid');
@@ -144,7 +158,7 @@ async function startLogin(node: NodeContext, req: AmRequest, svc: AuthService, i
   node.emit('auth-session-created', `Auth session started on node ${node.id} (${svc.kind} ${svc.name}), kept in ${where}`, {
     node: node.id,
     exchangeId: req.exchangeId,
-    data: { authSession: state.key, service: svc.name, kind: svc.kind, storage: state.storage, createdOn: node.id },
+    data: { authSession: state.key, service: svc.name, kind: svc.kind, storage: state.storage, createdOn: node.id, ctsServer: state.storage === 'cts' ? (node.cts.serverFor?.(state.key) ?? null) : null },
   });
   return stepResponse(node, svc, state);
 }
@@ -177,7 +191,7 @@ async function continueLogin(node: NodeContext, req: AmRequest, authId: string):
   const svc = serviceOf(index);
   const sessionId = typeof claims.sessionId === 'string' ? claims.sessionId : '';
   const state = await loadState(node, sessionId);
-  if (!state.found) return timedOut(node, req, svc.kind, state.why, state.ref);
+  if (!state.found) return timedOut(node, req, svc.kind, state.why, state.ref, state.server);
   const s = state.value;
   const now = node.clock.now();
   if (now >= s.expiresAt) {
@@ -246,13 +260,13 @@ async function zeroPageLogin(node: NodeContext, req: AmRequest, svc: AuthService
 }
 
 /** AM error 110. Chains answer the seed's exact body; trees (AM 6.5.3+) add detail.errorCode "110". */
-function timedOut(node: NodeContext, req: AmRequest, kind: 'chain' | 'tree', why: string, ref: Ref | undefined): never {
+function timedOut(node: NodeContext, req: AmRequest, kind: 'chain' | 'tree', why: string, ref: Ref | undefined, ctsServer?: string): never {
   const createdOn = ref?.createdOn;
   const elsewhere = createdOn && createdOn !== node.id ? ` (it was created on node ${createdOn})` : '';
   node.emit('auth-session-missed', `Node ${node.id}: ${why}${elsewhere} → 401 Session has timed out`, {
     node: node.id,
     exchangeId: req.exchangeId,
-    data: { authSession: ref?.key ?? null, createdOn: createdOn ?? null, lookedUpOn: node.id, storage: ref?.storage ?? null, why },
+    data: { authSession: ref?.key ?? null, createdOn: createdOn ?? null, lookedUpOn: node.id, storage: ref?.storage ?? null, why, ctsServer: ctsServer ?? null },
   });
   // AuthUtils.getAuthContext → clearAllCookies: the auth cookie and the load-balancer cookie, both LOGOUT and expired.
   const clear = [setCookie(AUTH_COOKIE, 'LOGOUT', { expired: true }), setCookie(node.config().lbCookieName, 'LOGOUT', { expired: true })];
@@ -317,6 +331,11 @@ async function complete(node: NodeContext, req: AmRequest, svc: AuthService, ind
     created = await node.sessions.create(identity, req.realm, ctx, props);
   } catch (e) {
     if (e instanceof QuotaExceeded) throw new AmError(401, e.message); // amAuth.properties 115
+    // The session cannot be saved: SessionAccessManager.persistInternalSession throws, LoginState.
+    // activateSession turns it into AuthException("sessionActivationFailed"), whose text
+    // (amAuth.properties) reaches the client with 401, the default for unmapped codes
+    // (AMAuthErrorCodeResponseStatusMapping).
+    if (e instanceof CtsUnavailableError) throw new AmError(401, 'Session Activation Failed', undefined, [clearAuth]);
     throw e;
   }
   if (old && state.upgrading) await node.sessions.replaceAfterUpgrade(state.upgrading, ctx);

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CtsUnavailableError } from '../cts/store';
 import { VersionError, negotiate } from './apiVersion';
 import { authenticate } from './authenticate';
 import { timeoutOptions } from '../serverTimeouts';
@@ -68,7 +69,8 @@ export class AmNode {
       this.requests++;
       this.handle(req, res).catch((e) => {
         if (!res.headersSent) send(res, { status: 500, body: errorBody(500, 'Internal Server Error') });
-        this.ctx.emit('bad-request', `Node ${this.id} failed a request: ${(e as Error).message}`, { node: this.id });
+        // A CTS outage is AM's CoreTokenException surfacing as CREST's 500; the failed call already made its event.
+        if (!(e instanceof CtsUnavailableError)) this.ctx.emit('bad-request', `Node ${this.id} failed a request: ${(e as Error).message}`, { node: this.id });
       });
     });
     await new Promise<void>((resolve, reject) => {

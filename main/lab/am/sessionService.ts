@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import type { LabClock } from '../clock';
 import type { LabConfig } from '../config';
-import type { CtsToken, TokenStore } from '../cts/store';
+import { CtsUnavailableError, type CtsToken, type TokenStore } from '../cts/store';
 import type { EmitEvent, TerminationReason } from '../trace/types';
 import type { LabKeys } from './keys';
 import type { Identity } from './users';
@@ -43,7 +43,7 @@ export interface ActiveSession extends SessionFields {
 
 export type Resolution =
   | { valid: true; session: ActiveSession }
-  | { valid: false; why: 'malformed' | 'unknown' | 'forged' | 'denylisted' | TerminationReason | 'expired' };
+  | { valid: false; why: 'malformed' | 'unknown' | 'forged' | 'denylisted' | 'cts-unavailable' | TerminationReason | 'expired' };
 
 export interface SessionServiceDeps {
   config: () => LabConfig;
@@ -103,7 +103,7 @@ export class SessionService {
       const sk = storageKey();
       token = mintToken({ SI, SK: sk, type: 'CTS', S1 });
       const data: CtsSessionData = { ...base, tokenHash: tokenHash(parseToken(token)!.id).toString('hex') };
-      await this.d.cts.create({ id: sk, type: 'SESSION', userId: id.universalId, expiresAt: expiry(data), data });
+      await this.ctsCall(ctx, 'to save the new session', () => this.d.cts.create(sessionToken(sk, data)));
       session = toActive(data);
     }
     this.d.emit('session-created', `Session created for ${id.username} on node ${ctx.node} (${session.kind === 'cts' ? 'CTS-based' : 'client-based'})`, {
@@ -121,7 +121,14 @@ export class SessionService {
     if (parsed.ext.type === 'JWT' || parsed.suffix) return this.resolveClient(parsed.suffix, ctx);
     const sk = parsed.ext.SK;
     if (!sk) return { valid: false, why: 'malformed' };
-    const stored = await this.d.cts.read<CtsSessionData>(sk);
+    let stored: CtsToken<CtsSessionData> | undefined;
+    try {
+      stored = await this.ctsCall(ctx, 'to read the session', () => this.d.cts.read<CtsSessionData>(sk));
+    } catch (e) {
+      // A failed CTS read is no session (SessionPersistenceStore.recoverSession logs and returns null).
+      if (e instanceof CtsUnavailableError) return { valid: false, why: 'cts-unavailable' };
+      throw e;
+    }
     if (!stored || stored.type !== 'SESSION') return { valid: false, why: 'unknown' };
     if (!sameHash(tokenHash(parsed.id), Buffer.from(stored.data.tokenHash, 'hex'))) return { valid: false, why: 'forged' };
     const data = stored.data;
@@ -134,7 +141,7 @@ export class SessionService {
     const granularity = this.d.config().latestAccessUpdateSeconds * 1000;
     if (touch === 'force' || (touch === 'granular' && now - data.latestAccessTime >= granularity)) {
       data.latestAccessTime = now;
-      await this.d.cts.update({ ...stored, data, expiresAt: expiry(data) });
+      await this.ctsCall(ctx, 'to record the access', () => this.d.cts.update(sessionToken(sk, data)));
     }
     return { valid: true, session: toActive(data) };
   }
@@ -148,7 +155,14 @@ export class SessionService {
       const p = payload as unknown as Omit<ActiveSession, 'kind'> & { jti: string };
       const cfg = this.d.config();
       if (cfg.denylist) {
-        const entry = await this.d.cts.read<{ node: string; at: number }>(`denylist:${p.jti}`);
+        let entry: CtsToken<{ node: string; at: number }> | undefined;
+        try {
+          entry = await this.ctsCall(ctx, 'to check the session denylist', () => this.d.cts.read<{ node: string; at: number }>(`denylist:${p.jti}`));
+        } catch (e) {
+          // CTSBlacklist.isBlacklisted turns a CTS failure into BlacklistException: the session is not accepted.
+          if (e instanceof CtsUnavailableError) return { valid: false, why: 'cts-unavailable' };
+          throw e;
+        }
         // The node that logged the session out knows at once; others see it after their next poll.
         if (entry && (entry.data.node === ctx.node || this.d.clock.now() - entry.data.at >= cfg.denylistPollSeconds * 1000)) {
           return { valid: false, why: 'denylisted' };
@@ -171,33 +185,29 @@ export class SessionService {
     if (r.session.kind === 'client') {
       if (this.d.config().denylist) {
         const now = this.d.clock.now();
-        await this.d.cts.create({
-          id: `denylist:${r.session.sessionUid}`,
-          type: 'SESSION_BLACKLIST',
-          expiresAt: r.session.maxSessionExpiration + MIN,
-          data: { node: ctx.node, at: now },
-        });
+        const entry = { id: `denylist:${r.session.sessionUid}`, type: 'SESSION_BLACKLIST' as const, expiresAt: r.session.maxSessionExpiration + MIN, data: { node: ctx.node, at: now } };
+        await this.ctsCall(ctx, 'to denylist the session', () => this.d.cts.create(entry));
       }
       this.emitTerminated(r.session, reason, ctx, 'request');
       return true;
     }
     const sk = parseToken(token)!.ext.SK!;
-    const stored = await this.d.cts.read<CtsSessionData>(sk);
+    const stored = await this.ctsCall(ctx, 'to read the session', () => this.d.cts.read<CtsSessionData>(sk));
     if (!stored) return false;
     await this.terminate(stored, reason, ctx, 'request');
     return true;
   }
 
+  /** AM finds a session by its handle with an indexed search (SessionPersistenceStore.recoverSessionByHandle). */
   async endByHandle(handle: string, ctx: Ctx): Promise<boolean> {
-    const all = await this.d.cts.query<CtsSessionData>({ type: 'SESSION' });
-    const hit = all.find((t) => t.data.handle === handle);
+    const [hit] = await this.ctsCall(ctx, 'to find the session by handle', () => this.d.cts.query<CtsSessionData>({ type: 'SESSION', fields: { [SESSION_HANDLE]: handle } }));
     if (!hit) return false;
     await this.terminate(hit, 'admin', ctx, 'request');
     return true;
   }
 
   async endByUser(username: string, ctx: Ctx): Promise<number> {
-    const all = await this.d.cts.query<CtsSessionData>({ type: 'SESSION' });
+    const all = await this.ctsCall(ctx, "to find the user's sessions", () => this.d.cts.query<CtsSessionData>({ type: 'SESSION' }));
     const mine = all.filter((t) => t.data.username === username);
     for (const t of mine) await this.terminate(t, 'admin', ctx, 'request');
     return mine.length;
@@ -212,7 +222,7 @@ export class SessionService {
   private async enforceQuota(id: Identity, ctx: Ctx): Promise<void> {
     const cfg = this.d.config();
     const now = this.d.clock.now();
-    const live = (await this.d.cts.query<CtsSessionData>({ type: 'SESSION', userId: id.universalId })).filter((t) => !expiredReason(t.data, now));
+    const live = (await this.ctsCall(ctx, "to count the user's sessions", () => this.d.cts.query<CtsSessionData>({ type: 'SESSION', userId: id.universalId }))).filter((t) => !expiredReason(t.data, now));
     if (live.length < cfg.sessionQuotaLimit) return;
     if (cfg.sessionQuotaAction === 'DENY_ACCESS') throw new QuotaExceeded(live.length);
     const byExpiry = (t: CtsToken<CtsSessionData>) => expiry(t.data);
@@ -224,7 +234,7 @@ export class SessionService {
   /** Destroys a session that a successful session upgrade replaced (its properties went to the new one). */
   async replaceAfterUpgrade(token: string, ctx: Ctx): Promise<void> {
     const sk = parseToken(token)?.ext.SK;
-    const stored = sk ? await this.d.cts.read<CtsSessionData>(sk) : undefined;
+    const stored = sk ? await this.ctsCall(ctx, 'to read the upgraded session', () => this.d.cts.read<CtsSessionData>(sk)) : undefined;
     if (stored?.type === 'SESSION') await this.terminate(stored, 'admin', ctx, 'request', 'replaced by the upgraded session');
   }
 
@@ -234,13 +244,14 @@ export class SessionService {
     const stored = sk ? await this.d.cts.read<CtsSessionData>(sk) : undefined;
     if (!stored || stored.type !== 'SESSION') return false;
     stored.data.properties = { ...stored.data.properties, ...props };
-    await this.d.cts.update(stored);
+    await this.d.cts.update(sessionToken(sk!, stored.data));
     return true;
   }
 
-  /** CTS-based sessions that have not been removed yet (expired ones included until reaped). */
-  async list(): Promise<ActiveSession[]> {
-    const all = await this.d.cts.query<CtsSessionData>({ type: 'SESSION' });
+  /** CTS-based sessions that have not been removed yet (expired ones included until reaped). `ctx`: a node lists them. */
+  async list(ctx?: Ctx): Promise<ActiveSession[]> {
+    const search = () => this.d.cts.query<CtsSessionData>({ type: 'SESSION' });
+    const all = ctx ? await this.ctsCall(ctx, 'to list sessions', search) : await search();
     return all.map((t) => toActive(t.data)).sort((a, b) => a.createdAt - b.createdAt);
   }
 
@@ -254,13 +265,25 @@ export class SessionService {
     return expired.length;
   }
 
+  /** A CTS call on behalf of a node: when no directory server answers, the trace says so first. */
+  private async ctsCall<T>(ctx: Ctx, what: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      if (e instanceof CtsUnavailableError) {
+        this.d.emit('cts-unreachable', `Node ${ctx.node} could not reach the CTS ${what}: ${e.message}`, { node: ctx.node, exchangeId: ctx.exchangeId, data: { during: what, why: e.message } });
+      }
+      throw e;
+    }
+  }
+
   /**
    * `cause` words a destruction AM performs itself (quota, upgrade): AM audits those as DESTROY, the
    * same event as an administrator's termination, so they share the 'admin' reason.
    */
   private async terminate(t: CtsToken<CtsSessionData>, reason: TerminationReason, ctx: Ctx, detectedBy: 'access' | 'reaper' | 'request', cause?: string) {
     // Only the caller that actually deletes the token reports it, so a race reports once.
-    if (!(await this.d.cts.delete(t.id))) return;
+    if (!(await this.ctsCall(ctx, 'to remove the session', () => this.d.cts.delete(t.id)))) return;
     this.emitTerminated(toActive(t.data), reason, ctx, detectedBy, cause);
   }
 
@@ -278,6 +301,32 @@ export class SessionService {
       data: { handle: s.handle, user: s.username, reason, detectedBy, kind: s.kind, homeNode: s.homeNode, session: s, ...(cause ? { cause } : {}) },
     });
   }
+}
+
+/**
+ * OpenAM's session token layout (openam-core/.../cts/api/fields/SessionTokenField.java, written by
+ * cts/adapters/SessionAdapter.java): coreTokenUserId the universal id, String01 latestAccessTime
+ * (seconds), String03 sessionHandle, String11 realm, String13 sessionState, Date01/Date02 the max
+ * session and max idle expiry. The session id (String02) is not stored: the lab keeps its hash.
+ */
+const SESSION_HANDLE = 'coreTokenString03';
+
+function sessionToken(sk: string, d: CtsSessionData): CtsToken<CtsSessionData> {
+  return {
+    id: sk,
+    type: 'SESSION',
+    userId: d.universalId,
+    expiresAt: expiry(d),
+    fields: {
+      coreTokenString01: String(Math.floor(d.latestAccessTime / 1000)),
+      [SESSION_HANDLE]: d.handle,
+      coreTokenString11: d.realm,
+      coreTokenString13: 'VALID',
+      coreTokenDate01: d.createdAt + d.maxSessionTime * MIN,
+      coreTokenDate02: d.latestAccessTime + d.maxIdleTime * MIN,
+    },
+    data: d,
+  };
 }
 
 function expiry(d: CtsSessionData): number {

@@ -52,7 +52,7 @@ export async function sessions(node: NodeContext, req: AmRequest, id: string | u
     if (!who.admin) throw new AmError(403, 'Forbidden');
     if (legacy) return { status: 200, body: await legacyQuery(node, req) };
     if (!req.query.has('_queryFilter')) throw new AmError(400, 'Query filter is required');
-    return { status: 200, body: await query(node, req.query.get('_queryFilter')!) };
+    return { status: 200, body: await query(node, req, req.query.get('_queryFilter')!) };
   }
   if (req.method !== 'POST') throw new AmError(405, `Method ${req.method} not allowed`);
   const action = req.query.get('_action');
@@ -201,7 +201,7 @@ function sessionInfo(s: ActiveSession) {
  * SessionQueryFilterVisitor builds the CTS search from `realm eq` (and turns a username into a
  * universal id only with the realm), so a filter without `realm eq` is refused here.
  */
-async function query(node: NodeContext, filter: string) {
+async function query(node: NodeContext, req: AmRequest, filter: string) {
   const wanted: Record<string, string> = {};
   for (const c of filter.trim().split(/\s+and\s+/i)) {
     const m = /^\s*(username|realm)\s+eq\s+"([^"]*)"\s*$/.exec(c);
@@ -209,7 +209,7 @@ async function query(node: NodeContext, filter: string) {
     wanted[m[1]!] = m[2]!;
   }
   if (wanted.realm === undefined) throw new AmError(400, `The query filter must include realm eq "<realm>": ${filter}`);
-  const all = await node.sessions.list();
+  const all = await node.sessions.list({ node: node.id, exchangeId: req.exchangeId });
   const now = node.clock.now();
   const result = all
     .filter((s) => (s.maxIdleExpiration ?? Infinity) > now && s.maxSessionExpiration > now)

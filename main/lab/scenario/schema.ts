@@ -55,6 +55,9 @@ export const EVENT_TYPES = [
   'oauth2-tokens-issued',
   'oauth2-token-revoked',
   'oauth2-request-rejected',
+  'cts-down',
+  'cts-up',
+  'cts-unreachable',
 ] as const satisfies readonly LabEventType[];
 // Fails to compile when the engine gains an event type this list does not know.
 const _allEvents: Exclude<LabEventType, (typeof EVENT_TYPES)[number]> extends never ? true : never = true;

@@ -72,7 +72,10 @@ export type LabEventType =
   | 'oauth2-code-issued'
   | 'oauth2-tokens-issued'
   | 'oauth2-token-revoked'
-  | 'oauth2-request-rejected';
+  | 'oauth2-request-rejected'
+  | 'cts-down'
+  | 'cts-up'
+  | 'cts-unreachable';
 
 export type TerminationReason = 'logout' | 'admin' | 'max-time' | 'idle';
 

@@ -1,0 +1,53 @@
+import { LabError } from '../errors';
+import type { EmitEvent } from '../trace/types';
+import type { CtsBackend } from './backend';
+
+/**
+ * Faults of the CTS directory, each one an event: an operator stops or starts one of the lab's
+ * replicas or all of them, and the reaper notices when no directory server answers it (and when
+ * one does again). What the nodes answer meanwhile emerges from their own CTS calls.
+ */
+export class CtsFaults {
+  private reachable = true;
+
+  constructor(
+    private readonly backend: CtsBackend,
+    private readonly emit: EmitEvent,
+  ) {}
+
+  private directory() {
+    const d = this.backend.directory;
+    if (!d) throw new LabError(`The lab runs no CTS directory of its own (${this.backend.kind} CTS); start it with --cts ldap`);
+    return d;
+  }
+
+  async stopReplica(replica: number): Promise<void> {
+    const d = this.directory();
+    await d.stopReplica(replica);
+    const url = d.urls[replica - 1];
+    this.emit('cts-down', `CTS replica ${replica} (${url}) stopped`, { data: { replica, url, by: 'operator' } });
+  }
+
+  async startReplica(replica: number): Promise<void> {
+    const d = this.directory();
+    await d.startReplica(replica);
+    const url = d.urls[replica - 1];
+    this.emit('cts-up', `CTS replica ${replica} (${url}) started; replication catches it up`, { data: { replica, url, by: 'operator' } });
+  }
+
+  async stopAll(): Promise<void> {
+    for (const r of this.directory().replicas()) if (r.running) await this.stopReplica(r.replica);
+  }
+
+  async startAll(): Promise<void> {
+    for (const r of this.directory().replicas()) if (!r.running) await this.startReplica(r.replica);
+  }
+
+  /** AM's reaper logs a failed run and tries again next period; the lab reports the change once. */
+  reaperReached(reachable: boolean, why?: string): void {
+    if (reachable === this.reachable) return;
+    this.reachable = reachable;
+    if (reachable) this.emit('cts-up', 'The CTS answers the reaper again', { data: { by: 'reaper' } });
+    else this.emit('cts-unreachable', `The CTS reaper could not reach the directory: ${why}`, { data: { by: 'reaper', why } });
+  }
+}
