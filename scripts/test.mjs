@@ -1,21 +1,24 @@
 #!/usr/bin/env node
-// The one test command (`npm test`): typecheck, unit + integration tests, then the end-to-end tests
-// in Chromium against the browser host. Ends with a plain "N passed, N failed" line for CI.
+// The one test command (`npm test`): typecheck, unit + integration tests, the integration tests again
+// with every lab's CTS on a real directory (slapd), then the end-to-end tests in Chromium against the
+// browser host. Ends with a plain "N passed, N failed" line for CI.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
-const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', env: process.env }).status ?? 1;
+const run = (cmd, args, env = process.env) => spawnSync(cmd, args, { stdio: 'inherit', env }).status ?? 1;
 mkdirSync('test-results', { recursive: true });
 let passed = 0;
 let failed = 0;
 let broken = false;
 
-function suite(name, config, out) {
+function suite(name, config, out, { env, extraArgs = [] } = {}) {
   rmSync(out, { force: true });
-  const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`];
+  const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...extraArgs];
   if (config) args.push('--config', config);
   console.log(`\n== ${name}`);
-  const status = run('npx', args);
+  const started = Date.now();
+  const status = run('npx', args, env ? { ...process.env, ...env } : process.env);
+  console.log(`${name}: ${Math.round((Date.now() - started) / 1000)} s`);
   if (!existsSync(out)) {
     console.error(`${name}: no results written (exit ${status})`);
     broken = true;
@@ -34,6 +37,13 @@ if (run('npx', ['tsc', '-p', 'tsconfig.json']) !== 0) broken = true;
 console.log('\n== build');
 if (run('npm', ['run', 'build']) !== 0) broken = true;
 suite('unit + integration', undefined, 'test-results/vitest.json');
+// The same integration tests with the CTS in OpenLDAP (slapd with AM's CTS schema): SESSION_LAB_CTS
+// is every lab's default CTS store, as `session-lab serve` also reads it.
+suite('integration, CTS on slapd', undefined, 'test-results/vitest-ldap.json', {
+  env: { SESSION_LAB_CTS: 'ldap' },
+  // The cts* tests choose their stores themselves: once is enough.
+  extraArgs: ['test/integration', '--exclude', 'test/integration/cts*.test.ts'],
+});
 if (existsSync('vitest.e2e.config.mts')) suite('end-to-end (Chromium)', 'vitest.e2e.config.mts', 'test-results/e2e.json');
 
 console.log(`\n${passed} passed, ${failed} failed`);

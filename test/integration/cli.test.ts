@@ -1,26 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createInterface } from 'node:readline';
 import { request } from 'undici';
-import { afterEach, describe, expect, it } from 'vitest';
-
-const children: ChildProcess[] = [];
-afterEach(() => children.splice(0).forEach((c) => c.kill('SIGKILL')));
-
-function cli(args: string[]) {
-  const child = spawn(process.execPath, ['bin/session-lab.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
-  const firstLine = new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
-  });
-  firstLine.catch(() => undefined); // a run that exits early is judged by its exit code
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, firstLine, exit, stderr: () => stderr };
-}
+import { describe, expect, it } from 'vitest';
+import { cli } from './helpers';
 
 describe('session-lab CLI', () => {
   it('serve prints one JSON line with balancer and nodes, serves AM, and stops cleanly on SIGTERM', async () => {

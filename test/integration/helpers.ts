@@ -1,5 +1,8 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { request } from 'undici';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { Lab, type LabOptions } from '../../main/lab/lab';
 import type { LabEvent, TraceExchange } from '../../main/lab/trace/types';
 
@@ -44,4 +47,31 @@ export const V2 = { 'accept-api-version': 'resource=2.0, protocol=1.0', 'content
 export function setCookies(h: Record<string, string | string[] | undefined>): string[] {
   const v = h['set-cookie'];
   return Array.isArray(v) ? v : v ? [v] : [];
+}
+
+const children: ChildProcess[] = [];
+afterEach(() => children.splice(0).forEach((c) => c.kill('SIGKILL')));
+
+/** Runs `session-lab …` as a user would; killed after the test if still running. */
+export function cli(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(process.execPath, ['bin/session-lab.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  children.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const firstLine = new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+  });
+  firstLine.catch(() => undefined); // a run that exits early is judged by its exit code
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, firstLine, exit, stderr: () => stderr };
+}
+
+/** A README code block marked `<!-- readme-test: NAME -->`, to run exactly as printed. */
+export async function readmeBlock(marker: string): Promise<string> {
+  const readme = await readFile('README.md', 'utf8');
+  const at = readme.indexOf(`<!-- readme-test: ${marker} -->`);
+  expect(at, `README marker ${marker}`).toBeGreaterThan(-1);
+  const m = /```bash\n([\s\S]*?)```/.exec(readme.slice(at));
+  return m![1]!;
 }

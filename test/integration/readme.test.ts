@@ -1,20 +1,12 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { startLab } from './helpers';
+import { readmeBlock as block, startLab } from './helpers';
 
 /** The README's curl commands must work as printed: each marked block runs in bash against a lab. */
-async function block(marker: string): Promise<string> {
-  const readme = await readFile('README.md', 'utf8');
-  const at = readme.indexOf(`<!-- readme-test: ${marker} -->`);
-  expect(at, `README marker ${marker}`).toBeGreaterThan(-1);
-  const m = /```bash\n([\s\S]*?)```/.exec(readme.slice(at));
-  return m![1]!;
-}
-
 const sh = promisify(execFile);
 
 describe('README curl commands', () => {
