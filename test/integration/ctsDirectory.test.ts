@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LabError } from '../../main/lab/errors';
+import { diagnose } from '../../main/lab/trace/diagnose';
 import { LabDirectory } from '../../main/lab/cts/labDirectory';
 import { LdapTokenStore } from '../../main/lab/cts/ldapStore';
 import { findSlapd } from '../../main/lab/cts/slapd';
@@ -102,6 +103,10 @@ describe('CTS on a directory (slapd with AM CTS schema)', () => {
     const missed = events(lagging, 'auth-session-missed')[0]!;
     expect(missed).toMatchObject({ node: '02', exchangeId: step2!.id, data: { createdOn: '01', storage: 'cts', ctsServer: r2 } });
     expect(String(missed.data.why)).toContain(`the CTS (${r2}) holds no auth session`);
+    lagging.recorder.flush();
+    const finding = diagnose(lagging.recorder.items()).find((f) => f.kind === 'auth-session-missed')!;
+    expect(finding.sentence).toContain(`read the CTS at ${r2} before replication brought the auth session from ${r1}`);
+    expect(finding.fix).toMatch(/^CTS affinity/);
 
     const affine = await startLab({ ...setup, ctsAffinity: true });
     const fixed = await affine.createBrowser().login(...DEMO);

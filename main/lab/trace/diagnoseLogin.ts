@@ -60,6 +60,8 @@ interface Origin {
   /** Evidence line for it. */
   line: string;
   exchange?: TraceExchange;
+  /** The CTS server the auth session was written to, when the CTS has several. */
+  ctsServer?: string;
 }
 
 /** Where the login's auth session was created: the first step's event, else what its answer says. */
@@ -69,7 +71,9 @@ function origin(ctx: DiagnosisContext, flow: LoginFlow, ex: TraceExchange): Orig
     const created = ofType(ctx.eventsOf(first.id), 'auth-session-created');
     const node = created?.node ?? answeringNode(first, ctx.lbCookie).node;
     const storage = (created?.data.storage as Origin['storage']) ?? authIdInfo(responseAuthId(first))?.storage;
-    return { node, storage, line: `auth session created on node ${node ?? '(unknown)'} (step 1)`, exchange: first };
+    const ctsServer = typeof created?.data.ctsServer === 'string' ? created.data.ctsServer : undefined;
+    const via = ctsServer ? ` and written to the CTS at ${ctsServer}` : '';
+    return { node, storage, line: `auth session created on node ${node ?? '(unknown)'} (step 1)${via}`, exchange: first, ctsServer };
   }
   const a = authIdInfo(requestAuthId(ex));
   return { node: a?.server ?? null, storage: a?.storage, line: `the authId names server ${a?.server ?? '(unknown)'} (the step that issued it is not in this trace)` };
@@ -111,6 +115,10 @@ function authSessionMissed(ctx: DiagnosisContext, flow: LoginFlow, i: number, mi
   if (down && looked && looked !== holder) {
     sentence = `Step ${n} of the login was sent to node ${looked} after node ${holder} went down, and the auth session was lost with ${at} → ${responseLabel(ex)}.`;
     fix = 'trees with CTS or client-side auth sessions survive a node loss; chains and in-memory auth sessions do not, so the user must log in again';
+  } else if (storage === 'cts' && from.ctsServer && missed?.data.ctsServer && missed.data.ctsServer !== from.ctsServer) {
+    // Written to one replica, read from another before replication delivered it.
+    sentence = `Step ${n} of the login reached node ${looked ?? '(unknown)'}, which read the CTS at ${String(missed.data.ctsServer)} before replication brought the auth session from ${from.ctsServer} → ${responseLabel(ex)}.`;
+    fix = 'CTS affinity (org.forgerock.services.cts.store.affinity.enabled), so every AM server sends a token to one replica';
   } else if (storage === 'cts' || storage === 'client') {
     sentence = `Step ${n} of the login reached node ${looked ?? '(unknown)'}, which could not load the auth session kept in ${storage === 'cts' ? 'the CTS' : 'the authId'} → ${responseLabel(ex)}.`;
     fix = storage === 'cts' ? 'check that every node reaches the same CTS' : 'every node must share the journey signing and encryption keys';
