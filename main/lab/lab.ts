@@ -96,12 +96,11 @@ export class Lab {
   ) {
     this.cfg = cfg;
     this.cts = ctsBackend.connect();
-    const cts = this.cts;
     this.clock = new LabClock({ speed: opts.clockSpeed ?? 1 });
     this.recorder = new TraceRecorder(this.clock, traceLimits(this.cfg));
     this.ctsFaults = new CtsFaults(ctsBackend, this.recorder.emit);
     this.users = new UserStore(this.cfg.users, opts.adminPassword, this.cfg.agents);
-    this.sessions = new SessionService({ config: () => this.cfg, clock: this.clock, cts, keys: this.keys, emit: this.recorder.emit });
+    this.sessions = new SessionService({ config: () => this.cfg, clock: this.clock, cts: this.cts, keys: this.keys, emit: this.recorder.emit });
     this.balancer = new Balancer(
       () => ({ policy: this.cfg.policy, cookieName: this.cfg.lbCookieName, redispatch: this.cfg.redispatch, maxBodyBytes: this.cfg.maxBodyBytes, upstreamTimeoutMs: this.cfg.upstreamTimeoutMs, headersTimeoutMs: this.cfg.headersTimeoutMs, requestTimeoutMs: this.cfg.requestTimeoutMs }),
       this.recorder,
