@@ -25,7 +25,8 @@ export interface ReplicaState {
  * stdin close) when the process is killed outright.
  */
 export class LabDirectory {
-  readonly password = randomBytes(18).toString('base64url');
+  /** One per process: a standalone server is then the same for every lab, and copied (slapd.ts). */
+  readonly password = PASSWORD;
   readonly bindDn = CTS_BIND_DN;
   readonly rootSuffix = CTS_ROOT_SUFFIX;
   /** Real milliseconds the last start took (slapadd of every replica + slapd accepting connections). */
@@ -60,7 +61,7 @@ export class LabDirectory {
           into[i]!.push(link.url);
         }
       }
-      const made = await Promise.all(ports.map((port, i) => SlapdInstance.create(install, port, { dir: join(d.root, `r${i + 1}`), serverId: i + 1, providers: into[i]!, password: d.password })));
+      const made = await Promise.all(ports.map((port, i) => SlapdInstance.create(install, port, join(d.root, `r${i + 1}`), { serverId: i + 1, providers: into[i]!, password: d.password })));
       d.instances.push(...made);
       await Promise.all(made.map((s) => s.start()));
     } catch (e) {
@@ -101,7 +102,8 @@ export class LabDirectory {
 
   async stop(): Promise<void> {
     await Promise.all(this.links.map((l) => l.stop()));
-    await Promise.all(this.instances.map((s) => s.stop()));
+    // Its files are deleted next, so nothing needs writing out.
+    await Promise.all(this.instances.map((s) => s.stop(true)));
     this.watchdog?.stdin?.end();
     live.delete(this);
     if (this.root) await rm(this.root, { recursive: true, force: true });
@@ -114,6 +116,7 @@ export class LabDirectory {
   }
 }
 
+const PASSWORD = randomBytes(18).toString('base64url');
 const live = new Set<LabDirectory>();
 process.once('exit', () => live.forEach((d) => d.killNow()));
 

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { delimiter, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
 import { LabError } from '../errors';
 import { baseEntriesLdif, configLdif, type SlapdInstanceConfig } from './slapdConfig';
 
@@ -56,22 +57,24 @@ export class SlapdInstance {
     return this.running ? this.child!.pid : undefined;
   }
 
-  /** Writes the config (slapadd -n 0) and the CTS DIT (slapadd -n 1). */
-  static async create(install: SlapdInstall, port: number, cfg: Omit<SlapdInstanceConfig, 'schemaDir' | 'modulePath'>): Promise<SlapdInstance> {
-    await mkdir(join(cfg.dir, 'slapd.d'), { recursive: true });
-    await mkdir(join(cfg.dir, 'db'), { recursive: true });
-    await writeFile(join(cfg.dir, 'config.ldif'), configLdif({ ...cfg, schemaDir: install.schemaDir, modulePath: install.modulePath }), { mode: 0o600 });
-    await writeFile(join(cfg.dir, 'base.ldif'), baseEntriesLdif(cfg.password), { mode: 0o600 });
-    await run(install.slapadd, ['-n', '0', '-F', join(cfg.dir, 'slapd.d'), '-l', join(cfg.dir, 'config.ldif')]);
-    await run(install.slapadd, ['-n', '1', '-F', join(cfg.dir, 'slapd.d'), '-l', join(cfg.dir, 'base.ldif')]);
-    return new SlapdInstance(cfg.dir, port, install);
+  /**
+   * Writes the config (slapadd -n 0) and the CTS DIT (slapadd -n 1) into `dir`. A server that
+   * replicates with none is the same every time, so it is copied from one made earlier.
+   */
+  static async create(install: SlapdInstall, port: number, dir: string, cfg: Omit<SlapdInstanceConfig, 'schemaDir' | 'modulePath'>): Promise<SlapdInstance> {
+    if (cfg.providers.length) await bootstrap(install, dir, cfg);
+    else await writeFiles(dir, await standalone(install, cfg));
+    return new SlapdInstance(dir, port, install);
   }
 
   /** Starts slapd and resolves once it accepts connections. */
   async start(): Promise<void> {
     if (this.running) return;
     this.stderr = '';
-    const child = spawn(this.install.slapd, ['-F', join(this.dir, 'slapd.d'), '-h', `${this.url}/`, '-d', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // slapd sizes its connection table by the open-file limit: at a typical 20,000+ that alone takes
+    // ~150 ms per start; a lab's CTS needs a few dozen connections. `exec` keeps slapd's pid.
+    const args = ['-F', join(this.dir, 'slapd.d'), '-h', `${this.url}/`, '-d', '0'];
+    const child = spawn('/bin/sh', ['-c', 'ulimit -n 1024 2>/dev/null; exec "$0" "$@"', this.install.slapd, ...args], { cwd: this.dir, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr = (this.stderr + d).slice(-2000)));
     child.unref();
     (child.stderr as unknown as { unref?: () => void }).unref?.();
@@ -90,12 +93,12 @@ export class SlapdInstance {
     }
   }
 
-  /** SIGTERM (slapd writes its database and exits), SIGKILL after 5 s. */
-  async stop(): Promise<void> {
+  /** SIGTERM (slapd writes its database and exits), SIGKILL after 5 s; `discard`: SIGKILL at once. */
+  async stop(discard = false): Promise<void> {
     const child = this.child;
     if (!child || !this.running) return;
     const gone = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill('SIGTERM');
+    child.kill(discard ? 'SIGKILL' : 'SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
     await gone;
     clearTimeout(timer);
@@ -118,9 +121,54 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-function run(cmd: string, args: string[]): Promise<void> {
+async function bootstrap(install: SlapdInstall, dir: string, cfg: Omit<SlapdInstanceConfig, 'schemaDir' | 'modulePath'>): Promise<void> {
+  await mkdir(join(dir, 'slapd.d'), { recursive: true });
+  await mkdir(join(dir, 'db'), { recursive: true });
+  await writeFile(join(dir, 'config.ldif'), configLdif({ ...cfg, schemaDir: install.schemaDir, modulePath: install.modulePath }), { mode: 0o600 });
+  await writeFile(join(dir, 'base.ldif'), baseEntriesLdif(cfg.password), { mode: 0o600 });
+  await run(install.slapadd, ['-n', '0', '-F', 'slapd.d', '-l', 'config.ldif'], dir);
+  await run(install.slapadd, ['-n', '1', '-F', 'slapd.d', '-l', 'base.ldif'], dir);
+}
+
+/** A bootstrapped standalone server's files (about 150 KB), made once per password and kept in memory. */
+const standalones = new Map<string, Promise<Map<string, Buffer>>>();
+
+function standalone(install: SlapdInstall, cfg: Omit<SlapdInstanceConfig, 'schemaDir' | 'modulePath'>): Promise<Map<string, Buffer>> {
+  const key = `${cfg.serverId}:${cfg.password}`;
+  let files = standalones.get(key);
+  if (!files) {
+    files = (async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'session-lab-cts-'));
+      try {
+        await bootstrap(install, dir, cfg);
+        const out = new Map<string, Buffer>();
+        for (const rel of await readdir(dir, { recursive: true, withFileTypes: true })) {
+          if (!rel.isFile()) continue;
+          const path = join(rel.parentPath, rel.name);
+          out.set(path.slice(dir.length + 1), await readFile(path));
+        }
+        return out;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    })();
+    files.catch(() => standalones.delete(key));
+    standalones.set(key, files);
+  }
+  return files;
+}
+
+async function writeFiles(dir: string, files: Map<string, Buffer>): Promise<void> {
+  await mkdir(join(dir, 'db'), { recursive: true });
+  for (const [rel, content] of files) {
+    await mkdir(dirname(join(dir, rel)), { recursive: true });
+    await writeFile(join(dir, rel), content, { mode: 0o600 });
+  }
+}
+
+function run(cmd: string, args: string[], cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
     child.once('error', reject);

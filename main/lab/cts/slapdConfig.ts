@@ -73,8 +73,8 @@ function schemaLdif(): string {
   ].join('\n');
 }
 
+/** Paths in the config are relative: slapd and slapadd run in the instance's directory, so one can be copied. */
 export interface SlapdInstanceConfig {
-  dir: string;
   /** olcServerID: unique per replica (1…). */
   serverId: number;
   /** Providers this replica pulls from (multi-provider syncrepl), usually through a replication link. */
@@ -96,8 +96,8 @@ export function configLdif(c: SlapdInstanceConfig): string {
     'dn: cn=config',
     'objectClass: olcGlobal',
     'cn: config',
-    `olcPidFile: ${c.dir}/slapd.pid`,
-    `olcArgsFile: ${c.dir}/slapd.args`,
+    'olcPidFile: slapd.pid',
+    'olcArgsFile: slapd.args',
     `olcServerID: ${c.serverId}`,
     '',
     'dn: cn=module{0},cn=config',
@@ -130,7 +130,7 @@ export function configLdif(c: SlapdInstanceConfig): string {
     `olcSuffix: ${CTS_SUFFIX}`,
     // syncrepl writes what it pulls as the root DN; it has no password, so nobody can bind as it.
     `olcRootDN: cn=replication,${CTS_SUFFIX}`,
-    `olcDbDirectory: ${c.dir}/db`,
+    'olcDbDirectory: db',
     'olcDbMaxSize: 1073741824',
     // A lab's tokens need not survive a power cut: no fsync per write (a stop still writes them out).
     'olcDbNoSync: TRUE',
