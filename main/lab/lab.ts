@@ -80,6 +80,7 @@ export class Lab {
   private readonly agent = new Agent({ connections: 256, keepAliveTimeout: 4_000 });
   private reaperTimer: NodeJS.Timeout | undefined;
   private reaping: Promise<void> | undefined;
+  private nextReap: Promise<void> | undefined;
   private browserSeq = 0;
   private readonly ended = new Map<string, SessionRow>();
   private adminBrowser: VirtualBrowser | undefined;
@@ -312,7 +313,9 @@ export class Lab {
   /** CTS reaper pass: expired sessions and auth sessions are removed, each with its reason. */
   async reap(): Promise<void> {
     if (this.stopped) return;
-    if (this.reaping) return this.reaping;
+    // A pass already running may have read the clock before this call (a directory CTS takes real
+    // milliseconds), so the caller gets the next pass, which one follow-up serves for all callers.
+    if (this.reaping) return (this.nextReap ??= this.reaping.then(() => ((this.nextReap = undefined), this.reap())));
     this.reaping = (async () => {
       try {
         const now = this.clock.now();
