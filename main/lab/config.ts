@@ -143,6 +143,25 @@ export const LabConfigSchema = z.object({
   traceBudgetBytes: z.number().int().min(1024 * 1024).max(4 * 1024 * 1024 * 1024).default(128 * 1024 * 1024),
   /** Bytes of any one request or response body the trace keeps; the rest is cut, with a marker. */
   traceBodyBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+  /**
+   * A customer's balancer configuration (haproxy.cfg, nginx.conf, ingress-nginx Ingress YAML, ALB
+   * target-group attributes JSON, F5 tmsh output): the balancer then routes as that file does, its
+   * servers mapped to the nodes in order. Null: the lab's own policy (policy, lbCookieName, redispatch).
+   */
+  lbConfig: z.string().max(256 * 1024).nullable().default(null),
+  /** The balancer speaks HTTPS with a certificate from a lab CA made at runtime (the virtual browsers trust it). */
+  https: z.boolean().default(false),
+  /**
+   * The host name the virtual browsers use for AM (the customer's, e.g. am.example.com); the lab
+   * resolves it to its balancer. Cookie Domain and Secure rules apply to this name: 127.0.0.1 and
+   * localhost are exempt from Secure, as in Chromium.
+   */
+  publicHost: z
+    .string()
+    .regex(/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/, 'a host name such as am.example.com')
+    .default('127.0.0.1'),
+  /** Which balancer fronts the nodes: the lab's own, or the machine's real HAProxy or nginx as a child process (set at start). */
+  balancer: z.enum(['built-in', 'haproxy', 'nginx']).default('built-in'),
 });
 
 export type LabConfig = z.infer<typeof LabConfigSchema>;
@@ -156,7 +175,7 @@ export type UserRecord = z.infer<typeof UserSchema>;
 export const MACHINE_SETTINGS: ReadonlySet<string> = new Set(['users', 'contextPath', 'corsOrigins', 'maxBodyBytes', 'upstreamTimeoutMs', 'headersTimeoutMs', 'requestTimeoutMs', 'traceCapacity', 'traceBudgetBytes', 'traceBodyBytes'] satisfies (keyof LabConfig)[]);
 
 /** Settings that can be applied to a running lab without rebuilding the cluster. */
-export const LiveConfigSchema = LabConfigSchema.omit({ contextPath: true, users: true, agents: true }).partial();
+export const LiveConfigSchema = LabConfigSchema.omit({ contextPath: true, users: true, agents: true, balancer: true }).partial();
 export type LiveConfigPatch = z.infer<typeof LiveConfigSchema>;
 
 export function parseConfig(input: LabConfigInput = {}): LabConfig {

@@ -66,6 +66,8 @@ export class AmNode {
     const cfg = this.ctx.config();
     const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, ...timeoutOptions(cfg.headersTimeoutMs, cfg.requestTimeoutMs) }, (req, res) => {
       this.requests++;
+      const exchange = req.headers['x-lab-exchange'];
+      if (typeof exchange === 'string') this.ctx.served?.(exchange, this.id);
       this.handle(req, res).catch((e) => {
         if (!res.headersSent) send(res, { status: 500, body: errorBody(500, 'Internal Server Error') });
         this.ctx.emit('bad-request', `Node ${this.id} failed a request: ${(e as Error).message}`, { node: this.id });

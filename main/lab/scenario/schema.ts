@@ -55,6 +55,7 @@ export const EVENT_TYPES = [
   'oauth2-tokens-issued',
   'oauth2-token-revoked',
   'oauth2-request-rejected',
+  'cookie-blocked',
 ] as const satisfies readonly LabEventType[];
 // Fails to compile when the engine gains an event type this list does not know.
 const _allEvents: Exclude<LabEventType, (typeof EVENT_TYPES)[number]> extends never ? true : never = true;

@@ -72,7 +72,8 @@ export type LabEventType =
   | 'oauth2-code-issued'
   | 'oauth2-tokens-issued'
   | 'oauth2-token-revoked'
-  | 'oauth2-request-rejected';
+  | 'oauth2-request-rejected'
+  | 'cookie-blocked';
 
 export type TerminationReason = 'logout' | 'admin' | 'max-time' | 'idle';
 

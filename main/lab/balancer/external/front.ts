@@ -1,0 +1,96 @@
+import { Pool } from 'undici';
+import type { Header } from '../../trace/types';
+import type { BackendView } from '../policies';
+import { readCookie, type RouteRequest, type Routed, type Router } from '../router';
+import type { Rendered } from './render';
+
+/**
+ * The lab's proxy as a recorder in front of a real HAProxy or nginx: every request goes to the real
+ * balancer, from the browser's own client address (so `balance source`, `ip_hash` and stick tables
+ * on `src` see what they would), and the routing is completed from what the node that answered
+ * reported, with the balancer's own cookies on the request and in the answer.
+ */
+const POOLS_KEEP = 64;
+
+export class FrontRouter implements Router {
+  private readonly pools = new Map<string, Pool>();
+  private rendered: Rendered | undefined;
+  private readonly name: string;
+  private readonly self: BackendView;
+
+  constructor(
+    kind: 'haproxy' | 'nginx',
+    version: string,
+    private readonly port: number,
+    private readonly servedBy: (exchangeId: string) => string | undefined,
+  ) {
+    this.name = `${kind === 'haproxy' ? 'HAProxy' : 'nginx'} ${version}`;
+    this.self = { id: kind, lbValue: '', state: 'up' };
+  }
+
+  configure(r: Rendered): void {
+    this.rendered = r;
+  }
+
+  policyName(): string {
+    return `${this.name} (real): ${this.rendered?.mechanism.replace(/^[^:]+: /, '') ?? ''}`;
+  }
+
+  stickyCookie(cookieHeader: string | undefined): string | null {
+    const name = this.rendered?.stickyCookie;
+    return name ? readCookie(cookieHeader, name) : null;
+  }
+
+  route(req: RouteRequest): Routed {
+    return {
+      node: this.self,
+      reason: this.name,
+      redispatched: false,
+      via: this.pool(req.clientIp),
+      answer: (headers, routing) => {
+        const node = this.servedBy(req.exchangeId) ?? null;
+        routing.node = node;
+        routing.reason = [node ? `${this.name} sent it to node ${node}` : `${this.name} answered itself (no node was reached)`, ...this.ownCookies(req, headers)].join('; ');
+        return headers;
+      },
+    };
+  }
+
+  /** The balancer's cookie as the request carried it and as the answer sets it. */
+  private ownCookies(req: RouteRequest, headers: Header[]): string[] {
+    const name = this.rendered?.stickyCookie;
+    if (!name) return [];
+    const sent = readCookie(req.cookieHeader, name);
+    const set = headers.filter(([k, v]) => k.toLowerCase() === 'set-cookie' && v.startsWith(`${name}=`)).map(([, v]) => v.split(';')[0]);
+    return [sent === null ? `request without ${name}` : `request ${name}=${sent}`, ...set.map((c) => `answer sets ${c}`)];
+  }
+
+  private pool(clientIp: string): Pool {
+    let p = this.pools.get(clientIp);
+    if (p) return p;
+    const tls = this.rendered?.tls ?? false;
+    p = new Pool(`${tls ? 'https' : 'http'}://127.0.0.1:${this.port}`, {
+      connections: 64,
+      pipelining: 1,
+      // The real balancer sees the browser's own address; its certificate is the lab's own (loopback hop).
+      ...(clientIp !== '127.0.0.1' ? { localAddress: clientIp } : {}),
+      ...(tls ? { connect: { rejectUnauthorized: false } } : {}),
+      headersTimeout: 15_000,
+      bodyTimeout: 15_000,
+    });
+    this.pools.set(clientIp, p);
+    if (this.pools.size > POOLS_KEEP) {
+      const [oldest, pool] = this.pools.entries().next().value!;
+      this.pools.delete(oldest);
+      void pool.close().catch(() => undefined);
+    }
+    return p;
+  }
+
+  /** Closes the connections to the real balancer (before a reload, so the new process gets the next requests). */
+  async dropConnections(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
+  }
+}
