@@ -113,7 +113,7 @@ function inserted(m: BalancerModel, am: AmSide, p: CookiePersistence): LbFinding
   const out: LbFinding[] = [];
   const a = p.attrs;
   const ctxPath = `${am.contextPath}/json/realms/root/authenticate`;
-  const who = `the balancer's cookie ${p.name}`;
+  const who = `The balancer's cookie ${p.name}`;
   const regex = /[\^$()[\]*+?\\|]/.test(a.path ?? '');
   if (a.path && (regex || !pathMatch(ctxPath, a.path))) {
     out.push(
