@@ -146,7 +146,7 @@ describe('client addresses and HTTPS', () => {
     const r = await request(`${lab.balancerUrl}/isAlive.jsp`, { dispatcher: agent });
     expect(r.statusCode).toBe(200);
     await r.body.text();
-    expect(lab.recorder.exchanges().at(-1)!.request.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/am\/isAlive\.jsp$/);
+    expect(lab.recorder.exchanges().at(-1)!.request.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/am\/isAlive\.jsp$/);
     await lab.configure({ https: false });
     expect(lab.balancerUrl).toMatch(/^http:/);
     expect((await lab.createBrowser().login(...DEMO)).outcome.kind).toBe('success');

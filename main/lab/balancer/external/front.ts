@@ -72,6 +72,9 @@ export class FrontRouter implements Router {
     p = new Pool(`${tls ? 'https' : 'http'}://127.0.0.1:${this.port}`, {
       connections: 64,
       pipelining: 1,
+      // One request per connection on this loopback hop: a reload closes idle kept-alive connections,
+      // and a request written on one as it closes would fail where a browser would have retried.
+      maxRequestsPerClient: 1,
       // The real balancer sees the browser's own address; its certificate is the lab's own (loopback hop).
       ...(clientIp !== '127.0.0.1' ? { localAddress: clientIp } : {}),
       ...(tls ? { connect: { rejectUnauthorized: false } } : {}),
@@ -87,10 +90,13 @@ export class FrontRouter implements Router {
     return p;
   }
 
-  /** Closes the connections to the real balancer (before a reload, so the new process gets the next requests). */
-  async dropConnections(): Promise<void> {
+  /**
+   * Lets go of the connections to the real balancer: new requests open new ones (to the reloaded
+   * process), requests in flight finish first unless `abort` (on stop).
+   */
+  async dropConnections(abort = false): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all(pools.map((p) => p.destroy().catch(() => undefined)));
+    await Promise.all(pools.map((p) => (abort ? p.destroy() : p.close()).catch(() => undefined)));
   }
 }

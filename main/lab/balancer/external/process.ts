@@ -34,24 +34,25 @@ export interface ExternalOptions {
 
 const PACKAGES = { haproxy: 'haproxy', nginx: 'nginx-light' } as const;
 
-/** The binary on PATH or in the sbin directories Debian installs it to. */
+/** The binary: SESSION_LAB_HAPROXY / SESSION_LAB_NGINX when set, else on PATH or in the sbin directories Debian installs it to. */
 export function findBinary(kind: 'haproxy' | 'nginx'): string | undefined {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
-  for (const d of dirs) {
-    const p = join(d, kind);
+  const executable = (p: string) => {
     try {
       accessSync(p, constants.X_OK);
-      return p;
+      return true;
     } catch {
-      // not here
+      return false;
     }
-  }
-  return undefined;
+  };
+  const override = process.env[`SESSION_LAB_${kind.toUpperCase()}`];
+  if (override) return executable(override) ? override : undefined;
+  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
+  return dirs.map((d) => join(d, kind)).find(executable);
 }
 
 export async function startExternal(kind: 'haproxy' | 'nginx', opts: ExternalOptions): Promise<ExternalBalancer> {
   const bin = findBinary(kind);
-  if (!bin) throw new LabError(`--balancer ${kind}: ${kind} is not installed. Install the Debian package: sudo apt-get install ${PACKAGES[kind]}`);
+  if (!bin) throw new LabError(`--balancer ${kind}: ${kind} is not installed (or SESSION_LAB_${kind.toUpperCase()} does not name it). Install the Debian package: sudo apt-get install ${PACKAGES[kind]}`);
   const version = versionOf(kind, bin);
   const dir = mkdtempSync(join(tmpdir(), `session-lab-${kind}-`));
   const port = await freePort();
@@ -68,7 +69,7 @@ export async function startExternal(kind: 'haproxy' | 'nginx', opts: ExternalOpt
     if (tls) writeFileSync(join(dir, 'lab.key'), tls.key, { mode: 0o600 });
     const file = join(dir, kind === 'haproxy' ? `haproxy-${++generation}.cfg` : 'nginx.conf');
     writeFileSync(file, r.text, { mode: 0o600 });
-    const check = kind === 'haproxy' ? spawnSync(bin, ['-c', '-q', '-f', file], { encoding: 'utf8' }) : spawnSync(bin, ['-t', '-q', '-p', dir, '-e', 'stderr', '-c', file], { encoding: 'utf8' });
+    const check = kind === 'haproxy' ? spawnSync(bin, ['-c', '-f', file], { encoding: 'utf8' }) : spawnSync(bin, ['-t', '-q', '-p', dir, '-e', 'stderr', '-c', file], { encoding: 'utf8' });
     if (check.status !== 0) throw new LabError(`${kind} refused the rewritten configuration (${file}):\n${tail(check.stderr || check.stdout)}`);
     return { r, file };
   };
@@ -103,7 +104,7 @@ export async function startExternal(kind: 'haproxy' | 'nginx', opts: ExternalOpt
     async reload(cfg, nodes) {
       const next = await prepare(cfg, nodes);
       // Connections held by the recorder would keep the old process (or workers) serving: let them go first.
-      await front.dropConnections();
+      const draining = front.dropConnections();
       if (kind === 'haproxy') {
         const old = child!;
         const gone = new Promise<void>((r) => (old.exitCode !== null ? r() : old.once('exit', () => r())));
@@ -115,12 +116,13 @@ export async function startExternal(kind: 'haproxy' | 'nginx', opts: ExternalOpt
         if (r.status !== 0) throw new LabError(`nginx -s reload failed:\n${tail(r.stderr)}`);
         await waitFor(() => !workers(child!.pid!).some((w) => before.includes(w)) && workers(child!.pid!).length > 0, 5_000);
       }
+      await draining;
       rendered = next.r;
       front.configure(rendered);
     },
     describe: () => [`${kind === 'haproxy' ? 'HAProxy' : 'nginx'} ${version} (${bin}) on 127.0.0.1:${port}, config in ${dir}`, ...(rendered?.notes ?? [])],
     async stop() {
-      await front.dropConnections();
+      await front.dropConnections(true);
       const p = child;
       if (p && p.exitCode === null) {
         const done = new Promise<void>((r) => p.once('exit', () => r()));
@@ -133,7 +135,7 @@ export async function startExternal(kind: 'haproxy' | 'nginx', opts: ExternalOpt
 }
 
 function versionOf(kind: 'haproxy' | 'nginx', bin: string): string {
-  const r = spawnSync(bin, [kind === 'haproxy' ? '-v' : '-v'], { encoding: 'utf8' });
+  const r = spawnSync(bin, ['-v'], { encoding: 'utf8' });
   const text = `${r.stdout}${r.stderr}`;
   return (kind === 'haproxy' ? /HAProxy version (\S+)/ : /nginx\/(\S+)/).exec(text)?.[1]?.replace(/-.*$/, '') ?? '?';
 }
