@@ -134,7 +134,7 @@ describe('client addresses and HTTPS', () => {
     }
     for (const ex of lab.recorder.exchanges()) nodes.add(ex.routing.node);
     expect(nodes.size).toBe(1);
-    expect(lab.recorder.exchanges()[1]!.routing.reason).toMatch(/^client IP 127\.0\.0\.9 \(stick table\) →/);
+    expect(lab.recorder.exchanges()[1]!.routing.reason).toMatch(/^stick table: client IP 127\.0\.0\.9 → 10\.0\.1\.1\d:8080 \(node 0\d\)$/);
   });
 
   it('--https: the balancer serves the lab certificate, the browsers and a client given the lab CA trust it, and it turns off live', async () => {

@@ -88,23 +88,35 @@ export class ModelRouter implements Router {
       const forced = this.model.persistOnDown && !!hit.slot.backend && !req.exclude.has(hit.slot.backend.id);
       if (up(hit.slot) || forced) {
         chosen = hit.slot;
-        why = `${hit.label} → ${label(chosen)}`;
+        // "sticky NAME=value →" and "no NAME →" read as the lab's own policy does (and the diagnosis finds NAME in them).
+        why = `${p.kind === 'cookie' && p.mode !== 'hash' ? 'sticky ' : ''}${hit.label} → ${label(chosen)}`;
         break;
       }
       said.push(`${hit.label} names ${label(hit.slot)}, which is ${hit.slot.backend ? 'down' : 'not one of the lab nodes'}`);
       redispatched = true;
     }
 
+    let fresh: string | undefined;
+    const takesNew = (s: BoundSlot) => up(s) && s.backend!.state === 'up';
+    const balanced = this.model.persistence.find((p): p is CookiePersistence => p.kind === 'cookie' && p.value === 'ingress-balanced');
+    if (!chosen && balanced) {
+      // sticky_balanced.lua: a new browser gets a random key, and the key's place on the ring picks its pod.
+      fresh = this.values.newKey();
+      const slot = this.values.slotFor(balanced, fresh, slots, slots.filter(takesNew), req.now) as BoundSlot | null;
+      if (slot) {
+        chosen = slot;
+        why = [said.join('; '), `new ${balanced.name} key ${fresh} on the ring ${label(slot)}`].filter(Boolean).join(' → ');
+      }
+    }
     if (!chosen) {
       if (req.exclude.size && !this.model.redispatch.enabled) return { node: null, reason: 'the server refused the connection and the balancer does not redispatch', redispatched: false };
       const main = slots.filter((s) => !s.server.backup);
-      const takesNew = (s: BoundSlot) => up(s) && s.backend!.state === 'up';
       const pool = main.some(takesNew) ? main : slots.filter((s) => s.server.backup);
       const candidates: Candidate[] = pool.map((s) => ({ index: s.index, address: s.server.address, weight: s.server.weight }));
       const c = this.balancing.choose(this.model.algorithm, candidates, (i) => takesNew(slots[i]!), req);
       if (!c) return { node: null, reason: [...said, 'no server can take it'].join('; '), redispatched: false };
       chosen = slots[c.index]!;
-      why = [...said, `${c.how} → ${label(chosen)}`].join('; ');
+      why = [said.join('; '), `${c.how} ${label(chosen)}`].filter(Boolean).join(' → ');
     }
 
     for (const [p, table] of this.tables) {
@@ -117,7 +129,7 @@ export class ModelRouter implements Router {
       reason: why,
       redispatched,
       cookieHeader: this.toServer(req.cookieHeader, target),
-      answer: (headers) => this.answer(headers, target, seen, req),
+      answer: (headers) => this.answer(headers, target, seen, req, fresh),
     };
   }
 
@@ -127,7 +139,7 @@ export class ModelRouter implements Router {
       if (!key) return undefined;
       const i = this.tables.get(p)!.get(key, req.now, p.timeoutSec);
       if (i === undefined) return undefined;
-      return { slot: slots[i] ?? null, label: `${tableKeyName(p)} ${key} (stick table)` };
+      return { slot: slots[i] ?? null, label: `stick table: ${tableKeyName(p)} ${key}` };
     }
     const raw = readCookie(req.cookieHeader, p.name);
     if (raw === null || raw === '') return undefined;
@@ -156,9 +168,9 @@ export class ModelRouter implements Router {
   }
 
   /** The response as the browser gets it, and what the balancer learns from it. */
-  private answer(headers: Header[], target: BoundSlot, seen: Seen[], req: RouteRequest): Header[] {
+  private answer(headers: Header[], target: BoundSlot, seen: Seen[], req: RouteRequest, fresh: string | undefined): Header[] {
     let out = headers.map((h): Header => (isSetCookie(h) ? [h[0], this.rewriteAttrs(h[1])] : h));
-    for (const { p, slot } of seen) out = this.applyCookie(p, slot === target, target, out, req);
+    for (const { p, slot } of seen) out = this.applyCookie(p, slot === target, target, out, req, p.value === 'ingress-balanced' ? fresh : undefined);
     for (const [p, table] of this.tables) {
       if (p.store.kind !== 'response-cookie') continue;
       const set = serverCookie(out, p.store.name);
@@ -167,7 +179,7 @@ export class ModelRouter implements Router {
     return out;
   }
 
-  private applyCookie(p: CookiePersistence, heldValid: boolean, target: BoundSlot, headers: Header[], req: RouteRequest): Header[] {
+  private applyCookie(p: CookiePersistence, heldValid: boolean, target: BoundSlot, headers: Header[], req: RouteRequest, key?: string): Header[] {
     if (p.mode === 'prefix' || p.mode === 'rewrite') {
       const srv = this.values.valueFor(p, target, req.now);
       const from = p.mode === 'rewrite' ? (p.serverCookie ?? p.name) : p.name;
@@ -186,7 +198,7 @@ export class ModelRouter implements Router {
     const send =
       p.insert === 'every-response' || (p.insert === 'when-missing' ? !heldValid : heldValid || serverCookie(headers, p.serverCookie ?? '') !== undefined);
     if (!send) return out;
-    const value = this.values.valueFor(p, target, req.now);
+    const value = key ? this.values.balancedValue(key) : this.values.valueFor(p, target, req.now);
     if (value === undefined) return p.value === 'server-cookie' ? [...out, ['Set-Cookie', clearedCookie(p.name)]] : out;
     const secure = !!p.attrs.secure || (!!p.secureOnTls && req.tls);
     out.push(['Set-Cookie', balancerCookie(p.name, value, p.attrs, req.now, secure)]);

@@ -42,10 +42,19 @@ export class StickyValues {
       case 'alb-target':
         return this.seal(slot.index, now);
       case 'ingress-balanced':
-        return `${this.backend}.${++this.seq}|${md5(md5(this.backend) + this.backend)}`;
+        return this.balancedValue(this.newKey());
       case 'ingress-persistent':
         return `${md5(this.backend + slot.server.address)}|${md5(md5(this.backend) + this.backend)}`;
     }
+  }
+
+  /** ingress-nginx balanced: a new browser's key (the controller's is random; the lab's are numbered so runs repeat). */
+  newKey(): string {
+    return `${this.backend}.${++this.seq}`;
+  }
+
+  balancedValue(key: string): string {
+    return `${key}|${md5(md5(this.backend) + this.backend)}`;
   }
 
   /**

@@ -28,6 +28,8 @@ export const ACTIONS = [
   'configure',
   'load',
   'check',
+  // issue 11: a user's browser changes network (client IP) or is called from an app (origin); port to the Action union.
+  'browser',
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
@@ -163,7 +165,7 @@ const CLUSTER_KEYS = ['activeSessions', 'nodeState', 'events', 'terminated'] as 
 export function expectKeysFor(kind: StepKind): readonly (keyof Expectation)[] {
   if (kind === 'load') return LOAD_KEYS;
   if (kind === 'check') return CLUSTER_KEYS;
-  if (kind === 'wait' || kind === 'configure' || kind.endsWith('-node')) return CLUSTER_KEYS;
+  if (kind === 'wait' || kind === 'configure' || kind === 'browser' || kind.endsWith('-node')) return CLUSTER_KEYS;
   return [...TRAFFIC_KEYS, ...CLUSTER_KEYS];
 }
 
@@ -215,6 +217,15 @@ export const ACTION_ARGS = {
   configure: strictLive,
   load: LoadSpecSchema,
   check: z.union([z.null(), z.strictObject({})]),
+  browser: byUser({
+    /** The address the balancer sees from now on (127.0.0.x: Linux routes all of 127/8 to the loopback). */
+    ip: z
+      .string()
+      .regex(/^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/, 'a loopback address such as 127.0.0.7')
+      .optional(),
+    /** The origin of the app that calls AM from now on (an SDK app); null: AM's own pages. */
+    origin: z.url({ protocol: /^https?$/ }).nullable().optional(),
+  }),
 } satisfies Record<ActionName, z.ZodType>;
 
 export const UserSchema = z
@@ -245,7 +256,8 @@ export type StepAction =
   | { kind: 'kill-node' | 'restart-node' | 'drain-node' | 'undrain-node'; node: string }
   | { kind: 'configure'; patch: LiveConfigPatch }
   | { kind: 'load'; load: LoadSpec }
-  | { kind: 'check' };
+  | { kind: 'check' }
+  | { kind: 'browser'; user: string; ip?: string; origin?: string | null };
 
 export interface LoadSpec {
   logins?: number;
@@ -304,6 +316,10 @@ export function stepLabel(a: StepAction): string {
       return `load ${a.load.logins !== undefined ? `${a.load.logins} logins` : `for ${formatMs(a.load.durationMs!)}`} × ${a.load.concurrency} concurrent`;
     case 'check':
       return 'check the cluster';
+    case 'browser': {
+      const what = [a.ip && `client IP ${a.ip}`, a.origin !== undefined && (a.origin ? `called from ${a.origin}` : "AM's own pages")].filter(Boolean);
+      return `${a.user}'s browser: ${what.join(', ') || 'unchanged'}`;
+    }
     default: {
       const extra = 'service' in a && a.service ? ` (${a.service})` : '';
       return `${a.kind} ${a.user}${extra}`;
