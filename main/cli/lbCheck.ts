@@ -63,7 +63,8 @@ export function report(m: BalancerModel, findings: LbFinding[]): string {
     lines.push(`  servers (the lab maps them to its nodes in this order):`);
     m.servers.forEach((s, i) => lines.push(`    ${String(i + 1).padStart(2, '0')}  ${s.name}${s.name === s.address ? '' : ` ${s.address}`}${s.cookie !== undefined ? `  cookie ${s.cookie}` : ''}${s.backup ? '  backup' : ''}`));
   } else lines.push(`  servers: not in the file (${m.product === 'ingress-nginx' ? "the Service's pods" : m.product === 'aws-alb' ? 'the registered targets' : 'the pool members'} = the lab's nodes)`);
-  lines.push(`  routing: ${m.persistence.length ? m.persistence.map(persistenceText).join(', ') + ', then ' : 'no persistence, '}${algorithmText(m.algorithm)}`);
+  const alg = algorithmText(m.algorithm);
+  lines.push(`  routing: ${m.persistence.length ? `${m.persistence.map(persistenceText).join(', ')}, then ${alg}` : m.algorithm.kind === 'hash' ? alg : `${alg}, no persistence`}`);
   const h = m.health;
   lines.push(`  health check: ${h.kind === 'http' ? `${h.method} ${h.path}` : h.kind === 'passive' ? 'passive (failed requests)' : h.kind}; redispatch ${m.redispatch.enabled ? 'on' : 'off'}; front ${m.listener.tls ? 'HTTPS' : 'HTTP'}${m.listener.hosts.length ? ` for ${m.listener.hosts.join(', ')}` : ''}`);
   for (const n of m.notes) lines.push(`  note${n.source ? ` (line ${n.source.line})` : ''}: ${n.text}`);

@@ -55,8 +55,10 @@ export function balancerOptions(f: BalancerFlagValues, nodesFromDefault: boolean
 export function describeBalancer(lab: Lab, file: string | undefined): string[] {
   const lines: string[] = [];
   const m = lab.setup.model;
-  if (m) lines.push(`Balancer: routes as ${PRODUCT_NAMES[m.product]} in ${file ? basename(file) : 'the configuration'}${m.backend ? ` (${m.backend})` : ''}; the file's servers are the lab's nodes, in order:`);
-  else if (lab.config.balancer !== 'built-in') lines.push(`Balancer: the real ${lab.config.balancer} with the lab's settings written in its syntax:`);
+  const name = file ? basename(file) : 'the configuration';
+  if (lab.config.balancer !== 'built-in') {
+    lines.push(m ? `Balancer: the real ${lab.config.balancer} runs ${name}, rewritten only where it must be:` : `Balancer: the real ${lab.config.balancer} with the lab's settings written in its syntax:`);
+  } else if (m) lines.push(`Balancer: routes as ${PRODUCT_NAMES[m.product]} in ${name}${m.backend ? ` (${m.backend})` : ''} would; the file's servers are the lab's nodes, in order:`);
   for (const l of lab.setup.mapping()) lines.push(`  ${l}`);
   if (lab.config.https && lab.setup.caCert) {
     const ca = join(tmpdir(), `session-lab-ca-${process.pid}.pem`);

@@ -34,7 +34,7 @@ export function readAlb(text: string, file: string): BalancerModel {
   }
   const get = (k: string) => attrs.get(k);
   const m = emptyModel('aws-alb', file);
-  m.backend = String(json.TargetGroups?.[0]?.TargetGroupName ?? 'target group');
+  m.backend = String(json.TargetGroups?.[0]?.TargetGroupName ?? '');
   // An unhealthy or deregistered target's sticky requests go to a healthy target.
   m.redispatch = { enabled: true, source: null };
   const alg = get('load_balancing.algorithm.type');

@@ -99,7 +99,7 @@ function hashOfCookie(m: BalancerModel, am: AmSide, n: number): LbFinding[] {
       title: `A hash of ${am.lbCookie} does not send its value to the server that set it`,
       am: `the node that starts a login sets ${am.lbCookie}=<its server id> (node 01 sets 01)`,
       browser: `sends that value back; the balancer hashes it onto the servers. With ${n} servers in the lab: ${map.map((x) => `${x.id} → node ${x.to ?? 'none'}`).join(', ')}${wrong.length ? '' : ' (right only by chance: adding or removing a server changes it)'}`,
-      ticket: `${TICKET_401}${wrong.length ? ` for logins started on node ${wrong.map((w) => w.id).join(', ')}` : ' once the server list changes'}`,
+      ticket: `${TICKET_401}${wrong.length ? ` for logins started on node${wrong.length > 1 ? 's' : ''} ${wrong.map((w) => w.id).join(', ')}` : ' once the server list changes'}`,
       fix: `route by the value instead of hashing it: ${fixFor(m, am)}`,
     }),
   ];

@@ -27,7 +27,7 @@ export function cookieFindings(m: BalancerModel, am: AmSide, n: number): LbFindi
     }
     const needs = p.mode === 'insert' ? (p.insert === 'after-server-cookie' ? p.serverCookie : undefined) : p.mode === 'rewrite' ? (p.serverCookie ?? p.name) : p.name;
     if (needs) {
-      const found = serverSets(m, am, needs, p.source, p.mode === 'insert' ? 'waits for' : 'reads');
+      const found = serverSets(m, am, needs, p.source, p.mode === 'insert' ? 'waits for' : p.mode === 'rewrite' ? 'rewrites' : 'reads');
       out.push(...found);
       if (!found.length && p.mode === 'passive' && role(needs, am) === 'lb') out.push(...valueMismatch(m, p, n));
     }
@@ -79,7 +79,9 @@ function valueMismatch(m: BalancerModel, p: CookiePersistence, n: number): LbFin
   const count = m.servers.length || n;
   const ids = serverIds(count);
   const routes = ids.map((id) => ({ id, ...routeWithCookie(m, count, p.name, id) }));
-  const wrong = routes.filter((r) => r.node !== r.id);
+  // A value that names no server is wrong even when the balancing happens to pick the right node.
+  const unnamed = (r: { reason: string }) => /names no server/.test(r.reason);
+  const wrong = routes.filter((r) => r.node !== r.id || unnamed(r));
   if (!wrong.length) return [];
   const values = m.servers.map((s) => s.cookie);
   const allIds = values.length > 0 && values.every((v) => v !== undefined && /^\d{2}$/.test(v)) && new Set(values).size === values.length;
@@ -102,7 +104,11 @@ function valueMismatch(m: BalancerModel, p: CookiePersistence, n: number): LbFin
       title: `Persistence on ${p.name}, but the servers' values are not AM's server ids`,
       file: what,
       am: `sets ${p.name}=<server id>: node 01 sets 01, node 02 sets 02 (AM's default ids, com.iplanet.am.lbcookie.value)`,
-      browser: `returns ${p.name}=01; the balancer compares it byte for byte with the servers' values: ${wrong.map((w) => `${w.id} → ${w.node ? `node ${w.node}` : 'no server'} (${w.reason})`).join('; ')}`,
+      browser: `returns ${p.name}=01; the balancer compares it byte for byte with the servers' values: ${
+        wrong.length === routes.length && wrong.every(unnamed)
+          ? `none of ${ids.join(', ')} names a server, so every request is balanced like a new visitor's`
+          : wrong.map((w) => `${w.id} ${unnamed(w) ? 'names no server' : `→ node ${w.node ?? 'none'}`}`).join('; ')
+      }`,
       ticket: TICKET_401,
       fix: `\`${m.product === 'nginx' ? 'route=' : 'cookie '}01\`, \`…02\`, … on the server lines: each value the id of the AM at that address`,
     }),
@@ -182,7 +188,7 @@ function inserted(m: BalancerModel, am: AmSide, p: CookiePersistence): LbFinding
       am: `sets ${am.lbCookie} to the node that holds the session, and clears its session cookie on logout`,
       browser: `keeps ${p.name} after AM's logout (the next login goes to the same server), and the balancer ignores ${am.lbCookie}: a browser whose ${p.name} names a server that went away is re-balanced without regard to where its session is`,
       ticket: 'none by itself; surprises in failover tests and after logout',
-      fix: `fine to keep; or stick on AM's own cookie: ${fixFor(m, am)}`,
+      fix: m.product === 'ingress-nginx' ? "fine to keep: ingress-nginx can only stick with its own cookie (upstream-hash-by on amlbcookie is a hash, not a lookup)" : `fine to keep; or stick on AM's own cookie: ${fixFor(m, am)}`,
     }),
   );
   return out;
