@@ -2,6 +2,7 @@ import type { LookupFunction } from 'node:net';
 import { Agent, type Dispatcher } from 'undici';
 import type { LabConfig } from './config';
 import { startExternal, type ExternalBalancer } from './balancer/external/process';
+import { keepAtMost } from './balancer/keepAtMost';
 import { ModelRouter } from './balancer/modelRouter';
 import type { Balancer, TlsIdentity } from './balancer/proxy';
 import type { Router } from './balancer/router';
@@ -106,11 +107,7 @@ export class BalancerSetup {
       connect: { lookup: toLoopback, ...(this.ca ? { ca: this.ca.cert } : {}) },
     });
     this.agents.set(clientIp, a);
-    if (this.agents.size > AGENTS_KEEP) {
-      const [oldest, agent] = this.agents.entries().next().value!;
-      this.agents.delete(oldest);
-      void agent.close().catch(() => undefined);
-    }
+    keepAtMost(this.agents, AGENTS_KEEP, (old) => void old.close().catch(() => undefined));
     return a;
   }
 

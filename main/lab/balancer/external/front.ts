@@ -1,5 +1,6 @@
 import { Pool } from 'undici';
 import type { Header } from '../../trace/types';
+import { keepAtMost } from '../keepAtMost';
 import type { BackendView } from '../policies';
 import { readCookie, type RouteRequest, type Routed, type Router } from '../router';
 import type { Rendered } from './render';
@@ -82,11 +83,7 @@ export class FrontRouter implements Router {
       bodyTimeout: 15_000,
     });
     this.pools.set(clientIp, p);
-    if (this.pools.size > POOLS_KEEP) {
-      const [oldest, pool] = this.pools.entries().next().value!;
-      this.pools.delete(oldest);
-      void pool.close().catch(() => undefined);
-    }
+    keepAtMost(this.pools, POOLS_KEEP, (old) => void old.close().catch(() => undefined));
     return p;
   }
 
