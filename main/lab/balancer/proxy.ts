@@ -288,6 +288,7 @@ export class Balancer {
       routing.redispatched ||= choice.redispatched || exclude.size > 0;
       if (choice.redispatched) this.recorder.emit('redispatch', `Balancer: ${choice.reason}`, { node: target, exchangeId: id, data: { reason: choice.reason } });
       try {
+        if (choice.ready) await choice.ready;
         const sent = choice.cookieHeader === undefined ? headers : withCookie(headers, choice.cookieHeader);
         const r = await dispatchBuffered(choice.via ?? b!.pool, { method: req.method ?? 'GET', path: req.url ?? '/', headers: sent, body: body.length ? body : undefined });
         timings.wait = r.wait;

@@ -33,6 +33,8 @@ export interface Routed extends Pick {
   answer?(headers: Header[], routing: RoutingDecision): Header[];
   /** Send the request through this dispatcher instead of the node's own connection pool (a real balancer in front). */
   via?: Dispatcher;
+  /** Wait for this before sending (a real balancer in front is reloading). */
+  ready?: Promise<void>;
 }
 
 export interface HealthProbe {

@@ -42,11 +42,29 @@ export class FrontRouter implements Router {
     return name ? readCookie(cookieHeader, name) : null;
   }
 
+  /** While a reload runs, requests wait: none may reach the old process as it stops. */
+  private reloading: Promise<void> | undefined;
+
+  /** Holds new requests until `done` settles (a reload: the old process stops, the new one listens). */
+  async hold<T>(done: Promise<T>): Promise<T> {
+    const gate = done.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.reloading = gate;
+    try {
+      return await done;
+    } finally {
+      if (this.reloading === gate) this.reloading = undefined;
+    }
+  }
+
   route(req: RouteRequest): Routed {
     return {
       node: this.self,
       reason: this.name,
       redispatched: false,
+      ...(this.reloading ? { ready: this.reloading } : {}),
       via: this.pool(req.clientIp),
       answer: (headers, routing) => {
         const node = this.servedBy(req.exchangeId) ?? null;

@@ -31,6 +31,10 @@ export function renderHaproxy(text: string, input: RenderInput): RenderedConf {
   const tls = fronts.some((f) => f.lines.some((l) => l.words[0] === 'bind' && l.words.includes('ssl')));
   const notes: string[] = [];
   const out: string[] = ['# Rewritten by AM Session Lab from the customer\'s haproxy.cfg (lines it changed or dropped are listed by serve)'];
+  // The lab's own admin socket hands the listening sockets to the next process on a reload (-x), so no
+  // connection waiting in the old listener's queue is reset: HAProxy's seamless reload.
+  const socket = `    stats socket ${input.dir}/admin.sock mode 600 level admin expose-fd listeners`;
+  if (!sections.some((s) => s.kind === 'global')) out.push('global', socket);
   const lines = text.split(/\r?\n/);
   let server = 0;
 
@@ -41,6 +45,7 @@ export function renderHaproxy(text: string, input: RenderInput): RenderedConf {
       continue;
     }
     out.push(s.source.text);
+    if (s.kind === 'global') out.push(socket);
     let bound = false;
     for (const l of s.lines) {
       const [kw, ...args] = l.words;

@@ -88,40 +88,52 @@ export async function startExternal(kind: 'haproxy' | 'nginx', opts: ExternalOpt
     return p;
   };
 
+  // If the lab's process ends without stopping the lab (a test worker torn down), the child goes with it.
+  const orphanGuard = () => {
+    child?.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', orphanGuard);
   try {
     const first = await prepare(opts.cfg, opts.nodes);
     rendered = first.r;
     child = await launch(first.file);
     front.configure(rendered);
   } catch (e) {
-    child?.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
+    process.off('exit', orphanGuard);
+    orphanGuard();
     throw e;
   }
+
+  /** The new configuration takes over: requests in flight finish, none reach the old process as it stops. */
+  const swap = async (file: string) => {
+    // Connections held by the recorder would keep the old process (or workers) serving: let them go first.
+    const draining = front.dropConnections();
+    if (kind === 'haproxy') {
+      const old = child!;
+      const gone = new Promise<void>((r) => (old.exitCode !== null ? r() : old.once('exit', () => r())));
+      child = await launch(file, ['-x', join(dir, 'admin.sock'), '-sf', String(old.pid)]);
+      await Promise.race([gone, sleep(5_000).then(() => old.kill('SIGTERM'))]);
+    } else {
+      const before = workers(child!.pid!);
+      const r = spawnSync(bin, ['-p', dir, '-e', 'stderr', '-c', file, '-s', 'reload'], { encoding: 'utf8' });
+      if (r.status !== 0) throw new LabError(`nginx -s reload failed:\n${tail(r.stderr)}`);
+      await waitFor(() => !workers(child!.pid!).some((w) => before.includes(w)) && workers(child!.pid!).length > 0, 5_000);
+    }
+    await draining;
+  };
 
   return {
     router: front,
     async reload(cfg, nodes) {
       const next = await prepare(cfg, nodes);
-      // Connections held by the recorder would keep the old process (or workers) serving: let them go first.
-      const draining = front.dropConnections();
-      if (kind === 'haproxy') {
-        const old = child!;
-        const gone = new Promise<void>((r) => (old.exitCode !== null ? r() : old.once('exit', () => r())));
-        child = await launch(next.file, ['-sf', String(old.pid)]);
-        await Promise.race([gone, sleep(5_000).then(() => old.kill('SIGTERM'))]);
-      } else {
-        const before = workers(child!.pid!);
-        const r = spawnSync(bin, ['-p', dir, '-e', 'stderr', '-c', next.file, '-s', 'reload'], { encoding: 'utf8' });
-        if (r.status !== 0) throw new LabError(`nginx -s reload failed:\n${tail(r.stderr)}`);
-        await waitFor(() => !workers(child!.pid!).some((w) => before.includes(w)) && workers(child!.pid!).length > 0, 5_000);
-      }
-      await draining;
+      await front.hold(swap(next.file));
       rendered = next.r;
       front.configure(rendered);
     },
     describe: () => [`${kind === 'haproxy' ? 'HAProxy' : 'nginx'} ${version} (${bin}) on 127.0.0.1:${port}, config in ${dir}`, ...(rendered?.notes ?? [])],
     async stop() {
+      process.off('exit', orphanGuard);
       await front.dropConnections(true);
       const p = child;
       if (p && p.exitCode === null) {
