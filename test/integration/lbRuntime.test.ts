@@ -35,7 +35,9 @@ async function echoBackends(n: number, setCookie = (id: string) => `amlbcookie=$
 async function modelBalancer(cfg: string, backends: { id: string; origin: string }[]) {
   const clock = new LabClock();
   const router = new ModelRouter(readBalancerConfig(cfg, 'test'));
-  const b = new Balancer(() => ({ policy: 'round-robin', cookieName: 'amlbcookie', redispatch: true, maxBodyBytes: 1024 * 1024, upstreamTimeoutMs: 2000, router }), new TraceRecorder(clock, 100), clock, backends.map((x) => ({ ...x, lbValue: x.id })));
+  const settings = { policy: 'round-robin' as const, cookieName: 'amlbcookie', redispatch: true, maxBodyBytes: 1024 * 1024, upstreamTimeoutMs: 2000, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, router };
+  const recorder = new TraceRecorder(clock, { capacity: 100, budgetBytes: 64 * 1024 * 1024, bodyBytes: 64 * 1024 });
+  const b = new Balancer(() => settings, recorder, clock, backends.map((x) => ({ ...x, lbValue: x.id })));
   await b.start(0);
   cleanup.push(() => b.stop());
   return async (cookie?: string) => {
