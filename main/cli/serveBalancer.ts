@@ -1,4 +1,4 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Option, type Command } from 'commander';
@@ -63,6 +63,7 @@ export function describeBalancer(lab: Lab, file: string | undefined): string[] {
   if (lab.config.https && lab.setup.caCert) {
     const ca = join(tmpdir(), `session-lab-ca-${process.pid}.pem`);
     writeFileSync(ca, lab.setup.caCert, { mode: 0o644 });
+    process.once('exit', () => rmSync(ca, { force: true }));
     lines.push(`HTTPS with the lab CA (public certificate only): curl --cacert ${ca}${lab.config.publicHost !== '127.0.0.1' ? ` --resolve ${lab.config.publicHost}:${lab.balancer.port}:127.0.0.1` : ''} …`);
   } else if (lab.config.publicHost !== '127.0.0.1') {
     lines.push(`Browsers reach AM as ${lab.config.publicHost} (curl --resolve ${lab.config.publicHost}:${lab.balancer.port}:127.0.0.1 …)`);
