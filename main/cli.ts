@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { register as registerBalance } from './cli/balance';
 import { register as registerHar } from './cli/har';
+import { register as registerLb } from './cli/lbCheck';
 import { register as registerRun } from './cli/run';
 import { register as registerServe } from './cli/serve';
 import { register as registerWeb } from './cli/web';
@@ -16,7 +17,7 @@ const program = new Command()
   .version('0.1.0')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
-for (const r of [registerServe, registerBalance, registerWeb, registerRun, registerHar]) r(program);
+for (const r of [registerServe, registerBalance, registerWeb, registerRun, registerHar, registerLb]) r(program);
 program.commands.forEach((c) => c.exitOverride());
 
 try {

@@ -4,6 +4,7 @@ import { LogRedactor } from '../lab/trace/redactLog';
 import type { TraceItem } from '../lab/trace/types';
 import { writeHarFile } from './harOutput';
 import { addLabOptions, labOptionsFrom, type LabFlagValues } from './labFlags';
+import { addBalancerOptions, balancerOptions, describeBalancer, type BalancerFlagValues } from './serveBalancer';
 
 /**
  * One human-readable line per trace item, for stderr: method, path, node, routing and status for an
@@ -26,15 +27,18 @@ export function logToStderr(): (batch: TraceItem[]) => void {
 
 /** `session-lab serve`: a headless lab until SIGINT/SIGTERM. First stdout line is JSON for scripts. */
 export function register(program: Command): void {
-  addLabOptions(program.command('serve').description('run an AM cluster, CTS and balancer headless until interrupted'))
+  const serve = addLabOptions(program.command('serve').description('run an AM cluster, CTS and balancer headless until interrupted'));
+  addBalancerOptions(serve)
     .option('--har <file>', 'write the trace as HAR 1.2 on exit (redacted)')
     .option('--no-redact', 'write secrets into the HAR unredacted (never send such a file to anyone)')
     .option('--quiet', 'do not log traffic and events to stderr')
-    .action(async (flags: LabFlagValues & { har?: string; redact: boolean; quiet?: boolean }) => {
-      const lab = await Lab.start(labOptionsFrom(flags));
+    .action(async (flags: LabFlagValues & BalancerFlagValues & { har?: string; redact: boolean; quiet?: boolean }) => {
+      const lab = await Lab.start({ ...labOptionsFrom(flags), ...balancerOptions(flags, serve.getOptionValueSource('nodes') === 'default') });
       const info = lab.info();
       process.stdout.write(JSON.stringify({ ...info, pid: process.pid }) + '\n');
-      process.stderr.write(`AM Session Lab: balancer ${info.balancer}, ${info.nodes.length} nodes, policy ${lab.config.policy}, auth ${lab.config.auth}, CTS ${info.cts.url ?? info.cts.kind}. Ctrl-C stops.\n`);
+      const policy = lab.setup.model || lab.config.balancer !== 'built-in' ? `balancer ${lab.config.balancer}${lab.setup.model ? ` (${lab.setup.model.product} configuration)` : ''}` : `policy ${lab.config.policy}`;
+      process.stderr.write(`AM Session Lab: balancer ${info.balancer}, ${info.nodes.length} nodes, ${policy}, auth ${lab.config.auth}, CTS ${info.cts.url ?? info.cts.kind}. Ctrl-C stops.\n`);
+      for (const line of describeBalancer(lab, flags.lbConfig)) process.stderr.write(line + '\n');
       if (!flags.quiet) lab.subscribe(logToStderr());
       await untilSignal();
       lab.recorder.flush();

@@ -162,6 +162,25 @@ export const LabConfigSchema = z.object({
   ctsPassword: z.string().min(1).optional(),
   /** Where an existing directory keeps tokens (org.forgerock.services.cts.store.root.suffix). */
   ctsRootSuffix: z.string().min(1).optional(),
+  /**
+   * A customer's balancer configuration (haproxy.cfg, nginx.conf, ingress-nginx Ingress YAML, ALB
+   * target-group attributes JSON, F5 tmsh output): the balancer then routes as that file does, its
+   * servers mapped to the nodes in order. Null: the lab's own policy (policy, lbCookieName, redispatch).
+   */
+  lbConfig: z.string().max(256 * 1024).nullable().default(null),
+  /** The balancer speaks HTTPS with a certificate from a lab CA made at runtime (the virtual browsers trust it). */
+  https: z.boolean().default(false),
+  /**
+   * The host name the virtual browsers use for AM (the customer's, e.g. am.example.com); the lab
+   * resolves it to its balancer. Cookie Domain and Secure rules apply to this name: 127.0.0.1 and
+   * localhost are exempt from Secure, as in Chromium.
+   */
+  publicHost: z
+    .string()
+    .regex(/^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/, 'a host name such as am.example.com')
+    .default('127.0.0.1'),
+  /** Which balancer fronts the nodes: the lab's own, or the machine's real HAProxy or nginx as a child process (set at start). */
+  balancer: z.enum(['built-in', 'haproxy', 'nginx']).default('built-in'),
 });
 
 export type LabConfig = z.infer<typeof LabConfigSchema>;
@@ -177,7 +196,7 @@ export const MACHINE_SETTINGS: ReadonlySet<string> = new Set(['users', 'contextP
 /**
  * Settings that can be applied to a running lab without rebuilding the cluster. The CTS store and
  * AM's connection settings to it are fixed at start (AM reads them at startup); the replication
- * delay is the directory's network, so it changes live.
+ * delay is the directory's network, so it changes live. The balancer product is chosen at start.
  */
 export const LiveConfigSchema = LabConfigSchema.omit({
   contextPath: true,
@@ -189,6 +208,7 @@ export const LiveConfigSchema = LabConfigSchema.omit({
   ctsBindDn: true,
   ctsPassword: true,
   ctsRootSuffix: true,
+  balancer: true,
 }).partial();
 export type LiveConfigPatch = z.infer<typeof LiveConfigSchema>;
 

@@ -1,10 +1,11 @@
-import { Agent } from 'undici';
+import { BalancerSetup } from './balancerSetup';
+import { LabError } from './labError';
+import { LbConfigError } from './lbconfig/model';
 import { LabClock, MINUTE } from './clock';
 import { LabConfigSchema, LiveConfigSchema, parseConfig, serverId, traceLimits, type LabConfig, type LabConfigInput, type LiveConfigPatch } from './config';
 import { ctsEnvironment, openCts, type CtsBackend, type CtsStatus } from './cts/backend';
 import { CtsFaults } from './cts/faults';
 import { CtsUnavailableError, type CtsTokenType, type TokenStore } from './cts/store';
-import { LabError } from './errors';
 import { generateKeys, type LabKeys } from './am/keys';
 import { AmNode } from './am/node';
 import { SessionService, type ActiveSession } from './am/sessionService';
@@ -76,8 +77,9 @@ export class Lab {
   readonly nodes: AmNode[] = [];
   readonly balancer: Balancer;
   readonly browsers = new Map<string, VirtualBrowser>();
+  /** The balancer's routing model (lab policy, customer config, real binary), TLS and the browsers' network. */
+  readonly setup: BalancerSetup;
   private cfg: LabConfig;
-  private readonly agent = new Agent({ connections: 256, keepAliveTimeout: 4_000 });
   private reaperTimer: NodeJS.Timeout | undefined;
   private reaping: Promise<void> | undefined;
   private nextReap: Promise<void> | undefined;
@@ -103,10 +105,20 @@ export class Lab {
     this.users = new UserStore(this.cfg.users, opts.adminPassword, this.cfg.agents);
     this.sessions = new SessionService({ config: () => this.cfg, clock: this.clock, cts: this.cts, keys: this.keys, emit: this.recorder.emit });
     this.balancer = new Balancer(
-      () => ({ policy: this.cfg.policy, cookieName: this.cfg.lbCookieName, redispatch: this.cfg.redispatch, maxBodyBytes: this.cfg.maxBodyBytes, upstreamTimeoutMs: this.cfg.upstreamTimeoutMs, headersTimeoutMs: this.cfg.headersTimeoutMs, requestTimeoutMs: this.cfg.requestTimeoutMs }),
+      () => ({
+        policy: this.cfg.policy,
+        cookieName: this.cfg.lbCookieName,
+        redispatch: this.cfg.redispatch,
+        maxBodyBytes: this.cfg.maxBodyBytes,
+        upstreamTimeoutMs: this.cfg.upstreamTimeoutMs,
+        headersTimeoutMs: this.cfg.headersTimeoutMs,
+        requestTimeoutMs: this.cfg.requestTimeoutMs,
+        router: this.setup.router,
+      }),
       this.recorder,
       this.clock,
     );
+    this.setup = new BalancerSetup({ balancer: this.balancer, recorder: this.recorder, nodes: () => this.nodes.map((n) => ({ id: n.id, port: n.port })) });
     this.recorder.subscribe((batch) => {
       for (const item of batch) if (item.kind === 'event' && item.type === 'session-terminated') this.rememberEnded(item.data, item.labTime);
     });
@@ -116,13 +128,14 @@ export class Lab {
     const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as LabOptions;
     const parsed = LabConfigSchema.safeParse({ ...ctsEnvironment(), ...given });
     if (!parsed.success) throw new LabError(`Invalid setting: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    checkBalancerConfig(parsed.data);
     const keys = await generateKeys();
     let lab: Lab | undefined;
     const backend = await openCts(() => lab?.cfg ?? parsed.data);
     try {
       lab = new Lab(opts, parsed.data, backend, keys);
       for (let i = 0; i < lab.cfg.nodes; i++) await lab.addNode();
-      await lab.balancer.start(opts.port ?? 0);
+      await lab.setup.start(lab.cfg, opts.port ?? 0);
     } catch (e) {
       await (lab ? lab.stop() : backend.stop());
       throw e;
@@ -174,6 +187,7 @@ export class Lab {
       users: this.users,
       sessions: new SessionService({ config: () => this.cfg, clock: this.clock, cts, keys: this.keys, emit: this.recorder.emit }),
       emit: this.recorder.emit,
+      served: (exchangeId, node) => this.setup.served(exchangeId, node),
     });
     await node.start();
     this.nodes.push(node);
@@ -235,6 +249,7 @@ export class Lab {
       this.recorder.emit('node-removed', `Node ${n.id} left the cluster`, { node: n.id });
     }
     this.cfg = { ...this.cfg, nodes: count };
+    await this.setup.nodesChanged(this.cfg);
   }
 
   /** Applies settings live; each change is an event with before and after. */
@@ -246,7 +261,10 @@ export class Lab {
     const { nodes, ...rest } = sent;
     if (nodes !== undefined && nodes !== this.nodes.length) await this.setNodeCount(nodes);
     const before = this.cfg;
-    this.cfg = parseConfig({ ...this.cfg, ...rest });
+    const next = parseConfig({ ...this.cfg, ...rest });
+    checkBalancerConfig(next);
+    this.cfg = next;
+    await this.setup.apply(before, this.cfg);
     for (const key of Object.keys(rest) as (keyof LabConfig)[]) {
       if (JSON.stringify(before[key]) === JSON.stringify(this.cfg[key])) continue;
       this.recorder.emit('config-changed', describeChange(key, before[key], this.cfg[key], this.cfg), { data: { key, from: before[key], to: this.cfg[key] } });
@@ -276,10 +294,15 @@ export class Lab {
 
   createBrowser(name?: string): VirtualBrowser {
     const id = `b${++this.browserSeq}`;
-    const b = new VirtualBrowser(id, name?.trim() || `Browser ${this.browserSeq}`, this.balancerUrl, this.clock, this.agent);
+    const b = new VirtualBrowser(id, name?.trim() || `Browser ${this.browserSeq}`, this.network, this.clock, undefined, (x) =>
+      this.recorder.emit('cookie-blocked', `Browser ${b.name} refused Set-Cookie ${x.name}: ${x.reason}`, { data: { browser: id, cookie: x.name, reason: x.reason, url: x.url } }),
+    );
     this.browsers.set(id, b);
     return b;
   }
+
+  /** What the virtual browsers talk to: the public host (resolved to the balancer) from their client address. */
+  private readonly network = (clientIp: string) => this.setup.site(this.cfg, clientIp);
 
   browser(id: string): VirtualBrowser {
     const b = this.browsers.get(id);
@@ -303,7 +326,7 @@ export class Lab {
 
   private async admin(): Promise<VirtualBrowser> {
     if (this.adminBrowser && ((await this.adminBrowser.validate()).body as { valid?: boolean }).valid) return this.adminBrowser;
-    this.adminBrowser ??= new VirtualBrowser('admin', 'amadmin console', this.balancerUrl, this.clock, this.agent);
+    this.adminBrowser ??= new VirtualBrowser('admin', 'amadmin console', this.network, this.clock);
     // The ldapService chain, as amster and admin scripts log in: trees honour the X-OpenAM headers only with a ZPL collector.
     const step = await this.adminBrowser.zeroPageLogin('amadmin', this.users.adminPassword, { service: 'ldapService' });
     if (step.kind !== 'success') throw new LabError(`amadmin could not log in: ${step.status}`);
@@ -385,13 +408,23 @@ export class Lab {
     await this.reaping;
     this.recorder.flush();
     await this.balancer.stop();
+    await this.setup.stop();
     await Promise.all(this.nodes.map((n) => n.kill()));
-    await this.agent.close().catch(() => undefined);
     await this.ctsBackend.stop();
   }
 }
 
 export { LabError };
+
+/** A customer's balancer file that cannot be read is an operator mistake with its line, like any bad setting. */
+function checkBalancerConfig(cfg: LabConfig): void {
+  try {
+    BalancerSetup.readModel(cfg);
+  } catch (e) {
+    if (e instanceof LbConfigError) throw new LabError(`Balancer configuration: ${e.message}`);
+    throw e;
+  }
+}
 
 function toRow(s: ActiveSession): SessionRow {
   return {
@@ -414,6 +447,10 @@ function describeChange(key: keyof LabConfig, from: unknown, to: unknown, cfg: L
   switch (key) {
     case 'policy':
       return to === 'sticky' ? `Stickiness turned on (sticky on ${cfg.lbCookieName})` : from === 'sticky' ? `Stickiness turned off (policy ${to})` : `Balancer policy ${from} → ${to}`;
+    case 'lbConfig':
+      return to === null ? "Balancer: the lab's own policy again" : `Balancer: routes as the customer's configuration (${(BalancerSetup.readModel(cfg) ?? { product: '' }).product})`;
+    case 'https':
+      return to ? 'Balancer speaks HTTPS (lab CA)' : 'Balancer speaks plain HTTP';
     case 'maxSessionTime':
     case 'maxIdleTime':
     case 'maxCachingTime':

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LabError } from '../../main/lab/errors';
+import { LabError } from '../../main/lab/labError';
 import { diagnose } from '../../main/lab/trace/diagnose';
 import { LabDirectory } from '../../main/lab/cts/labDirectory';
 import { LdapTokenStore } from '../../main/lab/cts/ldapStore';

@@ -45,6 +45,8 @@ export interface NodeContext {
   users: UserStore;
   sessions: SessionService;
   emit: EmitEvent;
+  /** Told which balancer exchange this node answered (a real balancer in front does not say). */
+  served?: (exchangeId: string, node: string) => void;
   /** Auth sessions held in this node's memory: gone when the node is killed. */
   memory: Map<string, AuthSessionState>;
   /**

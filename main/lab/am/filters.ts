@@ -14,7 +14,8 @@ const SERVER_HOST = '127.0.0.1';
  */
 export function resolveRealm(node: NodeContext, req: IncomingMessage, url: URL, pathRealm: string): string {
   const host = hostname(req.headers.host);
-  const valid = new Set([SERVER_HOST, ...Object.values(node.config().fqdnMap).map((h) => h.toLowerCase())]);
+  // The site's public host (publicHost: the load balancer's name in AM's site URL) is valid too.
+  const valid = new Set([SERVER_HOST, node.config().publicHost.toLowerCase(), ...Object.values(node.config().fqdnMap).map((h) => h.toLowerCase())]);
   if (!valid.has(host.toLowerCase())) throw new AmError(400, `FQDN "${host}" is not valid.`);
   const override = url.searchParams.get('realm');
   if (override !== null) {

@@ -67,6 +67,8 @@ export class AmNode {
     const cfg = this.ctx.config();
     const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, ...timeoutOptions(cfg.headersTimeoutMs, cfg.requestTimeoutMs) }, (req, res) => {
       this.requests++;
+      const exchange = req.headers['x-lab-exchange'];
+      if (typeof exchange === 'string') this.ctx.served?.(exchange, this.id);
       this.handle(req, res).catch((e) => {
         if (!res.headersSent) send(res, { status: 500, body: errorBody(500, 'Internal Server Error') });
         // A CTS outage is AM's CoreTokenException surfacing as CREST's 500; the failed call already made its event.

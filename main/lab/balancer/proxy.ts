@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { createServer as createTlsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { Pool } from 'undici';
 import type { LabClock } from '../clock';
 import type { Policy } from '../config';
@@ -8,7 +10,9 @@ import { timeoutOptions } from '../serverTimeouts';
 import type { TraceRecorder } from '../trace/recorder';
 import type { Header, RoutingDecision } from '../trace/types';
 import { dispatchBuffered } from './exchange';
-import { pick, type BackendState, type BackendView } from './policies';
+import { healthCheck } from './health';
+import { type BackendState, type BackendView } from './policies';
+import { PolicyRouter, type Router } from './router';
 
 export interface BackendTarget {
   id: string;
@@ -26,6 +30,14 @@ export interface BalancerSettings {
   /** Front timeouts for clients (408 and close), read when the balancer starts. */
   headersTimeoutMs: number;
   requestTimeoutMs: number;
+  /** A customer's balancer model or a real balancer in front of the nodes; absent = the lab's policy. */
+  router?: Router;
+}
+
+/** The balancer's certificate when it speaks HTTPS (generated at runtime, see tls.ts). */
+export interface TlsIdentity {
+  key: string;
+  cert: string;
 }
 
 interface Backend extends BackendView {
@@ -48,7 +60,7 @@ const MAX_HEADER_LINES = 100;
 export class Balancer {
   private server: Server | undefined;
   private readonly backends: Backend[] = [];
-  private readonly cursor = { next: 0 };
+  private readonly policyRouter = new PolicyRouter();
   private healthTimer: NodeJS.Timeout | undefined;
   /** Exchange ids: unique per balancer instance, cheap per request (no crypto on the hot path). */
   private readonly idPrefix = randomBytes(4).toString('hex');
@@ -65,24 +77,38 @@ export class Balancer {
   }
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
   }
 
-  async start(port = 0): Promise<void> {
+  private tls: TlsIdentity | undefined;
+
+  async start(port = 0, tls?: TlsIdentity): Promise<void> {
+    await this.listen(port, tls);
+    this.healthTimer = setInterval(() => void this.checkHealth(), 500);
+    this.healthTimer.unref();
+  }
+
+  /** Listens again on the same port, with or without TLS (the lab's --https flipped live). */
+  async relisten(tls: TlsIdentity | undefined): Promise<void> {
+    await this.close();
+    await this.listen(this.port, tls);
+  }
+
+  private async listen(port: number, tls: TlsIdentity | undefined): Promise<void> {
     const { headersTimeoutMs, requestTimeoutMs } = this.settings();
-    const server = createServer({ maxHeaderSize: 32 * 1024, keepAliveTimeout: 5_000, ...timeoutOptions(headersTimeoutMs, requestTimeoutMs) }, (req, res) => void this.handle(req, res));
+    const opts = { maxHeaderSize: 32 * 1024, keepAliveTimeout: 5_000, ...timeoutOptions(headersTimeoutMs, requestTimeoutMs) };
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
+    const server: Server = tls ? createTlsServer({ ...opts, key: tls.key, cert: tls.cert }, handler) : createServer(opts, handler);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
     });
     this.server = server;
+    this.tls = tls;
     this.port = (server.address() as AddressInfo).port;
-    this.healthTimer = setInterval(() => void this.checkHealth(), 500);
-    this.healthTimer.unref();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.healthTimer);
+  private async close(): Promise<void> {
     const s = this.server;
     this.server = undefined;
     if (s) {
@@ -90,6 +116,11 @@ export class Balancer {
       s.closeAllConnections();
       await closed;
     }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.healthTimer);
+    await this.close();
     await Promise.all(this.backends.map((b) => b.pool.destroy().catch(() => undefined)));
   }
 
@@ -114,14 +145,19 @@ export class Balancer {
 
   /** Round-robin starts over from the first node, as in a freshly started balancer. */
   resetRoundRobin(): void {
-    this.cursor.next = 0;
+    this.policyRouter.reset();
+    this.settings().router?.reset?.();
   }
 
   /** One health check of one node now, instead of waiting for the next interval. */
   async probe(id: string): Promise<BackendState> {
     const b = this.find(id);
-    this.setHealth(b, await tcpCheck(b.origin));
+    this.setHealth(b, await healthCheck(b.origin, this.router().healthProbe?.()));
     return b.state;
+  }
+
+  private router(cfg = this.settings()): Router {
+    return cfg.router ?? this.policyRouter;
   }
 
   setDrained(id: string, drained: boolean): void {
@@ -155,9 +191,10 @@ export class Balancer {
     this.refreshState(b);
   }
 
-  /** TCP health check of every backend (HAProxy's default check when no http-check is set). */
+  /** Health check of every backend: TCP connect (HAProxy's default), or the HTTP check the model asks for. */
   private async checkHealth(): Promise<void> {
-    await Promise.all(this.backends.map(async (b) => this.setHealth(b, await tcpCheck(b.origin))));
+    const probe = this.router().healthProbe?.();
+    await Promise.all(this.backends.map(async (b) => this.setHealth(b, await healthCheck(b.origin, probe))));
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -168,8 +205,9 @@ export class Balancer {
     const cfg = this.settings();
     const reqHeaders = pairs(req.rawHeaders);
     const browser = /\bbrowser\/([\w-]+)/.exec(String(req.headers['user-agent'] ?? ''))?.[1] ?? null;
-    const cookie = readCookie(req.headers.cookie, cfg.cookieName);
-    const routing: RoutingDecision = { policy: cfg.policy, reason: '', cookie, node: null, redispatched: false, attempts: [] };
+    const router = this.router(cfg);
+    const cookie = router.stickyCookie(req.headers.cookie, cfg);
+    const routing: RoutingDecision = { policy: router.policyName(cfg), reason: '', cookie, node: null, redispatched: false, attempts: [] };
     const timings = { send: 0, wait: 0, receive: 0, total: 0 };
     let reqBody: Buffer = EMPTY;
     let answer: Answer;
@@ -211,7 +249,7 @@ export class Balancer {
       realStart,
       request: {
         method: req.method ?? 'GET',
-        url: `http://${req.headers.host ?? `127.0.0.1:${this.port}`}${req.url ?? '/'}`,
+        url: `${isTls(req) ? 'https' : 'http'}://${req.headers.host ?? `127.0.0.1:${this.port}`}${req.url ?? '/'}`,
         path: req.url ?? '/',
         httpVersion: `HTTP/${req.httpVersion}`,
         headers: reqHeaders,
@@ -230,27 +268,38 @@ export class Balancer {
    */
   private async forward(req: IncomingMessage, reqHeaders: Header[], id: string, body: Buffer, routing: RoutingDecision, timings: { wait: number; receive: number }): Promise<Answer> {
     const cfg = this.settings();
+    const router = this.router(cfg);
     const exclude = new Set<string>();
     const headers = forwardHeaders(req, reqHeaders, id);
+    const clientIp = req.socket.remoteAddress ?? '127.0.0.1';
     for (;;) {
-      const choice = pick({ policy: cfg.policy, cookieName: cfg.cookieName, cookie: routing.cookie, backends: this.backends, cursor: this.cursor, redispatch: cfg.redispatch, exclude });
+      const choice = router.route(
+        { cookieHeader: req.headers.cookie, path: req.url ?? '/', headers: req.headers, clientIp, tls: isTls(req), now: this.clock.now(), exchangeId: id, exclude },
+        this.backends,
+        cfg,
+      );
       // After a refusal the reason reads as the whole story: "sticky amlbcookie=01; node 01 refused …; sticky node 01 down → 02".
       routing.reason = exclude.size ? `${routing.reason}; ${choice.reason}` : choice.reason;
       if (!choice.node) return { ...errorAnswer(503, 'Service Unavailable: no node can take this request'), error: 'no-node' };
-      const b = this.find(choice.node.id);
-      routing.node = b.id;
+      // A real balancer in front (choice.via) is not one of the nodes: its refusals say nothing about their health.
+      const b = choice.via ? undefined : this.find(choice.node.id);
+      const target = choice.node.id;
+      routing.node = target;
       routing.redispatched ||= choice.redispatched || exclude.size > 0;
-      if (choice.redispatched) this.recorder.emit('redispatch', `Balancer: ${choice.reason}`, { node: b.id, exchangeId: id, data: { reason: choice.reason } });
+      if (choice.redispatched) this.recorder.emit('redispatch', `Balancer: ${choice.reason}`, { node: target, exchangeId: id, data: { reason: choice.reason } });
       try {
-        const r = await dispatchBuffered(b.pool, { method: req.method ?? 'GET', path: req.url ?? '/', headers, body: body.length ? body : undefined });
+        if (choice.ready) await choice.ready;
+        const sent = choice.cookieHeader === undefined ? headers : withCookie(headers, choice.cookieHeader);
+        const r = await dispatchBuffered(choice.via ?? b!.pool, { method: req.method ?? 'GET', path: req.url ?? '/', headers: sent, body: body.length ? body : undefined });
         timings.wait = r.wait;
         timings.receive = r.receive;
-        routing.attempts.push({ node: b.id, outcome: String(r.status) });
-        return { status: r.status, headers: responseHeaders(r.headers, r.body.length), body: r.body };
+        routing.attempts.push({ node: target, outcome: String(r.status) });
+        const out = responseHeaders(r.headers, r.body.length);
+        return { status: r.status, headers: choice.answer ? choice.answer(out, routing) : out, body: r.body };
       } catch (e) {
         const code = (e as { code?: string }).code ?? (e as Error).name ?? 'ERROR';
-        routing.attempts.push({ node: b.id, outcome: code });
-        if (code === 'ECONNREFUSED') {
+        routing.attempts.push({ node: target, outcome: code });
+        if (code === 'ECONNREFUSED' && b) {
           // Nothing was written: safe to mark the node down and let the policy choose again.
           this.setHealth(b, false);
           exclude.add(b.id);
@@ -258,12 +307,12 @@ export class Balancer {
           continue;
         }
         if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-          routing.reason += `; node ${b.id} timed out`;
-          return { ...errorAnswer(504, `Gateway Timeout: node ${b.id} did not answer in ${cfg.upstreamTimeoutMs} ms`), error: code };
+          routing.reason += `; node ${target} timed out`;
+          return { ...errorAnswer(504, `Gateway Timeout: node ${target} did not answer in ${cfg.upstreamTimeoutMs} ms`), error: code };
         }
         // Written and then failed: never resent (it may have been processed).
-        routing.reason += `; node ${b.id} failed: ${code}`;
-        return { ...errorAnswer(502, `Bad Gateway: node ${b.id} failed (${code})`), error: code };
+        routing.reason += `; node ${target} failed: ${code}`;
+        return { ...errorAnswer(502, `Bad Gateway: node ${target} failed (${code})`), error: code };
       }
     }
   }
@@ -281,18 +330,6 @@ interface Answer {
 function errorAnswer(code: number, message: string): Answer {
   const body = Buffer.from(JSON.stringify({ code, reason: statusText(code), message }));
   return { status: code, headers: [['Content-Type', 'application/json;charset=UTF-8'], ['Content-Length', String(body.length)]], body };
-}
-
-/** TCP connect check (HAProxy's default check when no http-check is set). */
-function tcpCheck(origin: string): Promise<boolean> {
-  const { hostname, port } = new URL(origin);
-  return new Promise<boolean>((resolve) => {
-    const s = connect({ host: hostname, port: Number(port) });
-    s.setTimeout(1_000);
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-    s.once('timeout', () => (s.destroy(), resolve(false)));
-  });
 }
 
 const TOO_LARGE = Buffer.from('');
@@ -355,9 +392,20 @@ function forwardHeaders(req: IncomingMessage, headers: Header[], id: string): Re
   if (req.headers.host) out.host = req.headers.host;
   const xff = req.headers['x-forwarded-for'];
   out['x-forwarded-for'] = xff ? `${xff}, ${req.socket.remoteAddress}` : (req.socket.remoteAddress ?? '127.0.0.1');
-  out['x-forwarded-proto'] = 'http';
+  out['x-forwarded-proto'] = isTls(req) ? 'https' : 'http';
   out['x-lab-exchange'] = id;
   return out;
+}
+
+function isTls(req: IncomingMessage): boolean {
+  return (req.socket as TLSSocket).encrypted === true;
+}
+
+/** The forwarded headers with the Cookie header the routing model decided on (null: none). */
+function withCookie(headers: Record<string, string | string[]>, cookie: string | null): Record<string, string | string[]> {
+  const { cookie: _drop, ...rest } = headers;
+  void _drop;
+  return cookie === null ? rest : { ...rest, cookie };
 }
 
 function responseHeaders(h: Header[], length: number): Header[] {
@@ -371,16 +419,6 @@ function pairs(raw: string[]): Header[] {
   const out: Header[] = [];
   for (let i = 0; i + 1 < raw.length; i += 2) out.push([raw[i]!, raw[i + 1]!]);
   return out;
-}
-
-/** The sticky cookie's value on a request, or null (a balancer reads it the way HAProxy does). */
-export function readCookie(header: string | undefined, name: string): string | null {
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return null;
 }
 
 function statusText(code: number): string {

@@ -1,6 +1,7 @@
 import { CookieJar, type Cookie } from 'tough-cookie';
 import { request, type Dispatcher } from 'undici';
 import type { LabClock } from '../clock';
+import { contextFor, cookiesFor, storeCookie, type Blocked } from './cookieRules';
 
 /** AM's answer to one authenticate call, classified the way the ForgeRock JS SDK does it. */
 export type LoginStep =
@@ -39,6 +40,24 @@ export interface LoginOptions {
 
 const API = { authenticate: 'protocol=1.0,resource=2.1', sessions: 'protocol=1.0,resource=3.1' };
 
+/** Where a browser's requests go: the URL it believes it talks to (cookie rules apply to it) and how to get there. */
+export interface BrowserSite {
+  /** Base URL including the context path, e.g. https://am.example.com:8443/am */
+  base: string;
+  dispatcher?: Dispatcher;
+}
+
+/** The lab's network as a browser sees it, for the client IP it has at the moment. */
+export type BrowserNetwork = (clientIp: string) => BrowserSite;
+
+/** A Set-Cookie the browser refused, as DevTools lists it. */
+export interface BlockedCookie extends Blocked {
+  url: string;
+  at: number;
+}
+
+const BLOCKED_KEEP = 50;
+
 /**
  * A browser inside the engine: its own tough-cookie jar, talking only to the balancer, sending the
  * headers the ForgeRock JS SDK sends. Each request carries `browser/<id>` in its User-Agent so the
@@ -47,16 +66,33 @@ const API = { authenticate: 'protocol=1.0,resource=2.1', sessions: 'protocol=1.0
 export class VirtualBrowser {
   readonly jar = new CookieJar();
   readonly createdAt: number;
+  /** The address the balancer sees (127.0.0.x on Linux); several browsers may share one, as behind NAT. */
+  clientIp = '127.0.0.1';
+  /**
+   * The origin of the app calling AM (an SDK app), or null for AM's own pages. A cross-site origin
+   * makes every request cross-site: only SameSite=None cookies go, and Lax/Strict ones are refused.
+   */
+  appOrigin: string | null = null;
+  /** The Set-Cookie lines this browser refused, most recent last (bounded). */
+  readonly blocked: BlockedCookie[] = [];
+  private readonly network: BrowserNetwork;
 
   constructor(
     readonly id: string,
     readonly name: string,
-    /** Balancer base URL including the context path, e.g. http://127.0.0.1:8080/am */
-    private readonly base: string,
+    /** Balancer base URL including the context path (http://127.0.0.1:8080/am), or the lab's network. */
+    base: string | BrowserNetwork,
     private readonly clock: LabClock,
-    private readonly dispatcher?: Dispatcher,
+    dispatcher?: Dispatcher,
+    /** Told about every refused Set-Cookie (the lab records it as an event). */
+    private readonly onBlocked?: (b: BlockedCookie) => void,
   ) {
     this.createdAt = clock.now();
+    this.network = typeof base === 'string' ? () => ({ base, dispatcher }) : base;
+  }
+
+  private get base(): string {
+    return this.network(this.clientIp).base;
   }
 
   private realmPath(realm = '/'): string {
@@ -65,25 +101,29 @@ export class VirtualBrowser {
 
   /** One HTTP exchange through the balancer, with cookies from and into the jar. */
   async send(method: 'GET' | 'POST', path: string, opts: { headers?: Record<string, string>; body?: unknown } = {}): Promise<BrowserResponse> {
-    const url = `${this.base}/${path}`;
+    const site = this.network(this.clientIp);
+    const url = `${site.base}/${path}`;
+    const context = contextFor(this.appOrigin, url);
     const headers: Record<string, string> = {
       'user-agent': `Mozilla/5.0 (X11; Linux x86_64) AMSessionLab/1 browser/${this.id}`,
       accept: 'application/json',
       'x-requested-with': 'forgerock-sdk',
+      ...(this.appOrigin ? { origin: this.appOrigin } : {}),
       ...opts.headers,
     };
-    const cookie = await this.cookieHeader(url);
+    const cookie = await this.cookieHeader(url, context);
     if (cookie) headers.cookie = cookie;
     let body: string | undefined;
     if (opts.body !== undefined) {
       body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
       headers['content-type'] ??= 'application/json';
     }
-    const res = await request(url, { method, headers, body, dispatcher: this.dispatcher });
+    const res = await request(url, { method, headers, body, dispatcher: site.dispatcher });
     const text = await res.body.text();
     const setCookies = res.headers['set-cookie'];
     for (const line of Array.isArray(setCookies) ? setCookies : setCookies ? [setCookies] : []) {
-      await this.jar.setCookie(line, url, { now: this.clock.date(), ignoreError: true });
+      const refused = await storeCookie(this.jar, line, url, this.clock.date(), context);
+      if (refused) this.refuse({ ...refused, url, at: this.clock.now() });
     }
     let parsed: unknown = text;
     if (String(res.headers['content-type'] ?? '').includes('json') && text) {
@@ -96,15 +136,20 @@ export class VirtualBrowser {
     return { status: res.statusCode, headers: res.headers, body: parsed };
   }
 
+  private refuse(b: BlockedCookie): void {
+    this.blocked.push(b);
+    if (this.blocked.length > BLOCKED_KEEP) this.blocked.shift();
+    this.onBlocked?.(b);
+  }
+
   /** Cookies to send, with expiry judged on the lab clock (tough-cookie's own check uses real time). */
-  private async cookieHeader(url: string): Promise<string> {
-    const live = await this.liveCookies(url);
+  private async cookieHeader(url: string, context: ReturnType<typeof contextFor>): Promise<string> {
+    const live = await this.liveCookies(await cookiesFor(this.jar, url, context));
     return live.map((c) => c.cookieString()).join('; ');
   }
 
-  private async liveCookies(url: string): Promise<Cookie[]> {
+  private async liveCookies(all: Cookie[]): Promise<Cookie[]> {
     const now = this.clock.now();
-    const all = await this.jar.getCookies(url, { expire: false });
     const live: Cookie[] = [];
     for (const c of all) {
       const t = c.expiryTime();
@@ -114,8 +159,9 @@ export class VirtualBrowser {
     return live;
   }
 
+  /** The jar as DevTools shows it: every cookie for the site, whatever its path. */
   async cookies(): Promise<CookieView[]> {
-    const live = await this.liveCookies(this.base + '/');
+    const live = await this.liveCookies(await this.jar.getCookies(this.base + '/', { expire: false, allPaths: true }));
     return live.map((c) => ({
       name: c.key,
       value: c.value,

@@ -1,4 +1,4 @@
-import { LabError } from '../errors';
+import { LabError } from '../labError';
 import type { LabConfig } from '../config';
 import { describeLdapError, prioritizeServers, type CtsConnectionSettings } from './connections';
 import { LabDirectory, type ReplicaState } from './labDirectory';

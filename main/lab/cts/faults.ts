@@ -1,4 +1,4 @@
-import { LabError } from '../errors';
+import { LabError } from '../labError';
 import type { EmitEvent } from '../trace/types';
 import type { CtsBackend } from './backend';
 

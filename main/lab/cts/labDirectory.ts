@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LabError } from '../errors';
+import { LabError } from '../labError';
 import { ReplicationLink } from './replicationLink';
 import { findSlapd, SlapdInstance } from './slapd';
 import { CTS_BIND_DN, CTS_ROOT_SUFFIX } from './slapdConfig';

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
-import { LabError } from '../errors';
+import { LabError } from '../labError';
 import { baseEntriesLdif, configLdif, type SlapdInstanceConfig } from './slapdConfig';
 
 /** OpenLDAP as Debian ships it (package `slapd`): binaries in /usr/sbin, schemas and modules beside. */

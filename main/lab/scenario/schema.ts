@@ -28,6 +28,8 @@ export const ACTIONS = [
   'configure',
   'load',
   'check',
+  // issue 11: a user's browser changes network (client IP) or is called from an app (origin); port to the Action union.
+  'browser',
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
@@ -58,6 +60,7 @@ export const EVENT_TYPES = [
   'cts-down',
   'cts-up',
   'cts-unreachable',
+  'cookie-blocked',
 ] as const satisfies readonly LabEventType[];
 // Fails to compile when the engine gains an event type this list does not know.
 const _allEvents: Exclude<LabEventType, (typeof EVENT_TYPES)[number]> extends never ? true : never = true;
@@ -165,7 +168,7 @@ const CLUSTER_KEYS = ['activeSessions', 'nodeState', 'events', 'terminated'] as 
 export function expectKeysFor(kind: StepKind): readonly (keyof Expectation)[] {
   if (kind === 'load') return LOAD_KEYS;
   if (kind === 'check') return CLUSTER_KEYS;
-  if (kind === 'wait' || kind === 'configure' || kind.endsWith('-node')) return CLUSTER_KEYS;
+  if (kind === 'wait' || kind === 'configure' || kind === 'browser' || kind.endsWith('-node')) return CLUSTER_KEYS;
   return [...TRAFFIC_KEYS, ...CLUSTER_KEYS];
 }
 
@@ -217,6 +220,15 @@ export const ACTION_ARGS = {
   configure: strictLive,
   load: LoadSpecSchema,
   check: z.union([z.null(), z.strictObject({})]),
+  browser: byUser({
+    /** The address the balancer sees from now on (127.0.0.x: Linux routes all of 127/8 to the loopback). */
+    ip: z
+      .string()
+      .regex(/^127\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)\.(25[0-5]|2[0-4]\d|1?\d?\d)$/, 'a loopback address such as 127.0.0.7')
+      .optional(),
+    /** The origin of the app that calls AM from now on (an SDK app); null: AM's own pages. */
+    origin: z.url({ protocol: /^https?$/ }).nullable().optional(),
+  }),
 } satisfies Record<ActionName, z.ZodType>;
 
 export const UserSchema = z
@@ -247,7 +259,8 @@ export type StepAction =
   | { kind: 'kill-node' | 'restart-node' | 'drain-node' | 'undrain-node'; node: string }
   | { kind: 'configure'; patch: LiveConfigPatch }
   | { kind: 'load'; load: LoadSpec }
-  | { kind: 'check' };
+  | { kind: 'check' }
+  | { kind: 'browser'; user: string; ip?: string; origin?: string | null };
 
 export interface LoadSpec {
   logins?: number;
@@ -306,6 +319,10 @@ export function stepLabel(a: StepAction): string {
       return `load ${a.load.logins !== undefined ? `${a.load.logins} logins` : `for ${formatMs(a.load.durationMs!)}`} × ${a.load.concurrency} concurrent`;
     case 'check':
       return 'check the cluster';
+    case 'browser': {
+      const what = [a.ip && `client IP ${a.ip}`, a.origin !== undefined && (a.origin ? `called from ${a.origin}` : "AM's own pages")].filter(Boolean);
+      return `${a.user}'s browser: ${what.join(', ') || 'unchanged'}`;
+    }
     default: {
       const extra = 'service' in a && a.service ? ` (${a.service})` : '';
       return `${a.kind} ${a.user}${extra}`;

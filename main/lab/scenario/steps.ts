@@ -109,6 +109,11 @@ export async function performStep(lab: Lab, a: StepAction, ctx: StepContext): Pr
         nodeState: Object.fromEntries(snap.nodes.map((n) => [n.id, n.state])),
       };
     }
+    case 'browser':
+      // issue 11: the one step that changes a browser's network; port to the Action union.
+      if (a.ip) u!.browser.clientIp = a.ip;
+      if (a.origin !== undefined) u!.browser.appOrigin = a.origin;
+      return {};
     case 'load': {
       const creds = a.load.as ? ctx.users.get(a.load.as) : undefined;
       const load = await runLoad(

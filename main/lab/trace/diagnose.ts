@@ -1,3 +1,4 @@
+import { balancerCookieFindings } from './balancerCookies';
 import { diagnoseLogins } from './diagnoseLogin';
 import { diagnoseSessions } from './diagnoseSession';
 import { clockTime, endpoint, errorMessage, headerValues, jsonObject, lbCookieName, sessionCookieNames } from './facts';
@@ -26,6 +27,7 @@ export type FindingKind =
   | 'balancer-error'
   | 'server-changed-mid-login'
   | 'cookies-absent'
+  | 'balancer-cookie'
   | 'unauthorized';
 
 export interface Finding {
@@ -70,7 +72,7 @@ export interface DiagnosisContext {
 
 export function diagnose(items: readonly TraceItem[]): Finding[] {
   const ctx = context(items);
-  const findings = [...diagnoseLogins(ctx), ...diagnoseSessions(ctx), ...clusterFindings(ctx)];
+  const findings = [...diagnoseLogins(ctx), ...diagnoseSessions(ctx), ...clusterFindings(ctx), ...balancerCookieFindings(ctx)];
   findings.push(...uncoveredUnauthorized(ctx, findings));
   if (!ctx.cookiesRecorded && ctx.exchanges.some((e) => endpoint(e) !== 'other')) findings.unshift(cookiesAbsent(ctx));
   return findings.sort((a, b) => a.at - b.at);

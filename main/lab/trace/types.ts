@@ -75,7 +75,8 @@ export type LabEventType =
   | 'oauth2-request-rejected'
   | 'cts-down'
   | 'cts-up'
-  | 'cts-unreachable';
+  | 'cts-unreachable'
+  | 'cookie-blocked';
 
 export type TerminationReason = 'logout' | 'admin' | 'max-time' | 'idle';
 
