@@ -5,7 +5,7 @@
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { PushMessage } from './contract';
-import { COMMAND_NAMES, IPC_PREFIX, IPC_PUSH } from './contractNames';
+import { COMMAND_NAMES, IPC_PREFIX, IPC_PUSH } from './contract/names';
 
 const api: Record<string, unknown> = {};
 for (const name of COMMAND_NAMES) api[name] = (input: unknown) => ipcRenderer.invoke(IPC_PREFIX + name, input);

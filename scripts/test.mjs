@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// The one test command (`npm test`): typecheck, unit + integration tests, the integration tests again
-// with every lab's CTS on a real directory (slapd), then the end-to-end tests in Chromium against the
-// browser host. Ends with a plain "N passed, N failed" line for CI.
+// The one test command (`npm test`): layer rules and typecheck, unit + integration tests, the
+// integration tests again with every lab's CTS on a real directory (slapd), then the end-to-end tests
+// in Chromium against the browser host. Ends with a plain "N passed, N failed" line for CI.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
@@ -31,8 +31,8 @@ function suite(name, config, out, { env, extraArgs = [] } = {}) {
   if (r.numTotalTests === 0) broken = true;
 }
 
-console.log('== typecheck');
-if (run('npx', ['tsc', '-p', 'tsconfig.json']) !== 0) broken = true;
+console.log('== layers and typecheck (everything; the Node side without DOM; the window without Node)');
+if (run('npm', ['run', '--silent', 'typecheck']) !== 0) broken = true;
 // Always rebuild (about a second): the e2e tests must never drive a stale window or CLI bundle.
 console.log('\n== build');
 if (run('npm', ['run', 'build']) !== 0) broken = true;

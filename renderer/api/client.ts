@@ -1,5 +1,5 @@
 import type { CommandName, LabApi, Outcome, PushMessage } from '../../main/contract';
-import { COMMAND_NAMES } from '../../main/contractNames';
+import { COMMAND_NAMES } from '../../main/contract/names';
 
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'unauthorized';
 

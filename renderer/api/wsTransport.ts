@@ -1,5 +1,5 @@
 import type { CommandName, Outcome, PushMessage, WsResponse } from '../../main/contract';
-import { WS_PROTOCOL } from '../../main/contractNames';
+import { WS_PROTOCOL } from '../../main/contract/names';
 import { unwrap, type ConnectionStatus, type LabConnection } from './client';
 
 const RETRY_MS = [250, 500, 1000, 2000, 4000];

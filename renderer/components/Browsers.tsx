@@ -1,8 +1,7 @@
 import { useState } from 'react';
 import type { AuthPayload, CallResult, LoginStep, StepResult, TraceExchange } from '../../main/contract';
-import { MINUTE } from '../../main/lab/clock';
 import { explainExchange } from '../lib/explain';
-import { middleEllipsis, prettyBody } from '../lib/format';
+import { MINUTE, middleEllipsis, prettyBody } from '../lib/format';
 import { useLab, useStore } from '../state/store';
 import { Button, CodeBlock, EmptyState } from './ui';
 

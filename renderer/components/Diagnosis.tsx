@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { FindingView, FlowSummary, HarExport, HarImportView } from '../../main/contract';
-import { MAX_IMPORT_BYTES } from '../../main/contractNames';
+import { MAX_IMPORT_BYTES } from '../../main/contract/names';
 import { download } from '../lib/download';
 import { formatBytes } from '../lib/format';
 import { useLab, useStore } from '../state/store';

@@ -1,6 +1,5 @@
 import { useState } from 'react';
-import { MINUTE } from '../../main/lab/clock';
-import { formatClock, formatDay, formatDuration, formatSpeed } from '../lib/format';
+import { MINUTE, formatClock, formatDay, formatDuration, formatSpeed } from '../lib/format';
 import { useLab, useLabNow, useStore } from '../state/store';
 import { Badge, Button, Segmented } from './ui';
 import type { Theme } from './theme';

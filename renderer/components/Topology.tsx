@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import type { NodeStatus } from '../../main/lab/lab';
+import type { NodeStatus } from '../../main/contract';
 import { useLab, useStore } from '../state/store';
 import { Badge, Menu } from './ui';
 

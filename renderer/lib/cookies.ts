@@ -3,7 +3,7 @@
  * browsers' jars use), with expiry placed on the lab clock.
  */
 import { Cookie } from 'tough-cookie';
-import type { Header } from '../../main/lab/trace/types';
+import type { Header } from '../../main/contract/trace';
 
 export interface SetCookieRow {
   name: string;

@@ -1,7 +1,7 @@
 /** Formatting for the window: lab times, durations, countdowns, sizes. Pure, so unit-tested. */
 
 const SECOND = 1000;
-const MINUTE = 60 * SECOND;
+export const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 

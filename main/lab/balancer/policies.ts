@@ -1,7 +1,7 @@
+import type { BackendState } from '../../contract/snapshot';
 import type { Policy } from '../config';
 
-/** A node as the balancer sees it. `drained` keeps its sticky users and takes no new ones (HAProxy drain). */
-export type BackendState = 'up' | 'down' | 'drained';
+export type { BackendState };
 
 export interface BackendView {
   id: string;

@@ -1,30 +1,13 @@
 import { LabError } from '../labError';
 import type { LabConfig } from '../config';
 import { describeLdapError, prioritizeServers, type CtsConnectionSettings } from './connections';
-import { LabDirectory, type ReplicaState } from './labDirectory';
+import type { CtsStatus } from '../../contract/snapshot';
+import { LabDirectory } from './labDirectory';
 import { LdapTokenStore } from './ldapStore';
 import { CTS_ROOT_SUFFIX } from './slapdConfig';
 import { EmbeddedTokenStore, type TokenStore } from './store';
 
-/** What `serve` prints and the window shows, so an engineer can `ldapsearch` the lab's tokens. */
-export interface CtsInfo {
-  kind: 'embedded' | 'ldap';
-  /** The first server; `replicas` lists every one. */
-  url?: string;
-  replicas?: string[];
-  baseDn?: string;
-  bindDn?: string;
-  password?: string;
-}
-
-export interface CtsStatus extends CtsInfo {
-  /** Lab-run directory only: each replica's slapd state. */
-  replicaStates: ReplicaState[];
-  affinity: boolean;
-  replicationDelayMs: number;
-  /** Real ms the lab's directory took to start (0 when the lab runs none). */
-  startMs: number;
-}
+export type { CtsInfo, CtsStatus } from '../../contract/snapshot';
 
 /**
  * The CTS token store behind the cluster, as AM's "CTS Token Store" setting chooses it: the

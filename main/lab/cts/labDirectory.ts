@@ -9,13 +9,9 @@ import { LabError } from '../labError';
 import { ReplicationLink } from './replicationLink';
 import { findSlapd, SlapdInstance } from './slapd';
 import { CTS_BIND_DN, CTS_ROOT_SUFFIX } from './slapdConfig';
+import type { ReplicaState } from '../../contract/snapshot';
 
-export interface ReplicaState {
-  /** 1-based, as replicas are named in the window and in events. */
-  replica: number;
-  url: string;
-  running: boolean;
-}
+export type { ReplicaState } from '../../contract/snapshot';
 
 /**
  * The lab's own CTS directory: `replicas` slapd servers on 127.0.0.1 in one temp directory, each

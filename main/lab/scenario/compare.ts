@@ -1,28 +1,12 @@
 import type { LiveConfigPatch } from '../config';
 import { runRecipe, type RecipeProgress, type RecipeResult, type RunOptions } from './runner';
 import type { Recipe } from './schema';
+import type { CompareCell, CompareRow } from '../../contract/recipes';
+
+export type { CompareRow };
 
 /** One side of a broken-vs-fixed comparison: a variant of the recipe, or settings of one's own. */
 export type CompareSide = string | { label: string; patch: LiveConfigPatch } | LiveConfigPatch;
-
-export interface CompareCell {
-  status: 'passed' | 'failed' | 'error' | 'skipped';
-  summary: string;
-  httpStatus: number | null;
-  message: string | null;
-  node: string | null;
-}
-
-export interface CompareRow {
-  index: number;
-  line: number;
-  label: string;
-  note?: string;
-  a: CompareCell;
-  b: CompareCell;
-  /** The two sides saw a different outcome (status, message or node). */
-  differs: boolean;
-}
 
 export interface Comparison {
   recipe: string;

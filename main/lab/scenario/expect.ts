@@ -1,18 +1,8 @@
 import type { Observation } from './observe';
 import type { Expectation } from './schema';
+import type { ExpectationResult } from '../../contract/recipes';
 
-export interface ExpectationResult {
-  /** 0-based step index and the step's line in the recipe. */
-  step: number;
-  line: number;
-  /** e.g. `step 3 (line 21) login-next alice: HTTP status` */
-  description: string;
-  passed: boolean;
-  expected: string;
-  observed: string;
-  /** One sentence naming the expectation and what was observed (for failures). */
-  message: string;
-}
+export type { ExpectationResult };
 
 const WORDS: Record<keyof Expectation, string> = {
   status: 'HTTP status',

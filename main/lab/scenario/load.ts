@@ -3,7 +3,15 @@ import { Agent } from 'undici';
 import { VirtualBrowser, type LoginOptions, type LoginStep } from '../client/browser';
 import { DEMO_USER } from '../config';
 import type { Lab } from '../lab';
+import type { LoadProgress, LoadSummary, RatePoint } from '../../contract/recipes';
 import type { LabEvent, TraceExchange, TraceItem } from '../trace/types';
+
+export type { LoadProgress, RatePoint };
+
+export interface LoadResult extends LoadSummary {
+  /** Trace items of a sample of the logins (first ones, every n-th, first failures), for HAR. */
+  sampleItems: TraceItem[];
+}
 
 export interface LoadOptions {
   /** Number of logins to attempt (`count` is the same), or… */
@@ -31,52 +39,6 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** Least real time between two progress ticks (default 100 ms). */
   progressEveryMs?: number;
-}
-
-export interface LoadProgress {
-  attempted: number;
-  succeeded: number;
-  failed: number;
-  inFlight: number;
-  /** Logins planned (count runs) or null (duration runs). */
-  total: number | null;
-  elapsedMs: number;
-  /** 0…1, by count or by time. */
-  fraction: number;
-  failureRate: number;
-}
-
-export interface RatePoint {
-  /** Real milliseconds since the start of the run (start of the bucket). */
-  atMs: number;
-  widthMs: number;
-  attempted: number;
-  failed: number;
-  rate: number;
-}
-
-export interface LoadResult {
-  attempted: number;
-  succeeded: number;
-  failed: number;
-  failureRate: number;
-  /** e.g. { "401 Session has timed out": 640 } */
-  failuresByReason: Record<string, number>;
-  /** By the node that answered the login's last step. */
-  byNode: Record<string, { succeeded: number; failed: number }>;
-  /** Whether a login's steps all reached one node: what round-robin decides for a chain. */
-  routing: { sameNodeLogins: number; crossNodeLogins: number; sameNodeFailures: number; crossNodeFailures: number };
-  /** Real milliseconds per login, as the virtual user waited for AM (think time left out). */
-  latency: { p50: number; p90: number; p99: number; max: number; mean: number };
-  failureRateOverTime: RatePoint[];
-  loginsPerSecond: number;
-  elapsedMs: number;
-  concurrency: number;
-  users: number;
-  settings: { policy: string; auth: string; authSessions: string; nodes: number };
-  aborted: boolean;
-  /** Trace items of a sample of the logins (first ones, every n-th, first failures), for HAR. */
-  sampleItems: TraceItem[];
 }
 
 /** Default think time: enough jitter that concurrent users interleave at random (5 ms measured enough). */

@@ -1,7 +1,7 @@
 import { basename, extname } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
-import { LiveConfigSchema, type LiveConfigPatch } from '../config';
+import { LIVE_SETTINGS, type LiveConfigPatch } from '../config';
 import {
   ACTION_ARGS,
   ACTIONS,
@@ -119,9 +119,9 @@ export function parseRecipe(text: string, source = '<recipe>'): Recipe {
   const top = check(RecipeTopSchema, raw, []);
   // Even when the top level has problems, the steps are checked too, so one run lists them all.
   const asMap = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
-  const cluster = onlySent(top?.cluster, rawTop.cluster);
+  const cluster = top?.cluster ?? {};
   const variants: Record<string, LiveConfigPatch> = {};
-  for (const name of Object.keys(top ? (top.variants ?? {}) : asMap(rawTop.variants))) variants[name] = onlySent(top?.variants?.[name], asMap(rawTop.variants)[name]);
+  for (const name of Object.keys(top ? (top.variants ?? {}) : asMap(rawTop.variants))) variants[name] = top?.variants?.[name] ?? {};
   const users: Record<string, RecipeUser> = top ? (top.users ?? {}) : Object.fromEntries(Object.keys(asMap(rawTop.users)).map((k) => [k, { username: 'demo', password: '' }]));
   const rawSteps = top ? top.steps : Array.isArray(rawTop.steps) ? rawTop.steps : [];
 
@@ -180,7 +180,7 @@ function parseStep(raw: unknown, index: number, path: Path, ctx: StepContext): R
   const name = key as ActionName;
   const arg = ctx.check(ACTION_ARGS[name] as z.ZodType, obj[key], [...path, key]);
   if (arg === undefined) return undefined;
-  const action = toAction(name, arg, obj[key]);
+  const action = toAction(name, arg);
   if ('user' in action && !(action.user in ctx.users)) {
     const known = Object.keys(ctx.users);
     ctx.report([...path, key], `step ${index + 1}: no user "${action.user}" in users${known.length ? ` (users are ${known.join(', ')})` : '; declare it under users:'}`);
@@ -196,7 +196,7 @@ function parseStep(raw: unknown, index: number, path: Path, ctx: StepContext): R
   return { index, line, label: stepLabel(action), note, action, expect };
 }
 
-function toAction(name: ActionName, arg: unknown, raw: unknown): StepAction {
+function toAction(name: ActionName, arg: unknown): StepAction {
   switch (name) {
     case 'wait':
     case 'advance':
@@ -207,7 +207,7 @@ function toAction(name: ActionName, arg: unknown, raw: unknown): StepAction {
     case 'undrain-node':
       return { kind: name, node: arg as string };
     case 'configure':
-      return { kind: 'configure', patch: onlySent(arg as LiveConfigPatch, raw) };
+      return { kind: 'configure', patch: arg as LiveConfigPatch };
     case 'load': {
       const l = arg as { logins?: number; duration?: number; concurrency: number; users?: number; as?: string; service?: string; logout: boolean; think: number };
       const load: LoadSpec = { concurrency: l.concurrency, logout: l.logout, thinkMs: l.think };
@@ -249,13 +249,7 @@ function parseExpect(raw: unknown, kind: StepKind, index: number, path: Path, ct
   return out;
 }
 
-/** Zod fills defaults into a partial settings object; a recipe changes only what it wrote. */
-function onlySent<T extends object>(parsed: T | undefined, raw: unknown): T {
-  if (!parsed || !raw || typeof raw !== 'object') return {} as T;
-  return Object.fromEntries(Object.entries(parsed).filter(([k]) => k in (raw as object))) as T;
-}
-
-const SETTINGS_KEYS = Object.keys(LiveConfigSchema.shape);
+const SETTINGS_KEYS: readonly string[] = LIVE_SETTINGS;
 const LOAD_KEYS = ['logins', 'duration', 'concurrency', 'users', 'as', 'service', 'logout', 'think'];
 const MATCH_KEYS = ['min', 'max', 'not', 'oneOf', 'contains'];
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LiveConfigSchema, type LiveConfigPatch } from '../config';
+import { ConfigPatchSchema, type LiveConfigPatch } from '../config';
 import { SERVICE_NAMES } from '../am/services';
 import type { LabEventType, TerminationReason } from '../trace/types';
 
@@ -198,8 +198,6 @@ export const LoadSpecSchema = z
   .refine((s) => s.think <= 60_000, { message: 'think is at most 1m' });
 export type LoadSpecInput = z.input<typeof LoadSpecSchema>;
 
-const strictLive = LiveConfigSchema.strict();
-
 /** Each action's argument. */
 export const ACTION_ARGS = {
   login: byUser(serviceOpts),
@@ -217,7 +215,7 @@ export const ACTION_ARGS = {
   'restart-node': NodeIdSchema,
   'drain-node': NodeIdSchema,
   'undrain-node': NodeIdSchema,
-  configure: strictLive,
+  configure: ConfigPatchSchema,
   load: LoadSpecSchema,
   check: z.union([z.null(), z.strictObject({})]),
   browser: byUser({
@@ -243,8 +241,8 @@ export const RecipeTopSchema = z.strictObject({
     .optional(),
   title: z.string().min(1).max(200).optional(),
   description: z.string({ error: 'a recipe needs a description: what ticket it reproduces, in words a customer can read' }).min(1),
-  cluster: strictLive.optional(),
-  variants: z.record(z.string().regex(NAME, 'a variant name: a letter, then letters, digits, _ or -'), strictLive).optional(),
+  cluster: ConfigPatchSchema.optional(),
+  variants: z.record(z.string().regex(NAME, 'a variant name: a letter, then letters, digits, _ or -'), ConfigPatchSchema).optional(),
   users: z.record(userName, UserSchema).optional(),
   steps: z.array(z.unknown()).min(1, 'a recipe needs at least one step'),
 });

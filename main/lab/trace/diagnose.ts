@@ -3,7 +3,10 @@ import { diagnoseLogins } from './diagnoseLogin';
 import { diagnoseSessions } from './diagnoseSession';
 import { clockTime, endpoint, errorMessage, headerValues, jsonObject, lbCookieName, sessionCookieNames } from './facts';
 import { exchangesOf, loginFlows, type LoginFlow } from './flows';
+import type { Finding } from '../../contract/diagnosis';
 import type { LabEvent, TraceExchange, TraceItem } from './types';
+
+export type { Finding, FindingKind, Severity } from '../../contract/diagnosis';
 
 /**
  * The diagnosis: for every 401, failed step, terminated session and node loss, a structured reason
@@ -11,45 +14,6 @@ import type { LabEvent, TraceExchange, TraceItem } from './types';
  * so it runs the same on a live trace, on the lab's own HAR and on a customer's browser HAR.
  * The UI and the CLI turn a Finding into one sentence plus its chain of evidence (see `explain`).
  */
-export type Severity = 'error' | 'warning' | 'info';
-
-export type FindingKind =
-  | 'auth-session-missed'
-  | 'auth-session-expired'
-  | 'wrong-credentials'
-  | 'step-rejected'
-  | 'logout'
-  | 'admin-termination'
-  | 'idle-timeout'
-  | 'max-session-time'
-  | 'session-rejected'
-  | 'node-down'
-  | 'balancer-error'
-  | 'server-changed-mid-login'
-  | 'cookies-absent'
-  | 'balancer-cookie'
-  | 'unauthorized';
-
-export interface Finding {
-  /** Stable within one trace: kind plus the exchange or event it is anchored on. */
-  id: string;
-  severity: Severity;
-  kind: FindingKind;
-  /** One sentence a support engineer can paste into the ticket. */
-  sentence: string;
-  /** The chain of facts, in order, each naming what was recorded. */
-  evidence: string[];
-  fix?: string;
-  /** Exchanges the finding cites, in time order (the failing one last). */
-  exchangeIds: string[];
-  /** Events it cites (by seq), for findings without an exchange (node down, CTS reaper). */
-  eventSeqs: number[];
-  /** The exchange to highlight (the failing arrow in the sequence view), when there is one. */
-  failingExchangeId?: string;
-  browser: string | null;
-  /** Lab time the finding is about (for ordering). */
-  at: number;
-}
 
 /** Evidence chain and fix as one line: "a; b; c → 401 …. Fix: …." */
 export function explain(f: Finding): string {

@@ -1,4 +1,5 @@
 import { endpoint, headerValue, requestAuthId, responseAuthId } from './facts';
+import type { FlowSummary } from '../../contract/diagnosis';
 import type { TraceExchange, TraceItem } from './types';
 
 /**
@@ -15,14 +16,6 @@ export interface LoginFlow {
   firstStepMissing: boolean;
   zeroPage: boolean;
   outcome: 'success' | 'failure' | 'in-progress';
-}
-
-export interface FlowSummary {
-  id: string;
-  kind: 'login' | 'browser';
-  title: string;
-  browser: string | null;
-  exchangeIds: string[];
 }
 
 export function exchangesOf(items: readonly TraceItem[]): TraceExchange[] {

@@ -1,8 +1,9 @@
-import type { Cookie, Entry, Har, Header as HarHeader, Page, QueryString } from 'har-format';
+import type { Cookie, Entry, Header as HarHeader, Page, QueryString } from 'har-format';
 import { diagnose, type Finding } from './diagnose';
 import { headerValue, lbCookieName, parseSetCookie, requestCookies, sessionCookieNames } from './facts';
 import { byStart } from './flows';
-import { redactHar, RULE_VERSION, type RedactionMarker, type RedactOptions } from './redact';
+import { redactHar, RULE_VERSION, type RedactOptions } from './redact';
+import type { HarEvent, LabHar } from '../../contract/trace';
 import type { Header, LabEvent, TraceExchange, TraceItem } from './types';
 
 /**
@@ -30,10 +31,7 @@ export interface ExportOptions {
   redactOptions?: RedactOptions;
 }
 
-/** The lab's event as it sits in a HAR (`_events`). */
-export type HarEvent = Omit<LabEvent, 'kind'>;
-
-export type LabHar = Har & { log: Har['log'] & { _redaction?: RedactionMarker; _events?: HarEvent[]; _diagnosis?: Finding[] } };
+export type { HarEvent, LabHar };
 
 const truncatedNote = (size: number) => `body truncated by the lab trace: ${size} bytes were sent, the text holds the first part and a marker`;
 

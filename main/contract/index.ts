@@ -1,25 +1,23 @@
 /**
  * The one API between the window and the engine. Both hosts (Electron IPC, the browser host's
  * WebSocket and HTTP) and the renderer import this module: commands are validated with these zod
- * schemas at every boundary, results and pushed messages are plain JSON typed here.
- * No Electron, no DOM, no Node-only import: it is bundled into the renderer and the preload.
+ * schemas once, where they enter (the bridge's dispatch); results and pushed messages are plain
+ * JSON typed here. The contract is standalone: it imports nothing from the engine (main/lab), which
+ * imports its vocabulary (settings, trace, events, actions) from here. No Electron, no DOM, no
+ * Node-only import: the window bundles it.
  */
 import { z } from 'zod';
-import { LiveConfigSchema, type LabConfig, type LiveConfigPatch } from './lab/config';
-import type { LabSnapshot, SessionRow } from './lab/lab';
-import type { AuthPayload, BrowserResponse, CookieView, LoginStep } from './lab/client/browser';
-import type { LabEvent, TraceExchange, TraceItem } from './lab/trace/types';
-import type { Finding } from './lab/trace/diagnose';
-import type { FlowSummary } from './lab/trace/flows';
-import type { LabHar } from './lab/trace/har';
-import type { LoadProgress, LoadResult } from './lab/scenario/load';
-import type { CompareRow } from './lab/scenario/compare';
-import type { ExpectationResult } from './lab/scenario/expect';
-import { COMMAND_NAMES, DEMO_LABEL, IPC_PREFIX, IPC_PUSH, MAX_IMPORT_BYTES, TOKEN_HEADER, WS_PROTOCOL, type CommandName } from './contractNames';
+import type { AuthPayload, BrowserResponse, CookieView, LoginStep } from './browser';
+import type { Finding, FlowSummary } from './diagnosis';
+import { COMMAND_NAMES, DEMO_LABEL, IPC_PREFIX, IPC_PUSH, MAX_IMPORT_BYTES, TOKEN_HEADER, WS_PROTOCOL, type CommandName } from './names';
+import type { CompareRow, ExpectationResult, LoadProgress, LoadSummary } from './recipes';
+import { ConfigPatchSchema, type LabConfig } from './settings';
+import type { LabInfo, LabSnapshot, NodeStatus, SessionRow } from './snapshot';
+import type { LabEvent, LabHar, TraceExchange, TraceItem } from './trace';
 
 export { COMMAND_NAMES, DEMO_LABEL, IPC_PREFIX, IPC_PUSH, MAX_IMPORT_BYTES, TOKEN_HEADER, WS_PROTOCOL, type CommandName };
-
-export type { LabConfig, LabSnapshot, SessionRow, AuthPayload, BrowserResponse, CookieView, LoginStep, LabEvent, TraceExchange, TraceItem, Finding, FlowSummary, LabHar, LoadProgress, ExpectationResult, CompareRow };
+export { ConfigPatchSchema };
+export type { LabConfig, LabInfo, LabSnapshot, NodeStatus, SessionRow, AuthPayload, BrowserResponse, CookieView, LoginStep, LabEvent, TraceExchange, TraceItem, Finding, FlowSummary, LoadProgress, ExpectationResult, CompareRow };
 
 const nodeId = z.string().regex(/^\d{2}$/, 'a node id such as 01');
 const browserId = z.string().regex(/^b\d{1,9}$/, 'a virtual browser id such as b1');
@@ -31,17 +29,6 @@ const exchangeIds = z.array(z.string().min(1).max(64)).max(50_000);
 /** A built-in recipe or variant name; the window never hands the engine a file path. */
 const recipeName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a recipe name such as seed-401');
 
-
-/**
- * A live settings patch. The engine's LiveConfigSchema fills every omitted key with its default
- * (zod applies defaults inside .partial()), so the boundary uses the same field schemas without
- * their defaults: an omitted key stays omitted.
- */
-export const ConfigPatchSchema = z.strictObject(
-  Object.fromEntries(
-    Object.entries(LiveConfigSchema.shape).map(([key, field]) => [key, (field.unwrap() as z.ZodDefault<z.ZodType>).unwrap().optional()]),
-  ),
-) as unknown as z.ZodType<LiveConfigPatch, LiveConfigPatch>;
 
 /** A callbacks step as AM sent it; posted back with inputs filled in (what the ForgeRock SDK does). */
 export const AuthPayloadSchema = z.looseObject({
@@ -144,13 +131,6 @@ export interface StepResult {
 export interface CallResult {
   response: BrowserResponse;
   exchange: TraceExchange | null;
-}
-
-export interface LabInfo {
-  balancer: string;
-  nodes: { id: string; url: string }[];
-  admin: { username: string; password: string };
-  demo: { username: string; password: string; label: string };
 }
 
 export interface Results {
@@ -270,7 +250,7 @@ export interface CompareView {
 }
 
 /** A load run's numbers, without its trace sample (the window has the trace). */
-export type LoadView = Omit<LoadResult, 'sampleItems'>;
+export type LoadView = LoadSummary;
 
 /** Progress of a recipe run in the window's lab, step by step. */
 export type RecipeProgressView =

@@ -59,3 +59,8 @@ export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
 
 /** Demo credentials are labelled everywhere they appear. */
 export const DEMO_LABEL = 'demo credentials — lab only';
+
+/** The lab's built-in user, on the window's login form and in recipes that name no credentials. */
+export const DEMO_USER = { username: 'demo', password: 'Ch4ng31t' } as const;
+/** A lab-only agent profile, as an AM install's sample web agent. */
+export const DEMO_AGENT = { name: 'webagent', password: 'Ch4ng31t' } as const;

@@ -1,0 +1,89 @@
+/** The lab as the window shows it: settings, clock, nodes, browsers, sessions, trace size. */
+import type { LabConfig } from './settings';
+import type { TerminationReason } from './trace';
+
+/** A node as the balancer sees it. `drained` keeps its sticky users and takes no new ones (HAProxy drain). */
+export type BackendState = 'up' | 'down' | 'drained';
+
+export interface NodeStatus {
+  id: string;
+  url: string;
+  /** down when killed or failing health checks; drained when an operator drained it. */
+  state: BackendState;
+  running: boolean;
+  authSessionsInMemory: number;
+  sessions: number;
+  requests: number;
+}
+
+export interface SessionRow {
+  handle: string;
+  username: string;
+  realm: string;
+  kind: 'cts' | 'client';
+  homeNode: string;
+  createdAt: number;
+  latestAccessTime: number;
+  maxIdleExpiration: number | null;
+  maxSessionExpiration: number;
+  status: 'active' | 'ended';
+  reason: TerminationReason | null;
+  endedAt: number | null;
+}
+
+export interface LabSnapshot {
+  config: LabConfig;
+  clock: { now: number; speed: number; paused: boolean };
+  balancer: string;
+  nodes: NodeStatus[];
+  browsers: { id: string; name: string }[];
+  sessions: SessionRow[];
+  trace: TraceStats;
+  users: { username: string; admin: boolean; demo: boolean }[];
+  cts: CtsStatus;
+}
+
+/** What `serve` prints and the window shows, so an engineer can `ldapsearch` the lab's tokens. */
+export interface CtsInfo {
+  kind: 'embedded' | 'ldap';
+  /** The first server; `replicas` lists every one. */
+  url?: string;
+  replicas?: string[];
+  baseDn?: string;
+  bindDn?: string;
+  password?: string;
+}
+
+/** One replica of the lab's own CTS directory. */
+export interface ReplicaState {
+  /** 1-based, as replicas are named in the window and in events. */
+  replica: number;
+  url: string;
+  running: boolean;
+}
+
+export interface CtsStatus extends CtsInfo {
+  /** Lab-run directory only: each replica's slapd state. */
+  replicaStates: ReplicaState[];
+  affinity: boolean;
+  replicationDelayMs: number;
+  /** Real ms the lab's directory took to start (0 when the lab runs none). */
+  startMs: number;
+}
+
+export interface TraceStats {
+  exchanges: number;
+  events: number;
+  droppedExchanges: number;
+  droppedEvents: number;
+  capacity: number;
+}
+
+export interface LabInfo {
+  balancer: string;
+  nodes: { id: string; url: string }[];
+  admin: { username: string; password: string };
+  demo: { username: string; password: string; label: string };
+  oauth2: { clientId: string; redirectUri: string } | null;
+  cts: CtsInfo;
+}
