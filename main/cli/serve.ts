@@ -3,8 +3,8 @@ import { Lab } from '../lab/lab';
 import { LogRedactor } from '../lab/trace/redactLog';
 import type { TraceItem } from '../lab/trace/types';
 import { writeHarFile } from './harOutput';
-import { addLabOptions, labOptionsFrom, type LabFlagValues } from './labFlags';
-import { addBalancerOptions, balancerOptions, describeBalancer, type BalancerFlagValues } from './serveBalancer';
+import { addLabFlags, labOptionsFrom, type LabFlags } from './labFlags';
+import { addLbConfigFlag, describeBalancer, lbConfigOptions } from './serveBalancer';
 
 /**
  * One human-readable line per trace item, for stderr: method, path, node, routing and status for an
@@ -27,28 +27,43 @@ export function logToStderr(): (batch: TraceItem[]) => void {
 
 /** `session-lab serve`: a headless lab until SIGINT/SIGTERM. First stdout line is JSON for scripts. */
 export function register(program: Command): void {
-  const serve = addLabOptions(program.command('serve').description('run an AM cluster, CTS and balancer headless until interrupted'));
-  addBalancerOptions(serve)
+  const serve = addLabFlags(program.command('serve').description('run an AM cluster, CTS and balancer headless until interrupted'));
+  addOutputFlags(addLbConfigFlag(serve)).action(async (flags: LabFlags & OutputFlags & { lbConfig?: string }) => {
+    const lab = await Lab.start({ ...labOptionsFrom(flags), ...lbConfigOptions(flags.lbConfig, flags.nodes === undefined) });
+    const info = lab.info();
+    process.stdout.write(JSON.stringify({ ...info, pid: process.pid }) + '\n');
+    const policy = lab.setup.model || lab.config.balancer !== 'built-in' ? `balancer ${lab.config.balancer}${lab.setup.model ? ` (${lab.setup.model.product} configuration)` : ''}` : `policy ${lab.config.policy}`;
+    process.stderr.write(`AM Session Lab: balancer ${info.balancer}, ${info.nodes.length} nodes, ${policy}, auth ${lab.config.auth}, CTS ${info.cts.url ?? info.cts.kind}. Ctrl-C stops.\n`);
+    for (const line of describeBalancer(lab, flags.lbConfig)) process.stderr.write(line + '\n');
+    await runUntilSignal(lab, flags);
+  });
+}
+
+export interface OutputFlags {
+  har?: string;
+  redact: boolean;
+  quiet?: boolean;
+}
+
+/** What `serve` and `balance` both write: the trace on stderr as it happens, the HAR on exit. */
+export function addOutputFlags(cmd: Command): Command {
+  return cmd
     .option('--har <file>', 'write the trace as HAR 1.2 on exit (redacted)')
     .option('--no-redact', 'write secrets into the HAR unredacted (never send such a file to anyone)')
-    .option('--quiet', 'do not log traffic and events to stderr')
-    .action(async (flags: LabFlagValues & BalancerFlagValues & { har?: string; redact: boolean; quiet?: boolean }) => {
-      const lab = await Lab.start({ ...labOptionsFrom(flags), ...balancerOptions(flags, serve.getOptionValueSource('nodes') === 'default') });
-      const info = lab.info();
-      process.stdout.write(JSON.stringify({ ...info, pid: process.pid }) + '\n');
-      const policy = lab.setup.model || lab.config.balancer !== 'built-in' ? `balancer ${lab.config.balancer}${lab.setup.model ? ` (${lab.setup.model.product} configuration)` : ''}` : `policy ${lab.config.policy}`;
-      process.stderr.write(`AM Session Lab: balancer ${info.balancer}, ${info.nodes.length} nodes, ${policy}, auth ${lab.config.auth}, CTS ${info.cts.url ?? info.cts.kind}. Ctrl-C stops.\n`);
-      for (const line of describeBalancer(lab, flags.lbConfig)) process.stderr.write(line + '\n');
-      if (!flags.quiet) lab.subscribe(logToStderr());
-      await untilSignal();
-      lab.recorder.flush();
-      process.stderr.write('Stopping…\n');
-      await lab.stop();
-      if (flags.har) {
-        const n = await writeHarFile(flags.har, lab.recorder.items(), flags.redact);
-        process.stderr.write(`Wrote ${n} entries to ${flags.har}${flags.redact ? ' (secrets redacted)' : ' (NOT redacted)'}\n`);
-      }
-    });
+    .option('--quiet', 'do not log traffic and events to stderr');
+}
+
+/** Logs the lab's trace to stderr (redacted) until SIGINT/SIGTERM, then stops it and writes the HAR if asked. */
+export async function runUntilSignal(lab: Lab, flags: OutputFlags): Promise<void> {
+  if (!flags.quiet) lab.subscribe(logToStderr());
+  await untilSignal();
+  lab.recorder.flush();
+  process.stderr.write('Stopping…\n');
+  await lab.stop();
+  if (flags.har) {
+    const n = await writeHarFile(flags.har, lab.recorder.items(), flags.redact);
+    process.stderr.write(`Wrote ${n} entries to ${flags.har}${flags.redact ? ' (secrets redacted)' : ' (NOT redacted)'}\n`);
+  }
 }
 
 export function untilSignal(): Promise<NodeJS.Signals> {

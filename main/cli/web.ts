@@ -1,16 +1,10 @@
-import { Command, type Option } from 'commander';
+import type { Command } from 'commander';
 import { LabBridge } from '../bridge';
-import { DEMO_LABEL, TOKEN_HEADER } from '../contract';
-import { DEMO_USER } from '../lab/config';
+import { DEMO_LABEL, DEMO_USER, TOKEN_HEADER } from '../contract/names';
 import { Lab } from '../lab/lab';
 import { startWebHost } from '../web';
-import { addLabOptions, intIn, labOptionsFrom, type LabFlagValues } from './labFlags';
+import { addLabFlags, intIn, labOptionsFrom, type LabFlags } from './labFlags';
 import { untilSignal } from './serve';
-
-/** The lab flags of `serve`, except --port, which here is the window's port. */
-function labOptionsWithoutPort(): Option[] {
-  return addLabOptions(new Command()).options.filter((o) => o.long !== '--port');
-}
 
 /**
  * `session-lab web`: the lab plus its window, served on 127.0.0.1 for any browser. The first
@@ -23,8 +17,8 @@ export function register(program: Command): void {
     .option('--port <port>', 'port of the window (0 = any free port)', intIn(0, 65535), 0)
     .option('--balancer-port <port>', 'port of the balancer (0 = any free port)', intIn(0, 65535), 0)
     .option('--renderer <dir>', 'directory of the built window (default: out/renderer)');
-  for (const o of labOptionsWithoutPort()) cmd.addOption(o);
-  cmd.action(async (flags: Omit<LabFlagValues, 'port'> & { port: number; balancerPort: number; renderer?: string }) => {
+  addLabFlags(cmd, { port: false });
+  cmd.action(async (flags: LabFlags & { port: number; balancerPort: number; renderer?: string }) => {
     const lab = await Lab.start(labOptionsFrom({ ...flags, port: flags.balancerPort }));
     const bridge = new LabBridge(lab);
     let host;

@@ -265,11 +265,13 @@ export const LabConfigSchema = z.object(shape());
 export type LabConfig = z.infer<typeof LabConfigSchema>;
 export type LabConfigInput = z.input<typeof LabConfigSchema>;
 
-const keysWhere = (pred: (s: SettingMeta) => boolean) => (Object.keys(SETTINGS) as SettingKey[]).filter((k) => pred(SETTINGS[k] as SettingMeta));
+const keysWhere = (pred: (s: SettingMeta) => boolean) => (Object.keys(SETTINGS) as SettingKey[]).filter((k) => pred(settingMeta(k)));
 /** Settings a running lab changes through configure. */
 export const LIVE_SETTINGS = keysWhere((s) => s.live);
 /** Settings of the machine: never written into a recipe, left alone by a recipe run in the window. */
 export const MACHINE_SETTINGS: ReadonlySet<string> = new Set(keysWhere((s) => s.scope === 'machine'));
+/** Settings an exported recipe always writes, so its reader sees the topology. */
+export const TOPOLOGY_SETTINGS: ReadonlySet<string> = new Set(keysWhere((s) => !!s.always));
 
 type LiveKey = { [K in SettingKey]: (typeof SETTINGS)[K]['live'] extends true ? K : never }[SettingKey];
 /** A live settings change: only the keys sent, no defaults filled in. */
@@ -284,7 +286,59 @@ export const ConfigPatchSchema = z.strictObject(
   Object.fromEntries(LIVE_SETTINGS.map((k) => [k, (SETTINGS[k].schema as unknown as z.ZodDefault<z.ZodType>).unwrap().optional()])),
 ) as unknown as z.ZodType<LiveConfigPatch, LiveConfigPatch>;
 
+/** What the CLI and the window say about a setting. */
+export function settingMeta(key: SettingKey): SettingMeta {
+  return SETTINGS[key] as SettingMeta;
+}
+
 /** The schema of one setting without its default (or optionality), to check a single value (a flag, a field). */
 export function settingValueSchema(key: SettingKey): z.ZodType {
   return (SETTINGS[key].schema as unknown as z.ZodDefault<z.ZodType> | z.ZodOptional<z.ZodType>).unwrap();
+}
+
+interface Limits {
+  type?: string;
+  enum?: string[];
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+}
+
+/** Type, choices and limits of a setting (of one item, for a list), as JSON Schema says them. */
+export function settingLimits(key: SettingKey): Limits {
+  const schema = settingValueSchema(key);
+  const one = schema instanceof z.ZodArray ? (schema.element as z.ZodType) : schema;
+  return z.toJSONSchema(one, { unrepresentable: 'any' }) as Limits;
+}
+
+/** "a whole number from 1 to 9", "a number above 0, up to 525600". */
+function rangeText(l: Limits): string {
+  const what = l.type === 'integer' ? 'a whole number' : 'a number';
+  if (l.exclusiveMinimum !== undefined) return `${what} above ${l.exclusiveMinimum}${l.maximum !== undefined ? `, up to ${l.maximum}` : ''}`;
+  if (l.minimum !== undefined) return `${what} from ${l.minimum}${l.maximum !== undefined ? ` to ${l.maximum}` : ''}`;
+  return l.maximum !== undefined ? `${what} up to ${l.maximum}` : what;
+}
+
+const BYTE_UNITS: Record<string, number> = { '': 1, k: 1024, kib: 1024, m: 1024 ** 2, mib: 1024 ** 2, g: 1024 ** 3, gib: 1024 ** 3 };
+
+/** A number as people type it; sizes in bytes may say KiB, MiB or GiB (`128MiB`). */
+function number(text: string, bytes: boolean): number {
+  const m = /^\s*(-?\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$/.exec(text);
+  const unit = m?.[2]?.toLowerCase() ?? '';
+  if (!m || (unit && !bytes) || !(unit in BYTE_UNITS)) return NaN;
+  return Math.round(Number(m[1]) * BYTE_UNITS[unit]!);
+}
+
+/**
+ * A setting's value from text (a CLI flag, a field of the window), or what it must be, in the same
+ * words everywhere. A list setting (corsOrigins) parses one item.
+ */
+export function parseSettingText(key: SettingKey, text: string): { ok: true; value: unknown } | { ok: false; problem: string } {
+  const limits = settingLimits(key);
+  const numeric = limits.type === 'integer' || limits.type === 'number';
+  const schema = settingValueSchema(key);
+  const one = schema instanceof z.ZodArray ? (schema.element as z.ZodType) : schema;
+  const r = one.safeParse(numeric ? number(text, settingMeta(key).unit === 'bytes') : text);
+  if (r.success) return { ok: true, value: r.data };
+  return { ok: false, problem: numeric ? `expected ${rangeText(limits)}` : r.error.issues[0]!.message };
 }

@@ -10,6 +10,7 @@ export {
   ConfigPatchSchema,
   LIVE_SETTINGS,
   MACHINE_SETTINGS,
+  TOPOLOGY_SETTINGS,
   PolicySchema,
   UserSchema,
   REALMS,

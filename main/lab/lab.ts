@@ -23,6 +23,11 @@ export interface LabOptions extends LabConfigInput {
   port?: number;
   clockSpeed?: number;
   adminPassword?: string;
+  /**
+   * Existing servers (real AM, or anything HTTP) behind the balancer instead of the lab's own AM
+   * nodes, as `session-lab balance` runs it; each id is also its amlbcookie value.
+   */
+  upstreams?: { id: string; origin: string }[];
 }
 
 const ENDED_KEEP = 200;
@@ -54,6 +59,8 @@ export class Lab {
   /** The lab's own connection to the CTS (reaper, admin listing); each node opens its own. */
   readonly cts: TokenStore;
   private readonly ctsFaults: CtsFaults;
+  /** True when the balancer fronts existing servers (LabOptions.upstreams) rather than AM nodes. */
+  private upstreams = false;
 
   private constructor(
     opts: LabOptions,
@@ -90,7 +97,7 @@ export class Lab {
 
   static async start(opts: LabOptions = {}): Promise<Lab> {
     const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as LabOptions;
-    const parsed = LabConfigSchema.safeParse({ ...ctsEnvironment(), ...given });
+    const parsed = LabConfigSchema.safeParse({ ...(opts.upstreams ? {} : ctsEnvironment()), ...given });
     if (!parsed.success) throw new LabError(`Invalid setting: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     checkBalancerConfig(parsed.data);
     const keys = await generateKeys();
@@ -98,7 +105,9 @@ export class Lab {
     const backend = await openCts(() => lab?.cfg ?? parsed.data);
     try {
       lab = new Lab(opts, parsed.data, backend, keys);
-      for (let i = 0; i < lab.cfg.nodes; i++) await lab.addNode();
+      if (opts.upstreams) for (const u of opts.upstreams) lab.balancer.addBackend({ id: u.id, lbValue: u.id, origin: u.origin });
+      else for (let i = 0; i < lab.cfg.nodes; i++) await lab.addNode();
+      lab.upstreams = !!opts.upstreams;
       await lab.setup.start(lab.cfg, opts.port ?? 0);
     } catch (e) {
       await (lab ? lab.stop() : backend.stop());
@@ -201,6 +210,7 @@ export class Lab {
 
   /** Grows or shrinks the cluster live; removed nodes are the highest server ids. */
   async setNodeCount(count: number): Promise<void> {
+    if (this.upstreams) throw new LabError('This lab balances existing servers: it has no AM nodes to add or remove');
     if (!Number.isInteger(count) || count < 1 || count > 9) throw new LabError('The number of nodes must be between 1 and 9');
     while (this.nodes.length < count) {
       const n = await this.addNode();

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import type { LabConfig } from '../../main/contract';
+import { parseSettingText, settingLimits, settingMeta, type SettingKey } from '../../main/contract/settings';
 import { useLab, useStore } from '../state/store';
 import { Badge, Button, Segmented, Switch } from './ui';
 
@@ -51,7 +52,22 @@ function ApplyField({ label, value, unit, onApply, validate, testId, hint, input
   );
 }
 
-const minutesCheck = (v: string) => (/^\d+(\.\d+)?$/.test(v.trim()) && Number(v) > 0 && Number(v) <= 525_600 ? null : 'Minutes: a number above 0 (at most a year)');
+/** A field's problem in the schema's own words (the CLI says the same), or null. */
+const problemOf = (key: SettingKey) => (v: string) => {
+  const r = parseSettingText(key, v.trim());
+  return r.ok ? null : `${r.problem[0]!.toUpperCase()}${r.problem.slice(1)}`;
+};
+const valueOf = (key: SettingKey, v: string) => {
+  const r = parseSettingText(key, v.trim());
+  return r.ok ? r.value : undefined;
+};
+const NODES = settingLimits('nodes');
+
+type Choice = { label: string; title?: string };
+/** A setting's choices as the schema lists them, each with the window's words (a missing one fails to compile). */
+function choices<K extends 'policy' | 'profile' | 'auth' | 'authSessions' | 'sessions'>(key: K, words: Record<LabConfig[K], Choice>): { value: LabConfig[K]; label: string; title?: string }[] {
+  return (settingLimits(key).enum as LabConfig[K][]).map((value) => ({ value, ...words[value] }));
+}
 
 export function Controls() {
   const store = useStore();
@@ -62,7 +78,7 @@ export function Controls() {
   const configure = (patch: Patch, what: string) => store.run(`Could not change ${what}`, () => store.api.configure(patch));
   const set = <K extends keyof LabConfig>(key: K, what: string) => (v: LabConfig[K]) => void configure({ [key]: v } as Patch, what);
   const minutes = (key: 'maxSessionTime' | 'maxIdleTime' | 'maxCachingTime', label: string, hint: string) => (
-    <ApplyField label={label} hint={hint} unit="min" value={String(cfg[key])} validate={minutesCheck} onApply={(v) => configure({ [key]: Number(v) } as Patch, label)} testId={`cfg-${key}`} />
+    <ApplyField label={label} hint={hint} unit={settingMeta(key).unit} value={String(cfg[key])} validate={problemOf(key)} onApply={(v) => configure({ [key]: valueOf(key, v) } as Patch, label)} testId={`cfg-${key}`} />
   );
   return (
     <div className="controls" aria-label="Lab settings">
@@ -80,11 +96,11 @@ export function Controls() {
         <Segmented<LabConfig['policy']>
           label="Balancer policy"
           value={cfg.policy}
-          options={[
-            { value: 'round-robin', label: 'Round-robin', title: 'Ignores the sticky cookie' },
-            { value: 'sticky', label: `Sticky`, title: `Routes on ${cfg.lbCookieName}` },
-            { value: 'active-passive', label: 'Active/passive', title: 'All traffic to the first live node' },
-          ]}
+          options={choices('policy', {
+            'round-robin': { label: 'Round-robin', title: 'Ignores the sticky cookie' },
+            sticky: { label: 'Sticky', title: `Routes on ${cfg.lbCookieName}` },
+            'active-passive': { label: 'Active/passive', title: 'All traffic to the first live node' },
+          })}
           onChange={set('policy', 'the balancer policy')}
           testId="cfg-policy"
         />
@@ -93,7 +109,7 @@ export function Controls() {
           hint="com.iplanet.am.lbcookie.name"
           inputMode="text"
           value={cfg.lbCookieName}
-          validate={(v) => (/^[A-Za-z0-9_.-]{1,64}$/.test(v) ? null : 'Letters, digits, _ . - only')}
+          validate={problemOf('lbCookieName')}
           onApply={(v) => configure({ lbCookieName: v }, 'the cookie name')}
           testId="cfg-cookie"
         />
@@ -109,13 +125,13 @@ export function Controls() {
             AM nodes
           </span>
           <div className="stepper" role="group" aria-labelledby="nodes-label">
-            <Button size="sm" aria-label="One node fewer" disabled={cfg.nodes <= 1} onClick={() => store.run('Could not remove a node', () => store.api.setNodeCount({ count: cfg.nodes - 1 }))}>
+            <Button size="sm" aria-label="One node fewer" disabled={cfg.nodes <= (NODES.minimum ?? 1)} onClick={() => store.run('Could not remove a node', () => store.api.setNodeCount({ count: cfg.nodes - 1 }))}>
               −
             </Button>
             <output className="stepper-value" data-testid="cfg-nodes" aria-live="polite">
               {cfg.nodes}
             </output>
-            <Button size="sm" aria-label="One node more" disabled={cfg.nodes >= 9} onClick={() => store.run('Could not add a node', () => store.api.setNodeCount({ count: cfg.nodes + 1 }))}>
+            <Button size="sm" aria-label="One node more" disabled={cfg.nodes >= (NODES.maximum ?? 9)} onClick={() => store.run('Could not add a node', () => store.api.setNodeCount({ count: cfg.nodes + 1 }))}>
               +
             </Button>
           </div>
@@ -125,12 +141,7 @@ export function Controls() {
           <Segmented<LabConfig['profile']>
             label="AM version profile"
             value={cfg.profile}
-            options={[
-              { value: '6.5', label: '6.5' },
-              { value: '7', label: '7' },
-              { value: '7.5', label: '7.5' },
-              { value: '8', label: '8' },
-            ]}
+            options={choices('profile', { '6.5': { label: '6.5' }, '7': { label: '7' }, '7.5': { label: '7.5' }, '8': { label: '8' } }).sort((a, b) => Number(a.value) - Number(b.value))}
             onChange={set('profile', 'the AM profile')}
           />
         </div>
@@ -143,10 +154,10 @@ export function Controls() {
         <Segmented<LabConfig['auth']>
           label="Chains or trees"
           value={cfg.auth}
-          options={[
-            { value: 'chain', label: 'Chains', title: 'Module-based chains: auth sessions in node memory' },
-            { value: 'tree', label: 'Trees', title: 'Authentication trees (journeys)' },
-          ]}
+          options={choices('auth', {
+            chain: { label: 'Chains', title: 'Module-based chains: auth sessions in node memory' },
+            tree: { label: 'Trees', title: 'Authentication trees (journeys)' },
+          })}
           onChange={set('auth', 'chains vs trees')}
           testId="cfg-auth"
         />
@@ -159,11 +170,7 @@ export function Controls() {
             label="Where tree auth sessions live"
             value={cfg.authSessions}
             disabled={cfg.auth === 'chain'}
-            options={[
-              { value: 'memory', label: 'Memory' },
-              { value: 'cts', label: 'CTS' },
-              { value: 'client', label: 'Client' },
-            ]}
+            options={choices('authSessions', { memory: { label: 'Memory' }, cts: { label: 'CTS' }, client: { label: 'Client' } })}
             onChange={set('authSessions', 'where auth sessions live')}
             testId="cfg-auth-sessions"
           />
@@ -177,10 +184,10 @@ export function Controls() {
         <Segmented<LabConfig['sessions']>
           label="CTS-based or client-based sessions"
           value={cfg.sessions}
-          options={[
-            { value: 'cts', label: 'CTS-based', title: 'Server-side sessions in the CTS' },
-            { value: 'client', label: 'Client-based', title: 'Signed JWT in the session cookie' },
-          ]}
+          options={choices('sessions', {
+            cts: { label: 'CTS-based', title: 'Server-side sessions in the CTS' },
+            client: { label: 'Client-based', title: 'Signed JWT in the session cookie' },
+          })}
           onChange={set('sessions', 'the session type')}
           testId="cfg-sessions"
         />

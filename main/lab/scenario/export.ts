@@ -1,5 +1,5 @@
 import { Document, isMap, isSeq, YAMLMap } from 'yaml';
-import { DEMO_USER, MACHINE_SETTINGS, parseConfig, type LabConfig, type LiveConfigPatch } from '../config';
+import { DEMO_USER, MACHINE_SETTINGS, TOPOLOGY_SETTINGS, parseConfig, type LabConfig, type LiveConfigPatch } from '../config';
 import { formatMs, NAME } from './schema';
 
 /** What an engineer did in the window, in the recipe's own words. */
@@ -28,9 +28,6 @@ export interface RecipeMeta {
   users?: Record<string, { username: string; password: string }>;
 }
 
-/** Settings always written, so a reader sees the topology even when it is the default. */
-const ALWAYS = ['nodes', 'policy', 'auth', 'authSessions', 'sessions'] as const;
-
 /**
  * The window's state as a recipe: its settings (those that differ from AM Session Lab's defaults,
  * plus the topology) and what was done, in order. The text parses back with parseRecipe.
@@ -40,7 +37,7 @@ export function recipeFromActions(config: LabConfig | LiveConfigPatch, actions: 
   const cluster: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config)) {
     if (MACHINE_SETTINGS.has(k) || v === undefined) continue;
-    if ((ALWAYS as readonly string[]).includes(k) || JSON.stringify(v) !== JSON.stringify((defaults as Record<string, unknown>)[k])) cluster[k] = v;
+    if (TOPOLOGY_SETTINGS.has(k) || JSON.stringify(v) !== JSON.stringify((defaults as Record<string, unknown>)[k])) cluster[k] = v;
   }
 
   const names = new Map<string, string>();

@@ -1,8 +1,10 @@
 import { MACHINE_SETTINGS, parseConfig, type LiveConfigPatch } from '../config';
 import { LabError, type Lab } from '../lab';
 
-
-/** The lab's defaults for every ticket setting, so a recipe starts from the same place everywhere. */
+/**
+ * The lab's defaults for every ticket setting, so a recipe starts from the same place everywhere;
+ * the machine's settings (MACHINE_SETTINGS) are left as they are.
+ */
 export function ticketDefaults(): LiveConfigPatch {
   return Object.fromEntries(Object.entries(parseConfig({})).filter(([k]) => !MACHINE_SETTINGS.has(k))) as LiveConfigPatch;
 }
