@@ -4,6 +4,9 @@
  */
 import type { Har } from 'har-format';
 import type { Finding } from './diagnosis';
+import type { LabEvent } from './events';
+
+export type { LabEvent, LabEventType, LabEventOf, TerminationReason, EventData } from './events';
 
 export type Header = [name: string, value: string];
 
@@ -11,11 +14,15 @@ export interface RoutingDecision {
   policy: string;
   /** One line, e.g. "sticky amlbcookie=01", "round-robin", "sticky node 01 down → 02". */
   reason: string;
+  /** Name of the sticky cookie the balancer reads (absent when the node was inferred from a HAR). */
+  cookieName?: string;
   /** Value of the sticky cookie the request carried (null when absent). */
   cookie: string | null;
   /** Node the request was finally sent to (null when none could take it). */
   node: string | null;
   redispatched: boolean;
+  /** The node the request was meant for when it was redispatched (down, drained away, refused). */
+  redispatchedFrom?: string;
   attempts: { node: string; outcome: string }[];
 }
 
@@ -55,50 +62,6 @@ export interface TraceExchange {
   error?: string;
 }
 
-export type LabEventType =
-  | 'auth-session-created'
-  | 'auth-session-missed'
-  | 'auth-session-expired'
-  | 'login-succeeded'
-  | 'login-failed'
-  | 'session-created'
-  | 'session-terminated'
-  | 'cookie-invalidated'
-  | 'session-rejected'
-  | 'node-up'
-  | 'node-down'
-  | 'node-drained'
-  | 'node-undrained'
-  | 'node-added'
-  | 'node-removed'
-  | 'redispatch'
-  | 'config-changed'
-  | 'clock-changed'
-  | 'bad-request'
-  | 'oauth2-code-issued'
-  | 'oauth2-tokens-issued'
-  | 'oauth2-token-revoked'
-  | 'oauth2-request-rejected'
-  | 'cts-down'
-  | 'cts-up'
-  | 'cts-unreachable'
-  | 'cookie-blocked';
-
-export type TerminationReason = 'logout' | 'admin' | 'max-time' | 'idle';
-
-export interface LabEvent {
-  kind: 'event';
-  seq: number;
-  type: LabEventType;
-  labTime: number;
-  realTime: number;
-  node: string | null;
-  /** The balancer exchange during which it happened, when there was one. */
-  exchangeId: string | null;
-  message: string;
-  data: Record<string, unknown>;
-}
-
 export type TraceItem = TraceExchange | LabEvent;
 
 /** A lab event as a HAR file carries it (in `_events`). */
@@ -108,3 +71,8 @@ export type HarEvent = Omit<LabEvent, 'kind'>;
 export type LabHar = Har & {
   log: Har['log'] & { _redaction?: { mode: 'redacted' | 'none'; ruleVersion: number; counts: Partial<Record<string, number>> }; _events?: HarEvent[]; _diagnosis?: Finding[] };
 };
+
+/** A type guard for some event types: `items.filter(isEvent('session-created'))` is typed. */
+export function isEvent<T extends LabEvent['type']>(...types: T[]): (item: TraceItem) => item is Extract<LabEvent, { type: T }> {
+  return (item): item is Extract<LabEvent, { type: T }> => item.kind === 'event' && (types as string[]).includes(item.type);
+}

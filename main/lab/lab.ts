@@ -1,7 +1,7 @@
 import { BalancerSetup } from './balancerSetup';
 import { LabError } from './labError';
 import { LbConfigError } from './lbconfig/model';
-import { LabClock, MINUTE } from './clock';
+import { LabClock } from './clock';
 import { LabConfigSchema, parseConfig, serverId, traceLimits, type LabConfig, type LabConfigInput, type LiveConfigPatch } from './config';
 import { ctsEnvironment, openCts, type CtsBackend } from './cts/backend';
 import { CtsFaults } from './cts/faults';
@@ -13,7 +13,7 @@ import { UserStore } from './am/users';
 import { Balancer } from './balancer/proxy';
 import { VirtualBrowser } from './client/browser';
 import { TraceRecorder, type TraceListener } from './trace/recorder';
-import type { TerminationReason } from './trace/types';
+import type { LabEventOf } from './trace/types';
 import type { LabSnapshot, SessionRow } from '../contract/snapshot';
 
 export type { LabSnapshot, SessionRow };
@@ -91,7 +91,7 @@ export class Lab {
     );
     this.setup = new BalancerSetup({ balancer: this.balancer, recorder: this.recorder, nodes: () => this.nodes.map((n) => ({ id: n.id, port: n.port })) });
     this.recorder.subscribe((batch) => {
-      for (const item of batch) if (item.kind === 'event' && item.type === 'session-terminated') this.rememberEnded(item.data, item.labTime);
+      for (const item of batch) if (item.kind === 'event' && item.type === 'session-terminated') this.rememberEnded(item);
     });
   }
 
@@ -179,14 +179,14 @@ export class Lab {
     const n = this.node(id);
     if (!n.running) return;
     await n.kill();
-    this.recorder.emit('node-down', `Node ${id} was killed: its in-memory auth sessions are gone`, { node: id, data: { by: 'operator' } });
+    this.recorder.emit('node-down', { node: id, data: { by: 'operator' } });
   }
 
   async restartNode(id: string): Promise<void> {
     const n = this.node(id);
     if (n.running) await n.kill();
     await n.start();
-    this.recorder.emit('node-up', `Node ${id} started on port ${n.port}`, { node: id, data: { by: 'operator' } });
+    this.recorder.emit('node-up', { node: id, data: { by: 'operator', port: n.port } });
     // The balancer checks it at once (like `enable health` in HAProxy) rather than on its next interval.
     await this.balancer.probe(id);
   }
@@ -214,13 +214,13 @@ export class Lab {
     if (!Number.isInteger(count) || count < 1 || count > 9) throw new LabError('The number of nodes must be between 1 and 9');
     while (this.nodes.length < count) {
       const n = await this.addNode();
-      this.recorder.emit('node-added', `Node ${n.id} joined the cluster`, { node: n.id });
+      this.recorder.emit('node-added', { node: n.id, data: {} });
     }
     while (this.nodes.length > count) {
       const n = this.nodes.pop()!;
       await n.kill();
       await this.balancer.removeBackend(n.id);
-      this.recorder.emit('node-removed', `Node ${n.id} left the cluster`, { node: n.id });
+      this.recorder.emit('node-removed', { node: n.id, data: {} });
     }
     this.cfg = { ...this.cfg, nodes: count };
     await this.setup.nodesChanged(this.cfg);
@@ -241,25 +241,26 @@ export class Lab {
     await this.setup.apply(before, this.cfg);
     for (const key of Object.keys(rest) as (keyof LabConfig)[]) {
       if (JSON.stringify(before[key]) === JSON.stringify(this.cfg[key])) continue;
-      this.recorder.emit('config-changed', describeChange(key, before[key], this.cfg[key], this.cfg), { data: { key, from: before[key], to: this.cfg[key] } });
+      const said = key === 'policy' ? { lbCookieName: this.cfg.lbCookieName } : key === 'lbConfig' && this.setup.model ? { product: this.setup.model.product } : {};
+      this.recorder.emit('config-changed', { data: { key, from: before[key], to: this.cfg[key], ...said } });
     }
     return this.cfg;
   }
 
   advanceClock(ms: number): void {
     this.clock.advance(ms);
-    this.recorder.emit('clock-changed', `Lab clock advanced by ${formatDuration(ms)}`, { data: { advancedBy: ms } });
+    this.recorder.emit('clock-changed', { data: { advancedBy: ms } });
   }
 
   setClockSpeed(speed: number): void {
     this.clock.setSpeed(speed);
-    this.recorder.emit('clock-changed', `Lab clock runs at ${speed}×`, { data: { speed } });
+    this.recorder.emit('clock-changed', { data: { speed } });
   }
 
   pauseClock(paused: boolean): void {
     if (paused) this.clock.pause();
     else this.clock.resume();
-    this.recorder.emit('clock-changed', paused ? 'Lab clock paused' : 'Lab clock resumed', { data: { paused } });
+    this.recorder.emit('clock-changed', { data: { paused } });
   }
 
   subscribe(listener: TraceListener): () => void {
@@ -269,7 +270,7 @@ export class Lab {
   createBrowser(name?: string): VirtualBrowser {
     const id = `b${++this.browserSeq}`;
     const b = new VirtualBrowser(id, name?.trim() || `Browser ${this.browserSeq}`, this.network, this.clock, undefined, (x) =>
-      this.recorder.emit('cookie-blocked', `Browser ${b.name} refused Set-Cookie ${x.name}: ${x.reason}`, { data: { browser: id, cookie: x.name, reason: x.reason, url: x.url } }),
+      this.recorder.emit('cookie-blocked', { data: { browser: id, browserName: b.name, cookie: x.name, reason: x.reason, url: x.url } }),
     );
     this.browsers.set(id, b);
     return b;
@@ -331,10 +332,10 @@ export class Lab {
     return this.reaping;
   }
 
-  private rememberEnded(data: Record<string, unknown>, at: number): void {
-    const s = data.session as ActiveSession | undefined;
-    if (!s || s.kind !== 'cts') return;
-    this.ended.set(s.handle, { ...toRow(s), status: 'ended', reason: data.reason as TerminationReason, endedAt: at });
+  private rememberEnded(e: LabEventOf<'session-terminated'>): void {
+    const s = e.data.session;
+    if (s.kind !== 'cts') return;
+    this.ended.set(s.handle, { ...toRow(s), status: 'ended', reason: e.data.reason, endedAt: e.labTime });
     while (this.ended.size > ENDED_KEEP) this.ended.delete(this.ended.keys().next().value!);
   }
 
@@ -400,7 +401,7 @@ function checkBalancerConfig(cfg: LabConfig): void {
   }
 }
 
-function toRow(s: ActiveSession): SessionRow {
+function toRow(s: Omit<ActiveSession, 'sessionUid' | 'universalId' | 'admin' | 'maxCachingTime' | 'properties'>): SessionRow {
   return {
     handle: s.handle,
     username: s.username,
@@ -415,27 +416,4 @@ function toRow(s: ActiveSession): SessionRow {
     reason: null,
     endedAt: null,
   };
-}
-
-function describeChange(key: keyof LabConfig, from: unknown, to: unknown, cfg: LabConfig): string {
-  switch (key) {
-    case 'policy':
-      return to === 'sticky' ? `Stickiness turned on (sticky on ${cfg.lbCookieName})` : from === 'sticky' ? `Stickiness turned off (policy ${to})` : `Balancer policy ${from} → ${to}`;
-    case 'lbConfig':
-      return to === null ? "Balancer: the lab's own policy again" : `Balancer: routes as the customer's configuration (${(BalancerSetup.readModel(cfg) ?? { product: '' }).product})`;
-    case 'https':
-      return to ? 'Balancer speaks HTTPS (lab CA)' : 'Balancer speaks plain HTTP';
-    case 'maxSessionTime':
-    case 'maxIdleTime':
-    case 'maxCachingTime':
-      return `${key} ${from} → ${to} min (applies to sessions created from now on, as in AM)`;
-    default:
-      return `${key}: ${JSON.stringify(from)} → ${JSON.stringify(to)}`;
-  }
-}
-
-export function formatDuration(ms: number): string {
-  if (ms % MINUTE === 0) return `${ms / MINUTE} min`;
-  if (ms % 1000 === 0) return `${ms / 1000} s`;
-  return `${ms} ms`;
 }

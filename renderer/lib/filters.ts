@@ -80,8 +80,11 @@ export function filterExchanges(list: readonly TraceExchange[], f: TrafficFilter
 
 export type Severity = 'error' | 'warn' | 'ok' | 'info';
 
+/** An event's type and typed data (what the colour and the filters read). */
+type EventFacts = LabEvent extends infer E ? (E extends LabEvent ? Pick<E, 'type' | 'data'> : never) : never;
+
 /** Colour of an event in the stream: misses and downs are red, expiries amber, creations green. */
-export function eventSeverity(e: Pick<LabEvent, 'type' | 'data'>): Severity {
+export function eventSeverity(e: EventFacts): Severity {
   switch (e.type) {
     case 'auth-session-missed':
     case 'node-down':
@@ -111,7 +114,7 @@ export function eventSeverity(e: Pick<LabEvent, 'type' | 'data'>): Severity {
 
 export type EventFilter = 'all' | 'problems' | 'sessions' | 'cluster' | 'config';
 
-export function matchesEventFilter(e: Pick<LabEvent, 'type' | 'data'>, f: EventFilter): boolean {
+export function matchesEventFilter(e: EventFacts, f: EventFilter): boolean {
   switch (f) {
     case 'all':
       return true;

@@ -40,7 +40,8 @@ describe('authenticate with a session already present (OpenAM LoginAuthenticator
     expect(cookieNames(forced.headers)).toContain(`iPlanetDirectoryPro=${tokenOf(forced)}`);
     const v = await call(lab, 'POST', 'json/realms/root/sessions?_action=validate', { headers: V2, body: JSON.stringify({ tokenId: old }) });
     expect(v.json).toEqual({ valid: false });
-    expect(events(lab, 'session-terminated').map((e) => e.data.cause)).toEqual(['replaced by the upgraded session']);
+    expect(events(lab, 'session-terminated').map((e) => e.data.cause)).toEqual([{ kind: 'upgrade' }]);
+    expect(events(lab, 'session-terminated')[0]!.message).toContain('replaced by the upgraded session');
   });
 
   it('sessionUpgradeSSOTokenId: an invalid token is 400 (AuthenticationServiceV1); a higher level runs the MFA tree and upgrades; another user fails with 124', async () => {

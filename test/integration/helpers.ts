@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { request } from 'undici';
 import { afterEach, expect } from 'vitest';
 import { Lab, type LabOptions } from '../../main/lab/lab';
-import type { LabEvent, TraceExchange } from '../../main/lab/trace/types';
+import type { LabEvent, LabEventOf, TraceExchange } from '../../main/lab/trace/types';
 
 const labs: Lab[] = [];
 
@@ -21,6 +21,8 @@ afterEach(async () => {
 
 export const DEMO = ['demo', 'Ch4ng31t'] as const;
 
+export function events(lab: Lab): LabEvent[];
+export function events<T extends LabEvent['type']>(lab: Lab, type: T): LabEventOf<T>[];
 export function events(lab: Lab, type?: LabEvent['type']): LabEvent[] {
   return lab.recorder.events().filter((e) => !type || e.type === type);
 }

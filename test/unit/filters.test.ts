@@ -22,7 +22,7 @@ function exchange(over: { status?: number; node?: string | null; browser?: strin
 }
 
 function event(type: LabEvent['type'], exchangeId: string | null, data: Record<string, unknown> = {}, message: string = type): LabEvent {
-  return { kind: 'event', seq: ++seq, type, labTime: 0, realTime: 0, node: '02', exchangeId, message, data };
+  return { kind: 'event', seq: ++seq, type, labTime: 0, realTime: 0, node: '02', exchangeId, message, data } as LabEvent;
 }
 
 describe('traffic filters and highlighting (renderer/lib/filters.ts)', () => {
@@ -65,17 +65,22 @@ describe('traffic filters and highlighting (renderer/lib/filters.ts)', () => {
   });
 
   it('colours events by what they mean for the session', () => {
-    expect(eventSeverity({ type: 'auth-session-missed', data: {} })).toBe('error');
-    expect(eventSeverity({ type: 'node-down', data: {} })).toBe('error');
-    expect(eventSeverity({ type: 'session-terminated', data: { reason: 'idle' } })).toBe('warn');
-    expect(eventSeverity({ type: 'session-terminated', data: { reason: 'logout' } })).toBe('info');
-    expect(eventSeverity({ type: 'session-created', data: {} })).toBe('ok');
-    expect(eventSeverity({ type: 'config-changed', data: {} })).toBe('info');
-    expect(matchesEventFilter({ type: 'node-down', data: {} }, 'cluster')).toBe(true);
-    expect(matchesEventFilter({ type: 'node-down', data: {} }, 'sessions')).toBe(false);
-    expect(matchesEventFilter({ type: 'config-changed', data: {} }, 'config')).toBe(true);
-    expect(matchesEventFilter({ type: 'session-terminated', data: { reason: 'max-time' } }, 'problems')).toBe(true);
-    expect(matchesEventFilter({ type: 'login-succeeded', data: {} }, 'problems')).toBe(false);
+    const missed = { type: 'auth-session-missed', data: { authSession: 'a1', createdOn: '01', lookedUpOn: '02', storage: 'memory', cause: 'not-in-memory' } } as const;
+    const down = { type: 'node-down', data: { by: 'operator' } } as const;
+    const session = { handle: 'h1', username: 'demo', realm: '/', kind: 'cts', homeNode: '01', createdAt: 0, latestAccessTime: 0, maxSessionTime: 120, maxIdleTime: 30, maxIdleExpiration: 0, maxSessionExpiration: 0 } as const;
+    const ended = (reason: 'idle' | 'logout' | 'max-time') => ({ type: 'session-terminated', data: { handle: 'h1', user: 'demo', reason, detectedBy: 'reaper', kind: 'cts', homeNode: '01', session } }) as const;
+    const config = { type: 'config-changed', data: { key: 'policy', from: 'round-robin', to: 'sticky' } } as const;
+    expect(eventSeverity(missed)).toBe('error');
+    expect(eventSeverity(down)).toBe('error');
+    expect(eventSeverity(ended('idle'))).toBe('warn');
+    expect(eventSeverity(ended('logout'))).toBe('info');
+    expect(eventSeverity({ type: 'session-created', data: { handle: 'h1', user: 'demo', realm: '/', kind: 'cts', maxSessionTime: 120, maxIdleTime: 30 } })).toBe('ok');
+    expect(eventSeverity(config)).toBe('info');
+    expect(matchesEventFilter(down, 'cluster')).toBe(true);
+    expect(matchesEventFilter(down, 'sessions')).toBe(false);
+    expect(matchesEventFilter(config, 'config')).toBe(true);
+    expect(matchesEventFilter(ended('max-time'), 'problems')).toBe(true);
+    expect(matchesEventFilter({ type: 'login-succeeded', data: { user: 'demo', service: 'ldapService', kind: 'chain', authSession: null, createdOn: '01', upgrade: false } }, 'problems')).toBe(false);
   });
 
   it('explains an exchange from the events recorded during it, else from its routing decision', () => {

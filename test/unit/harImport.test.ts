@@ -28,7 +28,7 @@ describe('importHar: browser shapes', () => {
     expect(ex[0]!.timings.wait).toBe(38.4);
     // Set-Cookie amlbcookie names the node that answered; the 401 sets none, so its node is unknown.
     expect(ex.map((e) => e.routing.node)).toEqual(['01', null, '02', '02', null]);
-    expect(ex[0]!.routing.reason).toBe('imported: node from Set-Cookie amlbcookie=01');
+    expect(ex[0]!.routing).toMatchObject({ policy: 'unknown', reason: 'Set-Cookie amlbcookie=01' });
     expect(ex[1]!.routing.cookie).toBe('01');
     expect(importHar(fixture('chrome-full-seed401.har')).creator).toBe('Chrome');
   });
@@ -38,7 +38,7 @@ describe('importHar: browser shapes', () => {
     expect(r.warnings.some((w) => w.startsWith('cookies absent (sanitized export?)'))).toBe(true);
     const ex = r.items.filter((i): i is TraceExchange => i.kind === 'exchange');
     expect(ex[0]!.routing.node).toBe('01');
-    expect(ex[0]!.routing.reason).toBe('imported: node from the authId it issued names this server');
+    expect(ex[0]!.routing).toMatchObject({ policy: 'unknown', reason: 'the authId it issued names this server' });
     expect(r.warnings.some((w) => /live session tokens/.test(w))).toBe(true);
   });
 
@@ -142,5 +142,22 @@ describe('importHar: malformed and hostile input gets a clear error', () => {
     expect(ex!.request.headers[1]![1]).toBe('42');
     expect(ex!.realStart).toBe(0);
     expect(ex!.request.url).toContain('<img');
+  });
+});
+
+describe('importHar: lab events are typed records', () => {
+  it('checks each _events entry against its type, renders its sentence from the data, and says what it left out', () => {
+    const har = JSON.parse(fixture('chrome-full-seed401.har'));
+    har.log._events = [
+      // The file's own sentence is never trusted: the data says an operator killed node 01.
+      { type: 'node-down', seq: 1, labTime: 0, node: '01', exchangeId: null, message: 'all good', data: { by: 'operator' } },
+      // Data that is not this event type's shape (an older or edited file) is left out, with a warning.
+      { type: 'auth-session-missed', seq: 2, labTime: 0, node: '02', exchangeId: null, message: 'x', data: { why: 'prose only' } },
+      { type: 'no-such-event', seq: 3, labTime: 0, node: null, exchangeId: null, message: 'x', data: {} },
+    ];
+    const r = importHar(JSON.stringify(har));
+    const events = r.items.filter((i) => i.kind === 'event');
+    expect(events.map((e) => [e.type, e.message])).toEqual([['node-down', 'Node 01 was killed: its in-memory auth sessions are gone']]);
+    expect(r.warnings).toContain('2 lab events were left out: not in this version\'s event format.');
   });
 });

@@ -5,6 +5,7 @@ import { EmbeddedTokenStore } from '../../main/lab/cts/store';
 import { generateKeys } from '../../main/lab/am/keys';
 import { SessionService } from '../../main/lab/am/sessionService';
 import { UserStore } from '../../main/lab/am/users';
+import { isEvent } from '../../main/contract/trace';
 import type { LabEvent } from '../../main/lab/trace/types';
 
 const keys = await generateKeys();
@@ -13,9 +14,9 @@ function setup(cfg: LabConfigInput = {}) {
   let real = 0;
   const clock = new LabClock({ start: Date.UTC(2026, 0, 1) }, () => real);
   const config = parseConfig({ latestAccessUpdateSeconds: 0, ...cfg });
-  const emitted: Pick<LabEvent, 'type' | 'data'>[] = [];
+  const emitted: LabEvent[] = [];
   const cts = new EmbeddedTokenStore();
-  const svc = new SessionService({ config: () => config, clock, cts, keys, emit: (type, _m, f) => emitted.push({ type, data: f?.data ?? {} }) });
+  const svc = new SessionService({ config: () => config, clock, cts, keys, emit: (type, f) => void emitted.push({ kind: 'event', type, data: f.data } as LabEvent) });
   const demo = new UserStore({}).identity('demo', '/')!;
   return { clock, svc, cts, emitted, demo, tick: (ms: number) => (real += ms) };
 }
@@ -31,7 +32,7 @@ describe('session lifecycle', () => {
     expect((await svc.resolve(token, { node: '02' })).valid).toBe(true);
     clock.advance(2 * MINUTE);
     expect(await svc.resolve(token, { node: '02' })).toEqual({ valid: false, why: 'idle' });
-    expect(emitted.filter((e) => e.type === 'session-terminated').map((e) => e.data.reason)).toEqual(['idle']);
+    expect(emitted.filter(isEvent('session-terminated')).map((e) => e.data.reason)).toEqual(['idle']);
   });
 
   it('idle resets only when the access is written (latest access update frequency)', async () => {
@@ -50,7 +51,7 @@ describe('session lifecycle', () => {
     expect(await svc.reap()).toBe(1);
     expect(await svc.reap()).toBe(0);
     expect(await cts.count('SESSION')).toBe(0);
-    expect(emitted.filter((e) => e.type === 'session-terminated').map((e) => [e.data.reason, e.data.detectedBy])).toEqual([['max-time', 'reaper']]);
+    expect(emitted.filter(isEvent('session-terminated')).map((e) => [e.data.reason, e.data.detectedBy])).toEqual([['max-time', 'reaper']]);
   });
 
   it('logout and admin termination end a session once; a second end reports it already dead', async () => {

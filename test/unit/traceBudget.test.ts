@@ -52,7 +52,7 @@ describe('trace bodies: capped, with a marker, never cutting a secret in half', 
 describe('the trace is bounded in bytes as well as in items', () => {
   it('past its budget the oldest items go first (exchanges and events alike), and what it holds stays within the budget', () => {
     const r = new TraceRecorder(new LabClock(), { capacity: 10_000, budgetBytes: 1024 * 1024, bodyBytes: 64 * 1024 });
-    r.emit('config-changed', 'first event');
+    r.emit('config-changed', { data: { key: 'policy', from: 'round-robin', to: 'sticky' } });
     for (let i = 0; i < 100; i++) record(r, i, 60_000, 100_000);
     const s = r.stats();
     expect(s.bytes).toBeLessThanOrEqual(1024 * 1024);
@@ -87,7 +87,7 @@ describe('HAR written as a stream', () => {
   it('writes, entry by entry, exactly what JSON.stringify(har, null, 2) would, with mode 0600', async () => {
     const r = new TraceRecorder(new LabClock(), { capacity: 100, budgetBytes: 64 * 1024 * 1024, bodyBytes: 64 * 1024 });
     for (let i = 0; i < 5; i++) record(r, i, 10, 20);
-    r.emit('node-down', 'Node 01 was killed', { node: '01' });
+    r.emit('node-down', { node: '01', data: { by: 'operator' } });
     const har = exportHar(r.items());
     const dir = await mkdtemp(join(tmpdir(), 'har-'));
     try {

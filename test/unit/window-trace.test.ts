@@ -4,7 +4,7 @@ import { EMPTY_TRACE, addItems } from '../../renderer/state/trace';
 import { cookiesSent, parseSetCookie, setCookieRows } from '../../renderer/lib/cookies';
 
 const ex = (seq: number): TraceExchange => ({ kind: 'exchange', seq, id: `x${seq}`, browser: null } as unknown as TraceExchange);
-const ev = (seq: number, exchangeId: string | null): LabEvent => ({ kind: 'event', seq, type: 'auth-session-missed', exchangeId, labTime: 0, realTime: 0, node: null, message: '', data: {} });
+const ev = (seq: number, exchangeId: string | null): LabEvent => ({ kind: 'event', seq, type: 'node-added', exchangeId, labTime: 0, realTime: 0, node: '02', message: '', data: {} });
 
 describe("the window's trace copy (renderer/state/trace.ts)", () => {
   it('keeps items in seq order when a late fetch overlaps pushes, without duplicates', () => {

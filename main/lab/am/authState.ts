@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CompactEncrypt, SignJWT, compactDecrypt } from 'jose';
 import { CtsUnavailableError } from '../cts/store';
+import type { AuthSessionMiss } from '../../contract/events';
 import type { AuthSessionState, NodeContext } from './context';
 import { encodeExtensions, issuingServer, mintToken, parseToken, serverExtensions } from './tokens';
 
@@ -16,7 +17,7 @@ export interface Ref {
   storage: AuthSessionState['storage'];
 }
 
-export type Loaded = { found: true; value: AuthSessionState; ref: Ref } | { found: false; why: string; ref: Ref | undefined; server?: string };
+export type Loaded = { found: true; value: AuthSessionState; ref: Ref } | { found: false; why: AuthSessionMiss; ref: Ref | undefined; server?: string; error?: string };
 
 const realmDn = (realm: string) => (realm === '/' ? 'dc=openam,dc=forgerock,dc=org' : `o=${realm.slice(1)},ou=services,dc=openam,dc=forgerock,dc=org`);
 
@@ -60,27 +61,26 @@ export async function loadState(node: NodeContext, sessionId: string): Promise<L
       const value = JSON.parse(Buffer.from(plaintext).toString('utf8')) as AuthSessionState;
       return { found: true, value, ref: { key: value.key, createdOn: value.node, storage: 'client' } };
     } catch {
-      return { found: false, why: 'the client-side journey state could not be decrypted', ref: undefined };
+      return { found: false, why: 'unreadable-journey', ref: undefined };
     }
   }
   const parsed = parseToken(sessionId);
   const key = parsed?.ext.SK;
-  if (!parsed || !key) return { found: false, why: 'the authId names no auth session', ref: undefined };
+  if (!parsed || !key) return { found: false, why: 'unknown-authid', ref: undefined };
   const ref: Ref = { key, createdOn: issuingServer(parsed.ext) ?? '?', storage: parsed.ext.type === 'CTS' ? 'cts' : 'memory' };
   if (ref.storage === 'cts') {
     const server = node.cts.serverFor?.(key);
-    const where = server ? `the CTS (${server})` : 'the CTS';
     try {
       const t = await node.cts.read<AuthSessionState>(key);
-      return t ? { found: true, value: t.data, ref } : { found: false, why: `${where} holds no auth session for this authId`, ref, server };
+      return t ? { found: true, value: t.data, ref } : { found: false, why: 'not-in-cts', ref, server };
     } catch (e) {
       // A failed CTS read counts as no token, as AM's session store treats it (SessionPersistenceStore.recoverSession).
-      if (e instanceof CtsUnavailableError) return { found: false, why: `${where} could not be reached (${e.message})`, ref, server };
+      if (e instanceof CtsUnavailableError) return { found: false, why: 'cts-unreachable', ref, server, error: e.message };
       throw e;
     }
   }
   const value = node.memory.get(key);
-  return value ? { found: true, value, ref } : { found: false, why: 'no auth session for this authId in its memory', ref };
+  return value ? { found: true, value, ref } : { found: false, why: 'not-in-memory', ref };
 }
 
 export async function dropState(node: NodeContext, s: AuthSessionState): Promise<void> {

@@ -3,6 +3,7 @@ import { cookieHttpOnly } from '../config';
 import { CtsUnavailableError } from '../cts/store';
 import { needsUpgrade, resolveIndex, serviceOf, type AuthIndex } from './authIndex';
 import { dropState, loadState, saveState, type Ref } from './authState';
+import type { AuthSessionMiss } from '../../contract/events';
 import type { AmRequest, AuthSessionState, NodeContext } from './context';
 import { redirectUrl } from './gotoUrl';
 import { AmError, setCookie, type AmResponse } from './http';
@@ -30,7 +31,7 @@ export async function authenticate(node: NodeContext, req: AmRequest): Promise<A
     // Any other CTS failure in a login step is an unexpected exception to AMLoginContext, which
     // sets AUTH_ERROR (102 "Authentication Error!!", amAuth.properties), mapped to 500 by
     // AMAuthErrorCodeResponseStatusMapping (OpenAM openam-core/.../authentication/service/).
-    node.emit('cts-unreachable', `Node ${node.id} could not reach the CTS during a login step: ${e.message} → 500`, { node: node.id, exchangeId: req.exchangeId, data: { during: 'login', why: e.message } });
+    node.emit('cts-unreachable', { node: node.id, exchangeId: req.exchangeId, data: { during: 'login', why: e.message } });
     throw new AmError(500, 'Authentication Error!!');
   }
 }
@@ -116,7 +117,7 @@ function bodyString(req: AmRequest, field: string): string | undefined {
  */
 function existingSession(node: NodeContext, req: AmRequest, current: Current): AmResponse {
   const cfg = node.config();
-  node.emit('login-succeeded', `${current.session.username} already has a valid session: node ${node.id} returned it without a new login`, {
+  node.emit('login-succeeded', {
     node: node.id,
     exchangeId: req.exchangeId,
     data: { user: current.session.username, existing: true, handle: current.session.handle },
@@ -154,8 +155,7 @@ function newState(node: NodeContext, req: AmRequest, svc: AuthService, index: Au
 
 async function startLogin(node: NodeContext, req: AmRequest, svc: AuthService, index: AuthIndex, upgrading: string | undefined): Promise<AmResponse> {
   const state = newState(node, req, svc, index, upgrading);
-  const where = { memory: `node ${node.id} memory`, cts: 'the CTS', client: 'the authId (client-side JWT)' }[state.storage];
-  node.emit('auth-session-created', `Auth session started on node ${node.id} (${svc.kind} ${svc.name}), kept in ${where}`, {
+  node.emit('auth-session-created', {
     node: node.id,
     exchangeId: req.exchangeId,
     data: { authSession: state.key, service: svc.name, kind: svc.kind, storage: state.storage, createdOn: node.id, ctsServer: state.storage === 'cts' ? (node.cts.serverFor?.(state.key) ?? null) : null },
@@ -183,7 +183,7 @@ async function continueLogin(node: NodeContext, req: AmRequest, authId: string):
     ({ payload: claims } = await jwtVerify(authId, node.keys.authIdSecret, { algorithms: ['HS256'], currentDate: node.clock.date() }));
   } catch (e) {
     if (e instanceof joseErrors.JWSSignatureVerificationFailed) throw new AmError(400, 'AuthId JWT Signature not valid');
-    if (e instanceof joseErrors.JWTExpired) return timedOut(node, req, 'tree', 'the authId JWT expired', undefined);
+    if (e instanceof joseErrors.JWTExpired) return timedOut(node, req, 'tree', 'authid-expired', undefined);
     throw new AmError(400, `Failed to parse JWT, ${(e as Error).message}`);
   }
   // AM reads the index from the authId on later steps, not from the query string.
@@ -191,17 +191,17 @@ async function continueLogin(node: NodeContext, req: AmRequest, authId: string):
   const svc = serviceOf(index);
   const sessionId = typeof claims.sessionId === 'string' ? claims.sessionId : '';
   const state = await loadState(node, sessionId);
-  if (!state.found) return timedOut(node, req, svc.kind, state.why, state.ref, state.server);
+  if (!state.found) return timedOut(node, req, svc.kind, state.why, state.ref, state.server, state.error);
   const s = state.value;
   const now = node.clock.now();
   if (now >= s.expiresAt) {
     await dropState(node, s);
-    node.emit('auth-session-expired', `Auth session started on node ${s.node} expired after ${Math.round((now - s.createdAt) / 1000)} s`, {
+    node.emit('auth-session-expired', {
       node: node.id,
       exchangeId: req.exchangeId,
-      data: { authSession: s.key, createdOn: s.node },
+      data: { authSession: s.key, createdOn: s.node, ageMs: now - s.createdAt },
     });
-    return timedOut(node, req, svc.kind, 'the auth session passed its max duration', state.ref);
+    return timedOut(node, req, svc.kind, 'expired', state.ref);
   }
   const page = svc.pages[s.page]!;
   const got = readCallbacks(page, req.body);
@@ -260,13 +260,11 @@ async function zeroPageLogin(node: NodeContext, req: AmRequest, svc: AuthService
 }
 
 /** AM error 110. Chains answer the seed's exact body; trees (AM 6.5.3+) add detail.errorCode "110". */
-function timedOut(node: NodeContext, req: AmRequest, kind: 'chain' | 'tree', why: string, ref: Ref | undefined, ctsServer?: string): never {
-  const createdOn = ref?.createdOn;
-  const elsewhere = createdOn && createdOn !== node.id ? ` (it was created on node ${createdOn})` : '';
-  node.emit('auth-session-missed', `Node ${node.id}: ${why}${elsewhere} → 401 Session has timed out`, {
+function timedOut(node: NodeContext, req: AmRequest, kind: 'chain' | 'tree', why: AuthSessionMiss, ref: Ref | undefined, ctsServer?: string, error?: string): never {
+  node.emit('auth-session-missed', {
     node: node.id,
     exchangeId: req.exchangeId,
-    data: { authSession: ref?.key ?? null, createdOn: createdOn ?? null, lookedUpOn: node.id, storage: ref?.storage ?? null, why, ctsServer: ctsServer ?? null },
+    data: { authSession: ref?.key ?? null, createdOn: ref?.createdOn ?? null, lookedUpOn: node.id, storage: ref?.storage ?? null, cause: why, ctsServer: ctsServer ?? null, ...(error ? { error } : {}) },
   });
   // AuthUtils.getAuthContext → clearAllCookies: the auth cookie and the load-balancer cookie, both LOGOUT and expired.
   const clear = [setCookie(AUTH_COOKIE, 'LOGOUT', { expired: true }), setCookie(node.config().lbCookieName, 'LOGOUT', { expired: true })];
@@ -282,8 +280,7 @@ const FAILURE_MESSAGES = {
 
 /** A failed login. V2 adds detail.failureUrl: trees always, chains when a valid gotoOnFail was given. */
 function fail(node: NodeContext, req: AmRequest, svc: AuthService, username: string, s: AuthSessionState | undefined, why: keyof typeof FAILURE_MESSAGES): never {
-  const words = { credentials: 'wrong user name or password', step: 'the second factor was not confirmed', locked: 'the account is locked', role: 'the user does not hold the role' }[why];
-  node.emit('login-failed', `Login failed for "${username}" on node ${node.id}: ${words}`, {
+  node.emit('login-failed', {
     node: node.id,
     exchangeId: req.exchangeId,
     data: { user: username, service: svc.name, authSession: s?.key ?? null, reason: why },
@@ -314,10 +311,10 @@ async function complete(node: NodeContext, req: AmRequest, svc: AuthService, ind
     if (r.valid && r.session.universalId !== identity.universalId) throw new AmError(400, 'Session Upgrade fails since user is different than original authenticated user');
     if (r.valid) old = r.session;
   }
-  node.emit('login-succeeded', `${username} authenticated on node ${node.id} (${svc.kind} ${svc.name})${old ? ', upgrading the existing session' : ''}`, {
+  node.emit('login-succeeded', {
     node: node.id,
     exchangeId: req.exchangeId,
-    data: { user: username, service: svc.name, authSession: s?.key ?? null, createdOn: s?.node ?? node.id, upgrade: !!old },
+    data: { user: username, service: svc.name, kind: svc.kind, authSession: s?.key ?? null, createdOn: s?.node ?? node.id, upgrade: !!old },
   });
   const lb = setCookie(cfg.lbCookieName, node.lbValue);
   const clearAuth = setCookie(AUTH_COOKIE, 'LOGOUT', { expired: true });

@@ -72,7 +72,7 @@ export class AmNode {
       this.handle(req, res).catch((e) => {
         if (!res.headersSent) send(res, { status: 500, body: errorBody(500, 'Internal Server Error') });
         // A CTS outage is AM's CoreTokenException surfacing as CREST's 500; the failed call already made its event.
-        if (!(e instanceof CtsUnavailableError)) this.ctx.emit('bad-request', `Node ${this.id} failed a request: ${(e as Error).message}`, { node: this.id });
+        if (!(e instanceof CtsUnavailableError)) this.ctx.emit('bad-request', { node: this.id, data: { status: 500, reason: (e as Error).message } });
       });
     });
     await new Promise<void>((resolve, reject) => {
@@ -111,7 +111,7 @@ export class AmNode {
     const exchangeId = typeof exchange === 'string' ? exchange : null;
     const url = requestUrl(req.url);
     if (typeof url === 'string') {
-      this.ctx.emit('bad-request', `Node ${this.id} rejected a request: 400 ${url}`, { node: this.id, exchangeId, data: { status: 400 } });
+      this.ctx.emit('bad-request', { node: this.id, exchangeId, data: { status: 400, reason: url } });
       return send(res, { status: 400, body: errorBody(400, url), headers: cors });
     }
     const route = matchRoute(url.pathname, cfg.contextPath);
@@ -149,7 +149,7 @@ export class AmNode {
       }
       if (!(e instanceof AmError)) throw e;
       if (e.status === 400 || e.status === 413 || e.status === 415) {
-        this.ctx.emit('bad-request', `Node ${this.id} rejected a request: ${e.status} ${e.message}`, { node: this.id, exchangeId, data: { status: e.status } });
+        this.ctx.emit('bad-request', { node: this.id, exchangeId, data: { status: e.status, reason: e.message } });
       }
       // Authenticate resource 1.x used the legacy {"errorMessage"} shape.
       const legacy = route?.kind === 'json' && route.resource === 'authenticate' && negotiated?.major === 1;

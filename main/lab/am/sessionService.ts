@@ -10,6 +10,9 @@ import { mintToken, parseToken, sameHash, serverExtensions, sessionHandle, stora
 
 const MIN = 60_000;
 
+/** When AM destroys a session itself: its session quota, or a session upgrade that replaced it. */
+type Cause = { kind: 'quota'; action: string; limit: number } | { kind: 'upgrade' };
+
 /** What AM records about an authenticated session, wherever it is kept. */
 interface SessionFields {
   handle: string;
@@ -106,7 +109,7 @@ export class SessionService {
       await this.ctsCall(ctx, 'to save the new session', () => this.d.cts.create(sessionToken(sk, data)));
       session = toActive(data);
     }
-    this.d.emit('session-created', `Session created for ${id.username} on node ${ctx.node} (${session.kind === 'cts' ? 'CTS-based' : 'client-based'})`, {
+    this.d.emit('session-created', {
       node: ctx.node,
       exchangeId: ctx.exchangeId,
       data: { handle: session.handle, user: id.username, realm, kind: session.kind, maxSessionTime: session.maxSessionTime, maxIdleTime: session.maxIdleTime },
@@ -228,14 +231,14 @@ export class SessionService {
     const byExpiry = (t: CtsToken<CtsSessionData>) => expiry(t.data);
     const order = cfg.sessionQuotaAction === 'DESTROY_OLDEST' ? live.sort((a, b) => a.data.createdAt - b.data.createdAt) : live.sort((a, b) => byExpiry(a) - byExpiry(b));
     const victims = cfg.sessionQuotaAction === 'DESTROY_ALL' ? order : order.slice(0, live.length - cfg.sessionQuotaLimit + 1);
-    for (const t of victims) await this.terminate(t, 'admin', ctx, 'request', `destroyed by the session quota (${cfg.sessionQuotaAction}, limit ${cfg.sessionQuotaLimit})`);
+    for (const t of victims) await this.terminate(t, 'admin', ctx, 'request', { kind: 'quota', action: cfg.sessionQuotaAction, limit: cfg.sessionQuotaLimit });
   }
 
   /** Destroys a session that a successful session upgrade replaced (its properties went to the new one). */
   async replaceAfterUpgrade(token: string, ctx: Ctx): Promise<void> {
     const sk = parseToken(token)?.ext.SK;
     const stored = sk ? await this.ctsCall(ctx, 'to read the upgraded session', () => this.d.cts.read<CtsSessionData>(sk)) : undefined;
-    if (stored?.type === 'SESSION') await this.terminate(stored, 'admin', ctx, 'request', 'replaced by the upgraded session');
+    if (stored?.type === 'SESSION') await this.terminate(stored, 'admin', ctx, 'request', { kind: 'upgrade' });
   }
 
   /** Sets (or, with "", blanks) properties of a CTS session; client-based sessions cannot be rewritten here. */
@@ -271,7 +274,7 @@ export class SessionService {
       return await call();
     } catch (e) {
       if (e instanceof CtsUnavailableError) {
-        this.d.emit('cts-unreachable', `Node ${ctx.node} could not reach the CTS ${what}: ${e.message}`, { node: ctx.node, exchangeId: ctx.exchangeId, data: { during: what, why: e.message } });
+        this.d.emit('cts-unreachable', { node: ctx.node, exchangeId: ctx.exchangeId, data: { during: what, why: e.message } });
       }
       throw e;
     }
@@ -281,26 +284,20 @@ export class SessionService {
    * `cause` words a destruction AM performs itself (quota, upgrade): AM audits those as DESTROY, the
    * same event as an administrator's termination, so they share the 'admin' reason.
    */
-  private async terminate(t: CtsToken<CtsSessionData>, reason: TerminationReason, ctx: Ctx, detectedBy: 'access' | 'reaper' | 'request', cause?: string) {
+  private async terminate(t: CtsToken<CtsSessionData>, reason: TerminationReason, ctx: Ctx, detectedBy: 'access' | 'reaper' | 'request', cause?: Cause) {
     // Only the caller that actually deletes the token reports it, so a race reports once.
     if (!(await this.ctsCall(ctx, 'to remove the session', () => this.d.cts.delete(t.id)))) return;
     this.emitTerminated(toActive(t.data), reason, ctx, detectedBy, cause);
   }
 
-  private emitTerminated(s: ActiveSession, reason: TerminationReason, ctx: Ctx, detectedBy: string, cause?: string) {
-    const words: Record<TerminationReason, string> = {
-      logout: 'logged out',
-      admin: cause ?? 'terminated by an administrator',
-      'max-time': `reached its max session time (${s.maxSessionTime} min)`,
-      idle: `was idle longer than its max idle time (${s.maxIdleTime} min)`,
-    };
-    const by = detectedBy === 'reaper' ? ' — removed by the CTS reaper' : detectedBy === 'access' ? ` — seen on access at node ${ctx.node}` : '';
-    this.d.emit('session-terminated', `Session of ${s.username} ${words[reason]}${by}`, {
+  private emitTerminated(s: ActiveSession, reason: TerminationReason, ctx: Ctx, detectedBy: 'access' | 'reaper' | 'request', cause?: Cause) {
+    this.d.emit('session-terminated', {
       node: ctx.node,
       exchangeId: ctx.exchangeId,
       data: { handle: s.handle, user: s.username, reason, detectedBy, kind: s.kind, homeNode: s.homeNode, session: s, ...(cause ? { cause } : {}) },
     });
   }
+
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { AmRequest, NodeContext } from './context';
 import { AmError, EPOCH, bodyField, type AmResponse } from './http';
 import { legacyAction, LEGACY_ACTIONS, legacyQuery, sessionProperties, updateSessionProperties } from './sessionsLegacy';
-import type { ActiveSession } from './sessionService';
+import type { ActiveSession, Resolution } from './sessionService';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -113,10 +113,10 @@ async function logout(node: NodeContext, req: AmRequest, target: string, own: bo
   if (!ended) return { status: 200, body: { result: 'Token has expired' } };
   if (!own) return { status: 200, body: { result: 'Successfully logged out' } };
   if (fromCookie) {
-    node.emit('cookie-invalidated', `Node ${node.id} invalidated the ${cfg.sessionCookieName} and ${cfg.lbCookieName} cookies of the logged-out session`, {
+    node.emit('cookie-invalidated', {
       node: node.id,
       exchangeId: req.exchangeId,
-      data: { why: 'logout' },
+      data: { why: 'logout', sessionCookie: cfg.sessionCookieName, lbCookie: cfg.lbCookieName },
     });
   }
   return {
@@ -170,8 +170,8 @@ export async function requireCaller(node: NodeContext, req: AmRequest, caller: C
 }
 
 /** The node's own record of why it found a presented session dead (the response itself says only "not valid"). */
-function rejected(node: NodeContext, req: AmRequest, why: string): void {
-  node.emit('session-rejected', `Node ${node.id} found the presented session dead (${why})`, { node: node.id, exchangeId: req.exchangeId, data: { why } });
+function rejected(node: NodeContext, req: AmRequest, why: Extract<Resolution, { valid: false }>['why']): void {
+  node.emit('session-rejected', { node: node.id, exchangeId: req.exchangeId, data: { why } });
 }
 
 async function requireOwner(node: NodeContext, target: string, who: Who): Promise<void> {

@@ -47,6 +47,10 @@ export class ModelRouter implements Router {
     return name ? readCookie(cookieHeader, name) : null;
   }
 
+  stickyCookieName(): string | undefined {
+    return stickyCookieName(this.model);
+  }
+
   healthProbe(): HealthProbe | undefined {
     const h = this.model.health;
     return h.kind === 'http' ? { method: h.method ?? 'GET', path: h.path ?? '/' } : undefined;

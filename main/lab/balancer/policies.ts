@@ -27,6 +27,8 @@ export interface Pick {
   node: BackendView | null;
   reason: string;
   redispatched: boolean;
+  /** When redispatched: the node the request was meant for (sticky target or active node). */
+  from?: string;
 }
 
 /**
@@ -51,7 +53,7 @@ export function pick(input: PickInput): Pick {
     const chosen = backends.find((b) => b.state === 'up' && !exclude?.has(b.id)) ?? null;
     if (!chosen) return none('active/passive: no live node');
     if (chosen === active) return { node: chosen, reason: `active/passive: active ${chosen.id}`, redispatched: false };
-    return { node: chosen, reason: `active/passive: active ${active?.id} down → passive ${chosen.id}`, redispatched: true };
+    return { node: chosen, reason: `active/passive: active ${active?.id} down → passive ${chosen.id}`, redispatched: true, from: active?.id };
   }
 
   if (policy === 'sticky' && cookie !== null) {
@@ -64,7 +66,7 @@ export function pick(input: PickInput): Pick {
       const b = roundRobin();
       // Without redispatch the move is HAProxy ignoring a DOWN server's cookie; say so.
       const how = input.redispatch ? '' : ', cookie ignored';
-      return b ? { node: b, reason: `sticky node ${target.id} down${how} → ${b.id}`, redispatched: true } : none(`sticky node ${target.id} down, no live node`);
+      return b ? { node: b, reason: `sticky node ${target.id} down${how} → ${b.id}`, redispatched: true, from: target.id } : none(`sticky node ${target.id} down, no live node`);
     }
     const b = roundRobin();
     return b ? { node: b, reason: `${input.cookieName}=${cookie} names no node → round-robin ${b.id}`, redispatched: false } : none('no live node');

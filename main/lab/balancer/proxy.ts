@@ -180,9 +180,8 @@ export class Balancer {
     const before = b.state;
     b.state = !b.healthy ? 'down' : b.drained ? 'drained' : 'up';
     if (before === b.state) return;
-    const words = { up: 'up', down: 'down', drained: 'drained' }[b.state];
     const type = b.state === 'up' ? (before === 'drained' ? 'node-undrained' : 'node-up') : b.state === 'down' ? 'node-down' : 'node-drained';
-    this.recorder.emit(type, `Balancer: node ${b.id} is ${words}`, { node: b.id, data: { from: before, to: b.state } });
+    this.recorder.emit(type, { node: b.id, data: { by: 'balancer', from: before, to: b.state } });
   }
 
   private setHealth(b: Backend, healthy: boolean): void {
@@ -207,7 +206,8 @@ export class Balancer {
     const browser = /\bbrowser\/([\w-]+)/.exec(String(req.headers['user-agent'] ?? ''))?.[1] ?? null;
     const router = this.router(cfg);
     const cookie = router.stickyCookie(req.headers.cookie, cfg);
-    const routing: RoutingDecision = { policy: router.policyName(cfg), reason: '', cookie, node: null, redispatched: false, attempts: [] };
+    const cookieName = router.stickyCookieName(cfg);
+    const routing: RoutingDecision = { policy: router.policyName(cfg), reason: '', ...(cookieName ? { cookieName } : {}), cookie, node: null, redispatched: false, attempts: [] };
     const timings = { send: 0, wait: 0, receive: 0, total: 0 };
     let reqBody: Buffer = EMPTY;
     let answer: Answer;
@@ -286,7 +286,10 @@ export class Balancer {
       const target = choice.node.id;
       routing.node = target;
       routing.redispatched ||= choice.redispatched || exclude.size > 0;
-      if (choice.redispatched) this.recorder.emit('redispatch', `Balancer: ${choice.reason}`, { node: target, exchangeId: id, data: { reason: choice.reason } });
+      if (choice.redispatched) {
+        routing.redispatchedFrom ??= choice.from;
+        this.recorder.emit('redispatch', { node: target, exchangeId: id, data: { reason: choice.reason, from: choice.from ?? null } });
+      }
       try {
         if (choice.ready) await choice.ready;
         const sent = choice.cookieHeader === undefined ? headers : withCookie(headers, choice.cookieHeader);
@@ -303,6 +306,7 @@ export class Balancer {
           // Nothing was written: safe to mark the node down and let the policy choose again.
           this.setHealth(b, false);
           exclude.add(b.id);
+          routing.redispatchedFrom ??= b.id;
           routing.reason += `; node ${b.id} refused the connection`;
           continue;
         }

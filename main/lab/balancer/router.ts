@@ -47,6 +47,8 @@ export interface Router {
   policyName(cfg: BalancerSettings): string;
   /** The value of the cookie the balancer sticks on, recorded as routing.cookie; null when absent. */
   stickyCookie(cookieHeader: string | undefined, cfg: BalancerSettings): string | null;
+  /** The name of that cookie, recorded as routing.cookieName (the diagnosis reads it); undefined when it sticks on none. */
+  stickyCookieName(cfg: BalancerSettings): string | undefined;
   route(req: RouteRequest, backends: readonly BackendView[], cfg: BalancerSettings): Routed;
   /** An HTTP health check the model asks for; undefined = the proxy's TCP connect check. */
   healthProbe?(): HealthProbe | undefined;
@@ -64,6 +66,10 @@ export class PolicyRouter implements Router {
 
   stickyCookie(cookieHeader: string | undefined, cfg: BalancerSettings): string | null {
     return readCookie(cookieHeader, cfg.cookieName);
+  }
+
+  stickyCookieName(cfg: BalancerSettings): string {
+    return cfg.cookieName;
   }
 
   route(req: RouteRequest, backends: readonly BackendView[], cfg: BalancerSettings): Routed {

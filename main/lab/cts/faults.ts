@@ -25,14 +25,14 @@ export class CtsFaults {
     const d = this.directory();
     await d.stopReplica(replica);
     const url = d.urls[replica - 1];
-    this.emit('cts-down', `CTS replica ${replica} (${url}) stopped`, { data: { replica, url, by: 'operator' } });
+    this.emit('cts-down', { data: { replica, url, by: 'operator' } });
   }
 
   async startReplica(replica: number): Promise<void> {
     const d = this.directory();
     await d.startReplica(replica);
     const url = d.urls[replica - 1];
-    this.emit('cts-up', `CTS replica ${replica} (${url}) started; replication catches it up`, { data: { replica, url, by: 'operator' } });
+    this.emit('cts-up', { data: { replica, url, by: 'operator' } });
   }
 
   async stopAll(): Promise<void> {
@@ -47,7 +47,7 @@ export class CtsFaults {
   reaperReached(reachable: boolean, why?: string): void {
     if (reachable === this.reachable) return;
     this.reachable = reachable;
-    if (reachable) this.emit('cts-up', 'The CTS answers the reaper again', { data: { by: 'reaper' } });
-    else this.emit('cts-unreachable', `The CTS reaper could not reach the directory: ${why}`, { data: { by: 'reaper', why } });
+    if (reachable) this.emit('cts-up', { data: { by: 'reaper' } });
+    else this.emit('cts-unreachable', { data: { by: 'reaper', why: why ?? 'no directory server answered' } });
   }
 }

@@ -1,5 +1,6 @@
 import { Cookie } from 'tough-cookie';
 import type { CookieView } from '../client/browser';
+import { isEvent } from '../../contract/trace';
 import type { LabEvent, TraceExchange, TraceItem } from '../trace/types';
 import type { LoadResult } from './load';
 import type { CookieFate } from './schema';
@@ -52,8 +53,9 @@ export function observe(input: ObserveInput): Observation {
   const counts: Record<string, number> = {};
   for (const e of events) counts[e.type] = (counts[e.type] ?? 0) + 1;
   const terminated = events
-    .filter((e) => e.type === 'session-terminated' && input.handles.has(String(e.data.handle)))
-    .map((e) => String(e.data.reason));
+    .filter(isEvent('session-terminated'))
+    .filter((e) => input.handles.has(e.data.handle))
+    .map((e) => e.data.reason);
   return {
     status: last?.response.status ?? null,
     message: typeof obj?.message === 'string' ? obj.message : null,

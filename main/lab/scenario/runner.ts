@@ -1,6 +1,7 @@
 import type { LabConfig, LiveConfigPatch } from '../config';
 import { Lab, type LabOptions } from '../lab';
-import type { LabEvent, TraceExchange, TraceItem } from '../trace/types';
+import { isEvent } from '../../contract/trace';
+import type { TraceExchange, TraceItem } from '../trace/types';
 import { RunAborted, RunController } from './controller';
 import { evaluate, type ExpectationResult } from './expect';
 import type { LoadProgress, LoadResult } from './load';
@@ -217,10 +218,10 @@ function skipped(step: RecipeStep, why: string): StepResult {
 /** The session handles a user's logins created, read from the session-created events of its exchanges. */
 function rememberSessions(user: UserState, items: TraceItem[]): void {
   const mine = new Set(items.filter((i): i is TraceExchange => i.kind === 'exchange' && i.browser === user.browser.id).map((x) => x.id));
-  for (const e of items) {
-    if (e.kind === 'event' && e.type === 'session-created' && e.exchangeId && mine.has(e.exchangeId)) {
-      user.handles.add(String((e as LabEvent).data.handle));
-      user.currentHandle = String(e.data.handle);
+  for (const e of items.filter(isEvent('session-created'))) {
+    if (e.exchangeId && mine.has(e.exchangeId)) {
+      user.handles.add(e.data.handle);
+      user.currentHandle = e.data.handle;
     }
   }
 }

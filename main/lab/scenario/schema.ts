@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigPatchSchema, type LiveConfigPatch } from '../config';
 import { SERVICE_NAMES } from '../am/services';
-import type { LabEventType, TerminationReason } from '../trace/types';
+import { EVENT_TYPES, TerminationReasonSchema } from '../../contract/events';
 
 /**
  * The recipe format: a ticket written down as cluster settings, virtual users, steps and what the
@@ -33,40 +33,7 @@ export const ACTIONS = [
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
-export const EVENT_TYPES = [
-  'auth-session-created',
-  'auth-session-missed',
-  'auth-session-expired',
-  'login-succeeded',
-  'login-failed',
-  'session-created',
-  'session-terminated',
-  'cookie-invalidated',
-  'session-rejected',
-  'node-up',
-  'node-down',
-  'node-drained',
-  'node-undrained',
-  'node-added',
-  'node-removed',
-  'redispatch',
-  'config-changed',
-  'clock-changed',
-  'bad-request',
-  'oauth2-code-issued',
-  'oauth2-tokens-issued',
-  'oauth2-token-revoked',
-  'oauth2-request-rejected',
-  'cts-down',
-  'cts-up',
-  'cts-unreachable',
-  'cookie-blocked',
-] as const satisfies readonly LabEventType[];
-// Fails to compile when the engine gains an event type this list does not know.
-const _allEvents: Exclude<LabEventType, (typeof EVENT_TYPES)[number]> extends never ? true : never = true;
-void _allEvents;
-
-export const TERMINATIONS = ['logout', 'admin', 'max-time', 'idle'] as const satisfies readonly TerminationReason[];
+const TERMINATIONS = TerminationReasonSchema.options;
 
 export const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 const userName = z.string().regex(NAME, 'a user name: a letter, then letters, digits, _ or - (at most 32)');

@@ -4,6 +4,7 @@ import { diagnoseSessions } from './diagnoseSession';
 import { clockTime, endpoint, errorMessage, headerValues, jsonObject, lbCookieName, sessionCookieNames } from './facts';
 import { exchangesOf, loginFlows, type LoginFlow } from './flows';
 import type { Finding } from '../../contract/diagnosis';
+import { isEvent } from '../../contract/trace';
 import type { LabEvent, TraceExchange, TraceItem } from './types';
 
 export type { Finding, FindingKind, Severity } from '../../contract/diagnosis';
@@ -66,7 +67,7 @@ export function context(items: readonly TraceItem[]): DiagnosisContext {
 /** How the request got to its node, in the balancer's words, or what the HAR lets us infer. */
 export function routedText(ex: TraceExchange): string {
   const r = ex.routing;
-  if (r.policy === 'unknown') return r.node ? `node ${r.node} answered (${r.reason.replace(/^imported: node from /, '')})` : 'the HAR does not record which node answered';
+  if (r.policy === 'unknown') return r.node ? `node ${r.node} answered (${r.reason})` : 'the HAR does not record which node answered';
   if (!r.node) return `the balancer found no node (${r.reason})`;
   return r.reason === r.policy ? `balancer ${r.policy} picked node ${r.node}` : `balancer picked node ${r.node} (${r.reason})`;
 }
@@ -104,7 +105,7 @@ export function finding(f: Omit<Finding, 'id' | 'eventSeqs' | 'browser' | 'at'> 
 /** Node loss and balancer errors: facts from node-down/up events and 5xx answers of the balancer. */
 function clusterFindings(ctx: DiagnosisContext): Finding[] {
   const out: Finding[] = [];
-  const downs = ctx.events.filter((e) => e.type === 'node-down' && e.node);
+  const downs = ctx.events.filter(isEvent('node-down')).filter((e) => e.node);
   const seen = new Set<string>();
   for (const down of downs) {
     // The operator's kill and the balancer noticing it are one outage: report it once.
@@ -116,8 +117,8 @@ function clusterFindings(ctx: DiagnosisContext): Finding[] {
     const byOperator = same.some((d) => d.data.by === 'operator');
     const within = (ex: TraceExchange) => ex.labStart >= down.labTime && (!up || ex.labStart <= up.labTime);
     const redispatched = ctx.exchanges.filter((ex) => within(ex) && ex.routing.attempts.some((a) => a.node === down.node && !/^\d+$/.test(a.outcome)));
-    const movedSticky = ctx.exchanges.filter((ex) => within(ex) && ex.routing.redispatched && new RegExp(`node ${down.node} down`).test(ex.routing.reason));
-    const lost = ctx.events.filter((e) => e.type === 'auth-session-missed' && e.data.createdOn === down.node && e.seq > down.seq && (!up || e.seq < up.seq));
+    const movedSticky = ctx.exchanges.filter((ex) => within(ex) && ex.routing.redispatched && ex.routing.redispatchedFrom === down.node);
+    const lost = ctx.events.filter(isEvent('auth-session-missed')).filter((e) => e.data.createdOn === down.node && e.seq > down.seq && (!up || e.seq < up.seq));
     const failed = ctx.exchanges.filter((ex) => within(ex) && ex.response.status >= 502 && ex.response.status <= 504);
     const evidence = [`node ${down.node} went down at ${clockTime(down.labTime)} (${byOperator ? 'killed by the operator' : "the balancer's health check failed"})`];
     const touched = uniq([...redispatched, ...movedSticky]);

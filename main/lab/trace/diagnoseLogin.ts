@@ -1,7 +1,9 @@
 import { arrow, finding, responseLabel, routedText, type DiagnosisContext, type Finding } from './diagnose';
 import { answeringNode, authIdInfo, clockTime, duration, errorMessage, isTimedOut, jsonObject, requestAuthId, requestCookie, responseAuthId } from './facts';
 import { stepNumber, type LoginFlow } from './flows';
-import type { LabEvent, TraceExchange } from './types';
+import { authSessionMissText, EXPIRED_MISSES } from '../../contract/events';
+import { isEvent } from '../../contract/trace';
+import type { LabEvent, LabEventOf, TraceExchange } from './types';
 
 /**
  * Why a login step failed: the auth session was not on the node the step reached (the ticket's
@@ -22,7 +24,7 @@ export function diagnoseLogins(ctx: DiagnosisContext): Finding[] {
   return out;
 }
 
-const ofType = (events: LabEvent[], type: LabEvent['type']) => events.find((e) => e.type === type);
+const ofType = <T extends LabEvent['type']>(events: LabEvent[], type: T) => events.find(isEvent(type));
 
 function failedStep(ctx: DiagnosisContext, flow: LoginFlow, i: number): Finding | undefined {
   const ex = flow.steps[i]!;
@@ -32,7 +34,7 @@ function failedStep(ctx: DiagnosisContext, flow: LoginFlow, i: number): Finding 
   const failed = ofType(evs, 'login-failed');
   const sent = authIdInfo(requestAuthId(ex));
   const jwtExpired = sent?.exp !== undefined && sent.exp <= ex.labStart;
-  if (expired || (missed && /expired/i.test(String(missed.data.why ?? ''))) || (!missed && isTimedOut(ex) && jwtExpired)) {
+  if (expired || (missed && EXPIRED_MISSES.has(missed.data.cause)) || (!missed && isTimedOut(ex) && jwtExpired)) {
     return authSessionExpired(ctx, flow, i, expired ?? missed);
   }
   if (missed || isTimedOut(ex)) return authSessionMissed(ctx, flow, i, missed);
@@ -70,8 +72,8 @@ function origin(ctx: DiagnosisContext, flow: LoginFlow, ex: TraceExchange): Orig
   if (!flow.firstStepMissing && first !== ex) {
     const created = ofType(ctx.eventsOf(first.id), 'auth-session-created');
     const node = created?.node ?? answeringNode(first, ctx.lbCookie).node;
-    const storage = (created?.data.storage as Origin['storage']) ?? authIdInfo(responseAuthId(first))?.storage;
-    const ctsServer = typeof created?.data.ctsServer === 'string' ? created.data.ctsServer : undefined;
+    const storage = created?.data.storage ?? authIdInfo(responseAuthId(first))?.storage;
+    const ctsServer = created?.data.ctsServer ?? undefined;
     const via = ctsServer ? ` and written to the CTS at ${ctsServer}` : '';
     return { node, storage, line: `auth session created on node ${node ?? '(unknown)'} (step 1)${via}`, exchange: first, ctsServer };
   }
@@ -86,17 +88,17 @@ function cookieLine(ctx: DiagnosisContext, ex: TraceExchange, n: number): string
 }
 
 /** The ticket: a continue request reached a node that does not hold the auth session. */
-function authSessionMissed(ctx: DiagnosisContext, flow: LoginFlow, i: number, missed: LabEvent | undefined): Finding {
+function authSessionMissed(ctx: DiagnosisContext, flow: LoginFlow, i: number, missed: LabEventOf<'auth-session-missed'> | undefined): Finding {
   const ex = flow.steps[i]!;
   const n = stepNumber(flow, ex);
   const prev = i > 0 ? flow.steps[i - 1] : undefined;
   const from = origin(ctx, flow, ex);
-  const storage = (missed?.data.storage as Origin['storage']) ?? from.storage;
-  const holder = (missed?.data.createdOn as string | undefined) ?? (prev ? answeringNode(prev, ctx.lbCookie).node : null) ?? from.node;
-  const looked = (missed?.data.lookedUpOn as string | undefined) ?? missed?.node ?? (ex.routing.node || null);
+  const storage = missed?.data.storage ?? from.storage;
+  const holder = missed?.data.createdOn ?? (prev ? answeringNode(prev, ctx.lbCookie).node : null) ?? from.node;
+  const looked = missed?.data.lookedUpOn ?? missed?.node ?? (ex.routing.node || null);
   const evidence = [from.line];
   if (prev && prev !== from.exchange) evidence.push(`step ${n - 1} answered by node ${answeringNode(prev, ctx.lbCookie).node ?? '(unknown)'}`);
-  const down = holder ? ctx.events.find((e) => e.type === 'node-down' && e.node === holder && e.labTime <= ex.labStart && (!prev || e.seq > lastSeq(ctx, prev))) : undefined;
+  const down = holder ? ctx.events.filter(isEvent('node-down')).find((e) => e.node === holder && e.labTime <= ex.labStart && (!prev || e.seq > lastSeq(ctx, prev))) : undefined;
   if (down) evidence.push(`node ${holder} went down after step ${n - 1} (${down.data.by === 'operator' ? 'killed by the operator' : 'health check failed'})`);
   evidence.push(cookieLine(ctx, ex, n));
   evidence.push(routedText(ex));
@@ -106,7 +108,7 @@ function authSessionMissed(ctx: DiagnosisContext, flow: LoginFlow, i: number, mi
     const seen = [...new Set(ctx.exchanges.filter((x) => x.browser === ex.browser).map((x) => answeringNode(x, ctx.lbCookie).node).filter((x): x is string => !!x))].sort();
     if (seen.length > 1) evidence.push(`server ids answering this client in the HAR: ${seen.join(', ')}`);
   }
-  const where = storage === 'memory' || storage === undefined ? 'has no auth session for this authId' : `could not load the auth session (${String(missed?.data.why ?? `kept in ${storage === 'cts' ? 'the CTS' : 'the authId'}`)})`;
+  const where = storage === 'memory' || storage === undefined ? 'has no auth session for this authId' : `could not load the auth session (${missed ? authSessionMissText(missed.data) : `kept in ${storage === 'cts' ? 'the CTS' : 'the authId'}`})`;
   evidence.push(`${looked ? `node ${looked}` : 'the node that answered'} ${where} → ${responseLabel(ex)}`);
 
   const at = holder ? `node ${holder}'s memory` : 'the memory of the node that started it';
@@ -117,7 +119,7 @@ function authSessionMissed(ctx: DiagnosisContext, flow: LoginFlow, i: number, mi
     fix = 'trees with CTS or client-side auth sessions survive a node loss; chains and in-memory auth sessions do not, so the user must log in again';
   } else if (storage === 'cts' && from.ctsServer && missed?.data.ctsServer && missed.data.ctsServer !== from.ctsServer) {
     // Written to one replica, read from another before replication delivered it.
-    sentence = `Step ${n} of the login reached node ${looked ?? '(unknown)'}, which read the CTS at ${String(missed.data.ctsServer)} before replication brought the auth session from ${from.ctsServer} → ${responseLabel(ex)}.`;
+    sentence = `Step ${n} of the login reached node ${looked ?? '(unknown)'}, which read the CTS at ${missed.data.ctsServer} before replication brought the auth session from ${from.ctsServer} → ${responseLabel(ex)}.`;
     fix = 'CTS affinity (org.forgerock.services.cts.store.affinity.enabled), so every AM server sends a token to one replica';
   } else if (storage === 'cts' || storage === 'client') {
     sentence = `Step ${n} of the login reached node ${looked ?? '(unknown)'}, which could not load the auth session kept in ${storage === 'cts' ? 'the CTS' : 'the authId'} → ${responseLabel(ex)}.`;
@@ -182,10 +184,10 @@ function authSessionExpired(ctx: DiagnosisContext, flow: LoginFlow, i: number, e
   );
 }
 
-function wrongCredentials(ctx: DiagnosisContext, flow: LoginFlow, i: number, failed: LabEvent | undefined): Finding {
+function wrongCredentials(ctx: DiagnosisContext, flow: LoginFlow, i: number, failed: LabEventOf<'login-failed'> | undefined): Finding {
   const ex = flow.steps[i]!;
   const n = stepNumber(flow, ex);
-  const user = (failed?.data.user as string | undefined) ?? submittedUser(flow);
+  const user = failed?.data.user ?? submittedUser(flow);
   const node = failed?.node ?? answeringNode(ex, ctx.lbCookie).node;
   const who = user ? `"${user}"` : 'the user';
   const evidence = arrow(

@@ -1,6 +1,7 @@
 import { finding, requestLabel, responseLabel, routedText, uniq, type DiagnosisContext, type Finding, type FindingKind } from './diagnose';
 import { answeringNode, clockTime, duration, endpoint, errorMessage, issuedToken, jsonObject, presentedToken, sessionAction, setCookies } from './facts';
-import type { LabEvent, TerminationReason, TraceExchange } from './types';
+import { isEvent } from '../../contract/trace';
+import type { LabEventOf, TerminationReason, TraceExchange } from './types';
 
 /**
  * Why a session ended (logout, admin termination, idle timeout, max session time) and which later
@@ -9,19 +10,16 @@ import type { LabEvent, TerminationReason, TraceExchange } from './types';
  */
 export function diagnoseSessions(ctx: DiagnosisContext): Finding[] {
   const tokens = issuedTokens(ctx);
-  const handleToken = new Map<string, { token?: string; created: LabEvent }>();
-  for (const e of ctx.events) {
-    if (e.type !== 'session-created' || typeof e.data.handle !== 'string') continue;
+  const handleToken = new Map<string, { token?: string; created: LabEventOf<'session-created'> }>();
+  for (const e of ctx.events.filter(isEvent('session-created'))) {
     const ex = e.exchangeId ? ctx.byId.get(e.exchangeId) : undefined;
     handleToken.set(e.data.handle, { token: ex ? issuedToken(ex, ctx.ssoCookies) : undefined, created: e });
   }
   const uses = rejectedUses(ctx);
   const explained = new Set<TraceExchange>();
   const out: Finding[] = [];
-  for (const e of ctx.events) {
-    if (e.type !== 'session-terminated') continue;
-    const handle = typeof e.data.handle === 'string' ? e.data.handle : undefined;
-    const link = handle ? handleToken.get(handle) : undefined;
+  for (const e of ctx.events.filter(isEvent('session-terminated'))) {
+    const link = handleToken.get(e.data.handle);
     const later = link?.token ? uses.filter((u) => u.token === link.token && (u.ex.seq > e.seq || u.ex.id === e.exchangeId)) : [];
     later.forEach((u) => explained.add(u.ex));
     out.push(terminated(ctx, e, link?.created, link?.token ? tokens.get(link.token) : undefined, later));
@@ -47,7 +45,7 @@ interface Use {
   ex: TraceExchange;
   token: string;
   /** session-rejected event the node recorded for it: why the session was dead. */
-  rejection?: LabEvent;
+  rejection?: LabEventOf<'session-rejected'>;
 }
 
 /** First exchange that handed out each SSO token (login success). */
@@ -77,7 +75,7 @@ function rejectedUses(ctx: DiagnosisContext): Use[] {
     if (!dead) continue;
     const token = ex.response.status === 401 ? presentedToken(ex, ctx.ssoCookies) : targetToken(ctx, ex);
     if (!token) continue;
-    out.push({ ex, token, rejection: ctx.eventsOf(ex.id).find((e) => e.type === 'session-rejected') });
+    out.push({ ex, token, rejection: ctx.eventsOf(ex.id).find(isEvent('session-rejected')) });
   }
   return out;
 }
@@ -93,27 +91,18 @@ interface SessionFacts {
   homeNode?: string;
 }
 
-function facts(e: LabEvent, created: LabEvent | undefined): SessionFacts {
-  const s = (e.data.session ?? {}) as Record<string, unknown>;
-  const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
-  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  return {
-    username: str(e.data.user) ?? str(s.username),
-    createdAt: num(s.createdAt) ?? created?.labTime,
-    latestAccessTime: num(s.latestAccessTime),
-    maxIdleTime: num(s.maxIdleTime) ?? num(created?.data.maxIdleTime),
-    maxSessionTime: num(s.maxSessionTime) ?? num(created?.data.maxSessionTime),
-    homeNode: str(e.data.homeNode) ?? created?.node ?? undefined,
-  };
+function facts(e: LabEventOf<'session-terminated'>): SessionFacts {
+  const s = e.data.session;
+  return { username: e.data.user, createdAt: s.createdAt, latestAccessTime: s.latestAccessTime, maxIdleTime: s.maxIdleTime, maxSessionTime: s.maxSessionTime, homeNode: e.data.homeNode };
 }
 
 function useLine(u: Use, what: string): string {
   return `${clockTime(u.ex.labStart)}: ${who(u.ex.browser)} presented the ${what} session (${requestLabel(u.ex)}, ${routedText(u.ex)}) → ${responseLabel(u.ex)}`;
 }
 
-function terminated(ctx: DiagnosisContext, e: LabEvent, created: LabEvent | undefined, loginEx: TraceExchange | undefined, later: Use[]): Finding {
-  const reason = e.data.reason as TerminationReason;
-  const f = facts(e, created);
+function terminated(ctx: DiagnosisContext, e: LabEventOf<'session-terminated'>, created: LabEventOf<'session-created'> | undefined, loginEx: TraceExchange | undefined, later: Use[]): Finding {
+  const reason = e.data.reason;
+  const f = facts(e);
   const subject = f.username ? `the session of ${f.username}` : 'a session';
   const by = e.exchangeId ? ctx.byId.get(e.exchangeId) : undefined;
   const evidence: string[] = [];
@@ -141,8 +130,8 @@ function terminated(ctx: DiagnosisContext, e: LabEvent, created: LabEvent | unde
     const from = idle ? f.latestAccessTime : f.createdAt;
     if (idle && f.latestAccessTime !== undefined) evidence.push(`last access at ${clockTime(f.latestAccessTime)}`);
     if (from !== undefined) {
-      for (const c of ctx.events.filter((x) => x.type === 'clock-changed' && typeof x.data.advancedBy === 'number' && x.labTime >= from && x.seq < e.seq)) {
-        evidence.push(`lab clock advanced by ${duration(c.data.advancedBy as number)} at ${clockTime(c.labTime)}`);
+      for (const c of ctx.events.filter(isEvent('clock-changed'))) {
+        if ('advancedBy' in c.data && c.labTime >= from && c.seq < e.seq) evidence.push(`lab clock advanced by ${duration(c.data.advancedBy)} at ${clockTime(c.labTime)}`);
       }
       if (limit !== undefined) evidence.push(`${idle ? 'max idle time' : 'max session time'} ${limit} min → deadline ${clockTime(from + limit * 60_000)}`);
     }
@@ -187,7 +176,7 @@ const WHY: Record<string, string> = {
 /** A token AM rejected with no termination event in the trace: say what the HTTP traffic shows. */
 function rejected(ctx: DiagnosisContext, token: string, loginEx: TraceExchange | undefined, uses: Use[]): Finding {
   const first = uses[0]!;
-  const why = first.rejection?.data.why as string | undefined;
+  const why = first.rejection?.data.why;
   const evidence: string[] = [];
   if (loginEx) {
     const n = answeringNode(loginEx, ctx.lbCookie).node;

@@ -369,13 +369,9 @@ export function answeringNode(ex: TraceExchange, lbCookie = DEFAULT_LB_COOKIE): 
   return { node: null, how: 'not recorded' };
 }
 
-/** The lb cookie name the balancer used, read from its routing reasons ("sticky amlbcookie=01"). */
+/** The sticky cookie name the balancer read, as its routing records it; amlbcookie for a browser's HAR. */
 export function lbCookieName(exchanges: readonly TraceExchange[]): string {
-  for (const ex of exchanges) {
-    const m = /\b(?:sticky|no) ([A-Za-z0-9_.-]+)(?:=| →)/.exec(ex.routing.reason);
-    if (m && m[1] !== 'node') return m[1]!;
-  }
-  return DEFAULT_LB_COOKIE;
+  return exchanges.find((ex) => ex.routing.cookieName)?.routing.cookieName ?? DEFAULT_LB_COOKIE;
 }
 
 /** A lab clock instant as the UI shows it: time of day, UTC. */

@@ -3,7 +3,7 @@ import { diagnose, type Finding } from './diagnose';
 import { headerValue, lbCookieName, parseSetCookie, requestCookies, sessionCookieNames } from './facts';
 import { byStart } from './flows';
 import { redactHar, RULE_VERSION, type RedactOptions } from './redact';
-import type { HarEvent, LabHar } from '../../contract/trace';
+import { isEvent, type HarEvent, type LabHar } from '../../contract/trace';
 import type { Header, LabEvent, TraceExchange, TraceItem } from './types';
 
 /**
@@ -146,11 +146,12 @@ function looseEvents(events: LabEvent[], chosen: TraceExchange[], whole: boolean
   const ids = new Set(chosen.map((e) => e.id));
   const loose = events.filter((e) => !e.exchangeId || !ids.has(e.exchangeId));
   if (whole) return loose;
-  const handles = new Set(events.filter((e) => e.type === 'session-created' && e.exchangeId && ids.has(e.exchangeId)).map((e) => e.data.handle));
+  const handles = new Set(events.filter(isEvent('session-created')).filter((e) => e.exchangeId && ids.has(e.exchangeId)).map((e) => e.data.handle));
+  const handleOf = (e: LabEvent) => (e.type === 'session-created' || e.type === 'session-terminated' ? e.data.handle : undefined);
   const cluster = new Set<LabEvent['type']>(['node-up', 'node-down', 'node-drained', 'node-undrained', 'node-added', 'node-removed', 'config-changed', 'clock-changed']);
   const first = chosen[0]?.labStart ?? 0;
   // An admin's termination of this browser's session happened in the admin's exchange: keep it.
-  return loose.filter((e) => handles.has(e.data.handle) || (!e.exchangeId && cluster.has(e.type) && (e.labTime >= first - 60_000 || e.type === 'config-changed')));
+  return loose.filter((e) => handles.has(handleOf(e) ?? '') || (!e.exchangeId && cluster.has(e.type) && (e.labTime >= first - 60_000 || e.type === 'config-changed')));
 }
 
 function plainEvent(e: LabEvent): HarEvent {

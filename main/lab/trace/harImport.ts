@@ -1,5 +1,6 @@
 import { answeringNode, base64ToBytes, DEFAULT_LB_COOKIE, endpoint, requestCookie, utf8Decode } from './facts';
-import type { Header, LabEvent, LabEventType, RoutingDecision, TraceExchange, TraceItem } from './types';
+import { LabEventSchema, eventText } from '../../contract/events';
+import type { Header, LabEvent, RoutingDecision, TraceExchange, TraceItem } from './types';
 
 /**
  * HAR import: a customer's browser export (Chrome full or sanitized, Firefox, Safari) or the lab's
@@ -56,6 +57,8 @@ export function importHar(text: string, opts: ImportOptions = {}): ImportResult 
     const e = toEvent(ev, null);
     if (e) events.push(e);
   }
+  const recorded = [log, ...log.entries].reduce<number>((n, x) => n + (Array.isArray(obj(x)?._events) ? (obj(x)!._events as unknown[]).length : 0), 0);
+  if (recorded > events.length) warnings.push(`${recorded - events.length} lab event${recorded - events.length === 1 ? ' was' : 's were'} left out: not in this version's event format.`);
   if (log.entries.length && !exchanges.length) throw new HarImportError('not-har', `None of the ${log.entries.length} entries is a HAR entry (${skipped[0]}).`);
   if (skipped.length) warnings.push(`${skipped.length} entr${skipped.length === 1 ? 'y was' : 'ies were'} skipped: ${skipped.slice(0, 3).join('; ')}${skipped.length > 3 ? '; …' : ''}`);
   if (!log.entries.length) warnings.push('The HAR has no entries.');
@@ -201,31 +204,39 @@ function routing(e: Record<string, unknown>, ex: TraceExchange): RoutingDecision
       reason: r.reason,
       cookie: str(r.cookie),
       node: str(r.node),
+      ...(typeof r.cookieName === 'string' ? { cookieName: r.cookieName } : {}),
       redispatched: r.redispatched === true,
+      ...(typeof r.redispatchedFrom === 'string' ? { redispatchedFrom: r.redispatchedFrom } : {}),
       attempts: Array.isArray(r.attempts) ? r.attempts.map(obj).filter((a) => !!a).map((a) => ({ node: String(a!.node ?? ''), outcome: String(a!.outcome ?? '') })) : [],
     };
   }
   const cookie = requestCookie(ex.request.headers, DEFAULT_LB_COOKIE) ?? null;
-  if (typeof e._node === 'string') return { policy: 'unknown', reason: 'imported: node from _node', cookie, node: e._node, redispatched: false, attempts: [] };
+  // policy "unknown": no balancer recorded this; the reason says where the node was read from.
+  if (typeof e._node === 'string') return { policy: 'unknown', reason: '_node', cookie, node: e._node, redispatched: false, attempts: [] };
   const found = answeringNode(ex);
-  return { policy: 'unknown', reason: found.node ? `imported: node from ${found.how}` : 'imported: node not recorded', cookie, node: found.node, redispatched: false, attempts: [] };
+  return { policy: 'unknown', reason: found.how, cookie, node: found.node, redispatched: false, attempts: [] };
 }
 
+/**
+ * A lab event from `_events`, checked against its type's schema (the file may be old, edited or
+ * hostile); its sentence is rendered again from the checked data, never taken from the file.
+ */
 function toEvent(raw: unknown, exchangeId: string | null): LabEvent | undefined {
-  const e = obj(raw);
-  if (!e || typeof e.type !== 'string' || typeof e.message !== 'string') return undefined;
-  const labTime = typeof e.labTime === 'number' ? e.labTime : 0;
+  const parsed = LabEventSchema.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const e = parsed.data as Omit<LabEvent, 'kind' | 'message' | 'realTime'> & { realTime?: number };
+  const node = e.node ?? null;
   return {
     kind: 'event',
-    seq: typeof e.seq === 'number' && Number.isInteger(e.seq) ? e.seq : -1,
-    type: e.type as LabEventType,
-    labTime,
-    realTime: typeof e.realTime === 'number' ? e.realTime : labTime,
-    node: typeof e.node === 'string' ? e.node : null,
-    exchangeId: typeof e.exchangeId === 'string' ? e.exchangeId : exchangeId,
-    message: e.message.slice(0, 2000),
-    data: obj(e.data) ?? {},
-  };
+    seq: Number.isInteger(e.seq) ? e.seq : -1,
+    type: e.type,
+    labTime: e.labTime,
+    realTime: e.realTime ?? e.labTime,
+    node,
+    exchangeId: e.exchangeId ?? exchangeId,
+    message: eventText(e.type, e.data, node),
+    data: e.data,
+  } as LabEvent;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { LabClock } from '../clock';
 import { Ring } from './ring';
+import { eventText } from '../../contract/events';
 import type { EmitEvent, LabEvent, TraceExchange, TraceItem } from './types';
 
 export type TraceListener = (batch: TraceItem[]) => void;
@@ -58,18 +59,19 @@ export class TraceRecorder {
     return item;
   }
 
-  readonly emit: EmitEvent = (type, message, fields = {}) => {
-    const item: LabEvent = {
+  readonly emit: EmitEvent = (type, fields) => {
+    const node = fields.node ?? null;
+    const item = {
       kind: 'event',
       seq: this.nextSeq(),
       type,
       labTime: this.clock.now(),
       realTime: Date.now(),
-      node: fields.node ?? null,
+      node,
       exchangeId: fields.exchangeId ?? null,
-      message,
-      data: fields.data ?? {},
-    };
+      message: eventText(type, fields.data, node),
+      data: fields.data,
+    } as LabEvent;
     this.keep(this.eventRing, item, eventBytes(item));
     this.queue(item);
   };

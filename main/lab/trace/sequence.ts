@@ -97,12 +97,11 @@ export function sequenceSvg(items: readonly TraceItem[], opts: SequenceOptions =
       g.push(arrow(p, x(1), x(laneOf(a.node)), y, `✗ ${a.outcome}`, MUTED, true, false));
       y += ROW;
     }
-    const why = ex.routing.policy === 'unknown' ? (node ? ex.routing.reason.replace(/^imported: /, '') : 'node not recorded') : ex.routing.reason || ex.routing.policy;
+    const why = ex.routing.policy === 'unknown' ? (node ? `node from ${ex.routing.reason}` : 'node not recorded') : ex.routing.reason || ex.routing.policy;
     g.push(arrow(p, x(1), x(lane), y, why, color, false, bad));
     y += ROW;
     for (const e of evOf.get(ex.id) ?? []) {
-      const storage = e.data.storage;
-      const toCts = (e.type === 'auth-session-created' && storage === 'cts') || (e.type === 'session-created' && e.data.kind === 'cts') || (e.type === 'session-terminated' && e.data.kind === 'cts');
+      const toCts = (e.type === 'auth-session-created' && e.data.storage === 'cts') || (e.type === 'session-created' && e.data.kind === 'cts') || (e.type === 'session-terminated' && e.data.kind === 'cts');
       const evLane = e.node ? laneOf(e.node) : lane;
       if (toCts) g.push(arrow(p, x(evLane), x(cts), y, ctsLabel(e), MUTED, false, false));
       else g.push(note(x(evLane) - LANE / 2 + 6, y - 10, LANE * 1.8, e.message, e.type === 'auth-session-missed' || e.type === 'login-failed' ? RED : MUTED));
@@ -144,7 +143,7 @@ export function sequenceSvg(items: readonly TraceItem[], opts: SequenceOptions =
 function ctsLabel(e: LabEvent): string {
   if (e.type === 'auth-session-created') return 'write auth session';
   if (e.type === 'session-created') return 'create session';
-  return `delete session (${String(e.data.reason ?? '')})`;
+  return `delete session (${e.type === 'session-terminated' ? e.data.reason : ''})`;
 }
 
 function arrow(p: string, x1: number, x2: number, y: number, label: string, color: string, dashed: boolean, bold: boolean, sub = ''): string {

@@ -1,10 +1,7 @@
-/** The trace's vocabulary lives in the contract (main/contract/trace.ts); the engine adds how events are emitted. */
-import type { LabEventType } from '../../contract/trace';
+/** The trace's vocabulary lives in the contract (main/contract/trace.ts, events.ts); the engine adds how events are emitted. */
+import type { EventData, LabEventType } from '../../contract/events';
 
-export type { Header, RoutingDecision, TraceExchange, LabEventType, TerminationReason, LabEvent, TraceItem } from '../../contract/trace';
+export type { Header, RoutingDecision, TraceExchange, LabEventType, LabEventOf, TerminationReason, LabEvent, TraceItem, EventData } from '../../contract/trace';
 
-export type EmitEvent = (
-  type: LabEventType,
-  message: string,
-  fields?: { node?: string | null; exchangeId?: string | null; data?: Record<string, unknown> },
-) => void;
+/** Records a cluster event: its typed data; the sentence is rendered from it (eventText). */
+export type EmitEvent = <T extends LabEventType>(type: T, fields: { node?: string | null; exchangeId?: string | null; data: EventData<T> }) => void;

@@ -27,10 +27,10 @@ export async function authorize(node: NodeContext, req: OAuth2Request): Promise<
     return await issueCode(node, req, client, redirectUri, state);
   } catch (e) {
     if (!(e instanceof OAuth2Error)) throw e;
-    node.emit('oauth2-request-rejected', `Node ${node.id}: authorize for ${client.id} → ${e.error} (${e.message})`, {
+    node.emit('oauth2-request-rejected', {
       node: node.id,
       exchangeId: req.exchangeId,
-      data: { endpoint: 'authorize', error: e.error, clientId: client.id },
+      data: { endpoint: 'authorize', error: e.error, clientId: client.id, description: e.message },
     });
     return redirect(redirectUri, { error_description: e.message, ...(state !== null ? { state } : {}), error: e.error });
   }
@@ -81,7 +81,7 @@ async function issueCode(node: NodeContext, req: OAuth2Request, client: Client, 
     ...(challenge ? { codeChallenge: challenge, codeChallengeMethod: method! } : {}),
     issued: false,
   });
-  node.emit('oauth2-code-issued', `Node ${node.id}: authorization code for ${session.username} → ${client.id} (in the CTS for ${cfg.oauth2CodeLifetime} s)`, {
+  node.emit('oauth2-code-issued', {
     node: node.id,
     exchangeId: req.exchangeId,
     data: { clientId: client.id, user: session.username, scope, pkce: method, lifetime: cfg.oauth2CodeLifetime },

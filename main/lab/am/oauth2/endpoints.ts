@@ -62,7 +62,7 @@ export async function revoke(node: NodeContext, req: OAuth2Request): Promise<AmR
     const t = await readToken(node, token, name);
     if (!t || t.data.clientId !== client.id) continue;
     const revoked = name === 'refresh_token' ? await revokeGrant(node, t.data.authGrantId) : (await revokeToken(node, t), 1);
-    node.emit('oauth2-token-revoked', `Node ${node.id}: ${client.id} revoked ${name === 'refresh_token' ? `a refresh token and its grant (${revoked} tokens)` : 'an access token'} of ${t.data.username}`, {
+    node.emit('oauth2-token-revoked', {
       node: node.id,
       exchangeId: req.exchangeId,
       data: { clientId: client.id, tokenName: name, user: t.data.username, revoked },
@@ -92,7 +92,7 @@ export async function endSession(node: NodeContext, req: OAuth2Request): Promise
   if (ops?.data.ssoTokenId) {
     const ended = await node.sessions.end(ops.data.ssoTokenId, 'logout', { node: node.id, exchangeId: req.exchangeId });
     await node.cts.delete(ops.id);
-    if (!ended) node.emit('oauth2-request-rejected', `Node ${node.id}: endSession found the session already gone`, { node: node.id, exchangeId: req.exchangeId, data: { endpoint: 'endSession', error: 'session-gone' } });
+    if (!ended) node.emit('oauth2-request-rejected', { node: node.id, exchangeId: req.exchangeId, data: { endpoint: 'endSession', error: 'session-gone' } });
   }
   const postLogout = req.params.get('post_logout_redirect_uri');
   if (!postLogout) return { status: 204 };

@@ -38,10 +38,10 @@ export async function oauth2(node: NodeContext, r: { raw: IncomingMessage; url: 
     if (e instanceof AmError) return new OAuth2Error(e.status, 'invalid_request', e.message).response(); // 413 from readBody
     if (!(e instanceof OAuth2Error)) throw e;
     if (e.error !== 'invalid_token') {
-      node.emit('oauth2-request-rejected', `Node ${node.id}: ${r.endpoint} → ${e.status} ${e.error} (${e.message})`, {
+      node.emit('oauth2-request-rejected', {
         node: node.id,
         exchangeId: r.exchangeId,
-        data: { endpoint: r.endpoint, error: e.error, status: e.status },
+        data: { endpoint: r.endpoint, error: e.error, status: e.status, description: e.message },
       });
     }
     return e.response();

@@ -21,7 +21,7 @@ export async function accessToken(node: NodeContext, req: OAuth2Request): Promis
   else if (grantType === 'refresh_token') body = await refreshGrant(node, req, client);
   else if (grantType === 'client_credentials') body = await clientCredentials(node, req, client);
   else throw new OAuth2Error(400, 'unsupported_grant_type', `Grant type is not supported: ${grantType.slice(0, 64)}`);
-  node.emit('oauth2-tokens-issued', `Node ${node.id}: ${grantType} grant for ${client.id} → ${Object.keys(body).filter((k) => k.endsWith('_token')).join(', ')}`, {
+  node.emit('oauth2-tokens-issued', {
     node: node.id,
     exchangeId: req.exchangeId,
     data: { grantType, clientId: client.id, tokens: Object.keys(body).filter((k) => k.endsWith('_token')), mode: node.config().oauth2Tokens[req.realm as '/'] },

@@ -42,6 +42,10 @@ export class FrontRouter implements Router {
     return name ? readCookie(cookieHeader, name) : null;
   }
 
+  stickyCookieName(): string | undefined {
+    return this.rendered?.stickyCookie;
+  }
+
   /** While a reload runs, requests wait: none may reach the old process as it stops. */
   private reloading: Promise<void> | undefined;
 
