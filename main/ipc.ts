@@ -1,10 +1,10 @@
 /**
  * The Electron IPC adapter, written against an ipcMain-like object so it is tested without
  * Electron. One channel per contract command (never a generic send); every handler first checks
- * that the message comes from the app's own top frame, then validates its input with the
- * contract's zod schema, and only then reaches the Lab.
+ * that the message comes from the app's own top frame, then hands it to the sink (the bridge),
+ * whose dispatch validates the input once with the contract's zod schema before the Lab sees it.
  */
-import { IPC_PREFIX, commandNames, parseCommand, type CommandName, type Outcome } from './contract';
+import { IPC_PREFIX, commandNames, type CommandName, type Outcome } from './contract';
 
 /** The window's origin: a custom standard scheme, never file:// (Electron checklist item 18). */
 export const APP_SCHEME = 'app';
@@ -64,9 +64,7 @@ export function registerIpc(ipcMain: IpcMainLike, sink: CommandSink, trusted: (e
         }
         throw new UntrustedSenderError(`Refused ${name}: IPC from ${origin} is not the AM Session Lab window`);
       }
-      const parsed = parseCommand(name, input);
-      if (!parsed.ok) return parsed;
-      return sink.call(name, parsed.value);
+      return sink.call(name, input);
     });
   }
   return () => {

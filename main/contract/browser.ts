@@ -31,3 +31,32 @@ export interface CookieView {
   secure: boolean;
   sameSite: string;
 }
+
+/**
+ * The inputs of a callbacks step filled from credentials by callback type (NameCallback,
+ * PasswordCallback), as the ForgeRock SDK's login helpers do: the virtual browser's login and the
+ * window's pre-filled form use the same answers.
+ */
+export function callbackAnswers(payload: AuthPayload, username: string, password: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const cb of payload.callbacks ?? []) {
+    const name = cb.input?.[0]?.name;
+    if (!name) continue;
+    if (cb.type === 'NameCallback') values[name] = username;
+    if (cb.type === 'PasswordCallback') values[name] = password;
+  }
+  return values;
+}
+
+/** The credentials a submitted form carried (its NameCallback and PasswordCallback inputs), if both. */
+export function submittedCredentials(payload: AuthPayload, values: Record<string, string>): { username: string; password: string } | undefined {
+  let username: string | undefined;
+  let password: string | undefined;
+  for (const cb of payload.callbacks ?? []) {
+    const name = cb.input?.[0]?.name;
+    if (!name || !(name in values)) continue;
+    if (cb.type === 'NameCallback') username = values[name];
+    if (cb.type === 'PasswordCallback') password = values[name];
+  }
+  return username !== undefined && password !== undefined ? { username, password } : undefined;
+}

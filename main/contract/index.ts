@@ -7,6 +7,7 @@
  * Node-only import: the window bundles it.
  */
 import { z } from 'zod';
+import { ActionSchema, BrowserIdSchema, type Action, type ActionName, type ActionResult } from './actions';
 import type { AuthPayload, BrowserResponse, CookieView, LoginStep } from './browser';
 import type { Finding, FlowSummary } from './diagnosis';
 import { COMMAND_NAMES, DEMO_LABEL, IPC_PREFIX, IPC_PUSH, MAX_IMPORT_BYTES, TOKEN_HEADER, WS_PROTOCOL, type CommandName } from './names';
@@ -16,75 +17,42 @@ import type { LabInfo, LabSnapshot, NodeStatus, SessionRow } from './snapshot';
 import type { LabEvent, LabHar, TraceExchange, TraceItem } from './trace';
 
 export { COMMAND_NAMES, DEMO_LABEL, IPC_PREFIX, IPC_PUSH, MAX_IMPORT_BYTES, TOKEN_HEADER, WS_PROTOCOL, type CommandName };
-export { ConfigPatchSchema };
+export { ActionSchema, ConfigPatchSchema };
+export type { Action, ActionName, ActionResult };
 export type { LabConfig, LabInfo, LabSnapshot, NodeStatus, SessionRow, AuthPayload, BrowserResponse, CookieView, LoginStep, LabEvent, TraceExchange, TraceItem, Finding, FlowSummary, LoadProgress, ExpectationResult, CompareRow };
 
-const nodeId = z.string().regex(/^\d{2}$/, 'a node id such as 01');
-const browserId = z.string().regex(/^b\d{1,9}$/, 'a virtual browser id such as b1');
-const realm = z.string().regex(/^\/[A-Za-z0-9_-]{0,64}$/, 'a realm such as / or /alpha').optional();
-const service = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a chain or tree name').optional();
 const empty = z.strictObject({});
-const DAY = 86_400_000;
 const exchangeIds = z.array(z.string().min(1).max(64)).max(50_000);
 /** A built-in recipe or variant name; the window never hands the engine a file path. */
 const recipeName = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, 'a recipe name such as seed-401');
 
-
-/** A callbacks step as AM sent it; posted back with inputs filled in (what the ForgeRock SDK does). */
-export const AuthPayloadSchema = z.looseObject({
-  authId: z.string().min(1).max(64 * 1024),
-  callbacks: z
-    .array(
-      z.looseObject({
-        type: z.string().max(200),
-        output: z.array(z.looseObject({ name: z.string().max(200), value: z.unknown() })).max(100),
-        // TextOutputCallback and RedirectCallback have no input (OpenAM callbackhandlers).
-        input: z.array(z.looseObject({ name: z.string().max(200), value: z.unknown() })).max(100).optional(),
-        _id: z.number().optional(),
-      }),
-    )
-    .max(100),
-});
-
-const login = { browser: browserId, service, realm };
-const credentials = { username: z.string().min(1).max(256), password: z.string().max(1024) };
-
-/** Every command: its name and the schema of its input. The renderer's buttons and scripts share these. */
+/**
+ * Every command: its name and the schema of its input. The renderer's buttons and scripts share
+ * these. Whatever a person does to the lab is one command, `perform`, with an Action (actions.ts):
+ * the same vocabulary as recipe steps. The rest read the lab or manage the window's session.
+ */
 export const commands = {
   info: empty,
   snapshot: empty,
   /** Trace items (exchanges and events, in seq order) after a seq, newest `limit` at most. */
   trace: z.strictObject({ after: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1_000_000).default(20_000) }),
   clearTrace: empty,
-  configure: ConfigPatchSchema,
-  setNodeCount: z.strictObject({ count: z.number().int().min(1).max(9) }),
-  killNode: z.strictObject({ node: nodeId }),
-  restartNode: z.strictObject({ node: nodeId }),
-  drainNode: z.strictObject({ node: nodeId, drained: z.boolean() }),
-  advanceClock: z.strictObject({ ms: z.number().int().min(1).max(366 * DAY) }),
+  /** Does one Action (login, validate, kill-node, configure, wait, load, …) and answers with its own exchanges. */
+  perform: ActionSchema,
   setClockSpeed: z.strictObject({ speed: z.number().positive().max(1_000_000) }),
   pauseClock: z.strictObject({ paused: z.boolean() }),
   createBrowser: z.strictObject({ name: z.string().trim().max(40).optional() }),
-  removeBrowser: z.strictObject({ browser: browserId }),
-  cookies: z.strictObject({ browser: browserId }),
-  clearCookies: z.strictObject({ browser: browserId }),
-  startLogin: z.strictObject(login),
-  submitStep: z.strictObject({ ...login, payload: AuthPayloadSchema, values: z.record(z.string().max(200), z.string().max(1024)) }),
-  login: z.strictObject({ ...login, ...credentials }),
-  zeroPageLogin: z.strictObject({ ...login, ...credentials }),
-  validate: z.strictObject({ browser: browserId, realm }),
-  refresh: z.strictObject({ browser: browserId, realm }),
-  sessionInfo: z.strictObject({ browser: browserId, realm }),
-  logout: z.strictObject({ browser: browserId, realm }),
+  removeBrowser: z.strictObject({ browser: BrowserIdSchema }),
+  cookies: z.strictObject({ browser: BrowserIdSchema }),
+  clearCookies: z.strictObject({ browser: BrowserIdSchema }),
   sessions: empty,
-  terminateSession: z.strictObject({ handle: z.string().min(1).max(512) }),
   /** Findings for every 401, failed step, ended session and node loss in the lab's trace. */
   diagnose: empty,
   /** Logins and browser lives in the trace, for the sequence view. */
   flows: empty,
   sequence: z.strictObject({ exchangeIds: exchangeIds.optional(), title: z.string().max(200).optional() }),
   /** HAR 1.2 of the trace; redacted unless `redact: false` is sent on purpose. */
-  exportHar: z.strictObject({ redact: z.boolean().default(true), browser: browserId.optional(), exchangeIds: exchangeIds.optional() }),
+  exportHar: z.strictObject({ redact: z.boolean().default(true), browser: BrowserIdSchema.optional(), exchangeIds: exchangeIds.optional() }),
   /** A customer's (or the lab's) HAR file: checked, then diagnosed and drawn. Nothing is kept. */
   importHar: z.strictObject({ text: z.string().max(MAX_IMPORT_BYTES), name: z.string().max(260).optional() }),
   recipes: empty,
@@ -92,15 +60,8 @@ export const commands = {
   runRecipe: z.strictObject({ name: recipeName, variant: recipeName.optional() }),
   /** Broken vs fixed: the recipe under two of its variants, each in a fresh lab of its own. */
   compareRecipe: z.strictObject({ name: recipeName, a: recipeName, b: recipeName }),
-  /** Many logins at once through the balancer, each from a fresh virtual browser (bounded). */
-  runLoad: z.strictObject({
-    logins: z.number().int().min(1).max(100_000),
-    concurrency: z.number().int().min(1).max(256),
-    thinkMs: z.number().min(0).max(60_000).optional(),
-    logout: z.boolean().optional(),
-  }),
   /** Stops the recipe or load run in progress (a step in progress finishes first). */
-  stopRecipe: empty,
+  stopRun: empty,
   /** What was done in this lab (settings and actions, with the outcomes seen) as recipe YAML. */
   exportRecipe: z.strictObject({ name: recipeName.optional(), title: z.string().trim().min(1).max(200).optional() }),
   /** Forgets what was done so far: the next export starts from the settings of the next action. */
@@ -122,44 +83,19 @@ export function isCommandName(name: unknown): name is CommandName {
   return typeof name === 'string' && Object.hasOwn(commands, name);
 }
 
-/** One authenticate call and the exchange that carried it: what AM sent and exactly what was submitted. */
-export interface StepResult {
-  step: LoginStep;
-  exchange: TraceExchange | null;
-}
-
-export interface CallResult {
-  response: BrowserResponse;
-  exchange: TraceExchange | null;
-}
-
 export interface Results {
   info: LabInfo;
   snapshot: LabSnapshot;
   trace: TraceItem[];
   clearTrace: { cleared: true };
-  configure: LabConfig;
-  setNodeCount: { nodes: number };
-  killNode: { node: string; running: boolean };
-  restartNode: { node: string; running: boolean };
-  drainNode: { node: string; drained: boolean };
-  advanceClock: { now: number };
+  perform: ActionResult;
   setClockSpeed: { speed: number };
   pauseClock: { paused: boolean };
   createBrowser: { id: string; name: string };
   removeBrowser: { removed: string };
   cookies: CookieView[];
   clearCookies: { cleared: string };
-  startLogin: StepResult;
-  submitStep: StepResult;
-  login: { outcome: LoginStep; steps: StepResult[] };
-  zeroPageLogin: StepResult;
-  validate: CallResult;
-  refresh: CallResult;
-  sessionInfo: CallResult;
-  logout: CallResult;
   sessions: SessionRow[];
-  terminateSession: { handle: string; terminated: boolean };
   diagnose: { findings: FindingView[] };
   flows: FlowSummary[];
   sequence: { svg: string; exchanges: number };
@@ -168,8 +104,7 @@ export interface Results {
   recipes: RecipeSummary[];
   runRecipe: RecipeRunView;
   compareRecipe: CompareView;
-  runLoad: LoadView;
-  stopRecipe: { stopped: boolean };
+  stopRun: { stopped: boolean };
   exportRecipe: RecipeExport;
   clearActionLog: { cleared: number };
 }

@@ -1,22 +1,20 @@
 import { useState } from 'react';
-import type { AuthPayload, CallResult, LoginStep, StepResult, TraceExchange } from '../../main/contract';
+import type { ActionResult, AuthPayload, BrowserResponse, LoginStep, TraceExchange } from '../../main/contract';
+import { callbackAnswers } from '../../main/contract/browser';
+import { DEMO_USER } from '../../main/contract/names';
 import { explainExchange } from '../lib/explain';
 import { MINUTE, middleEllipsis, prettyBody } from '../lib/format';
 import { useLab, useStore } from '../state/store';
 import { Button, CodeBlock, EmptyState } from './ui';
 
-const DEMO = { username: 'demo', password: 'Ch4ng31t' };
-
-/** Inputs AM asked for, pre-filled from the credentials by callback type (what the SDK does). */
-function prefill(payload: AuthPayload, username: string, password: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  for (const cb of payload.callbacks ?? []) {
-    const name = cb.input?.[0]?.name;
-    if (!name) continue;
-    values[name] = cb.type === 'NameCallback' ? username : cb.type === 'PasswordCallback' ? password : String(cb.input?.[0]?.value ?? '');
-  }
-  return values;
+/** One authenticate call as the card shows it: what AM sent, and the exchange that carried it. */
+interface StepResult {
+  step: LoginStep;
+  exchange: TraceExchange | null;
 }
+
+/** A login action's steps, each with its exchange (one authenticate call is one exchange). */
+const stepsOf = (r: ActionResult): StepResult[] => (r.steps ?? []).map((step, i) => ({ step, exchange: r.exchanges[i] ?? null }));
 
 function prompt(cb: AuthPayload['callbacks'][number]): string {
   const p = cb.output?.find((o) => o.name === 'prompt')?.value;
@@ -83,39 +81,41 @@ function BrowserCard({ id, name }: { id: string; name: string }) {
   const store = useStore();
   const jar = useLab((s) => s.jars[id]);
   const maxIdle = useLab((s) => s.snapshot?.config.maxIdleTime ?? 30);
-  const [username, setUsername] = useState(DEMO.username);
-  const [password, setPassword] = useState(DEMO.password);
+  const [username, setUsername] = useState<string>(DEMO_USER.username);
+  const [password, setPassword] = useState<string>(DEMO_USER.password);
   const [steps, setSteps] = useState<StepResult[]>([]);
   const [values, setValues] = useState<Record<string, string>>({});
-  const [last, setLast] = useState<{ action: string; result: CallResult } | null>(null);
+  const [last, setLast] = useState<{ action: string; response: BrowserResponse; exchange: TraceExchange | null } | null>(null);
   const current = steps.length ? steps[steps.length - 1]! : null;
   const pending = current?.step.kind === 'callbacks' ? current.step.payload : null;
+  // The form shows the callbacks AM sent, pre-filled from the credentials as the SDK would fill them.
+  const showForm = (step: LoginStep | undefined) => step?.kind === 'callbacks' && setValues(callbackAnswers(step.payload, username, password));
 
   const begin = async () => {
-    const r = await store.run(`${name}: could not start the login`, () => store.api.startLogin({ browser: id }));
+    const r = await store.run(`${name}: could not start the login`, () => store.api.perform({ action: 'login-start', browser: id }));
     if (!r) return;
-    setSteps([r]);
+    setSteps(stepsOf(r));
     setLast(null);
-    if (r.step.kind === 'callbacks') setValues(prefill(r.step.payload, username, password));
+    showForm(r.steps?.at(-1));
   };
   const submit = async () => {
     if (!pending) return;
-    const r = await store.run(`${name}: the step was refused`, () => store.api.submitStep({ browser: id, payload: pending, values }));
+    const r = await store.run(`${name}: the step was refused`, () => store.api.perform({ action: 'login-next', browser: id, values }));
     if (!r) return;
-    setSteps((s) => [...s, r]);
-    if (r.step.kind === 'callbacks') setValues(prefill(r.step.payload, username, password));
+    setSteps((s) => [...s, ...stepsOf(r)]);
+    showForm(r.steps?.at(-1));
   };
   const oneClick = async () => {
-    const r = await store.run(`${name}: login failed to run`, () => store.api.login({ browser: id, username, password }));
+    const r = await store.run(`${name}: login failed to run`, () => store.api.perform({ action: 'login', browser: id, username, password }));
     if (!r) return;
-    setSteps(r.steps);
+    setSteps(stepsOf(r));
     setLast(null);
   };
-  const call = (action: 'validate' | 'refresh' | 'sessionInfo' | 'logout') => async () => {
-    const r = await store.run(`${name}: ${action} failed to run`, () => store.api[action]({ browser: id }));
-    if (r) setLast({ action, result: r });
+  const call = (action: 'validate' | 'refresh' | 'access' | 'logout') => async () => {
+    const r = await store.run(`${name}: ${action} failed to run`, () => store.api.perform({ action, browser: id }));
+    if (r?.response) setLast({ action, response: r.response, exchange: r.exchanges.at(-1) ?? null });
   };
-  const isDemo = username === DEMO.username && password === DEMO.password;
+  const isDemo = username === DEMO_USER.username && password === DEMO_USER.password;
 
   return (
     <article className="card browser" aria-labelledby={`bn-${id}`} data-testid={`browser-${id}`}>
@@ -185,7 +185,7 @@ function BrowserCard({ id, name }: { id: string; name: string }) {
                     </span>
                     <input
                       type={cb.type === 'PasswordCallback' ? 'password' : 'text'}
-                      value={values[input.name] ?? ''}
+                      value={values[input.name] ?? String(input.value ?? '')}
                       onChange={(e) => setValues((v) => ({ ...v, [input.name]: e.target.value }))}
                       autoComplete="off"
                     />
@@ -213,10 +213,10 @@ function BrowserCard({ id, name }: { id: string; name: string }) {
         <Button size="sm" onClick={call('refresh')} title="Refresh resets the idle timer">
           Refresh
         </Button>
-        <Button size="sm" onClick={call('sessionInfo')}>
+        <Button size="sm" onClick={call('access')} title="getSessionInfo: any use of the session">
           Session info
         </Button>
-        <Button size="sm" title={`Jump the lab clock past max idle time (${maxIdle} min) without using the session`} onClick={() => store.run('Could not advance the clock', () => store.api.advanceClock({ ms: (maxIdle + 1) * MINUTE }))} data-testid="idle">
+        <Button size="sm" title={`Jump the lab clock past max idle time (${maxIdle} min) without using the session`} onClick={() => store.run('Could not advance the clock', () => store.api.perform({ action: 'wait', ms: (maxIdle + 1) * MINUTE }))} data-testid="idle">
           Idle {maxIdle + 1} min
         </Button>
         <Button size="sm" onClick={call('logout')} data-testid="logout">
@@ -227,13 +227,13 @@ function BrowserCard({ id, name }: { id: string; name: string }) {
         </Button>
       </div>
       {last && (
-        <div className={`call-result ${last.result.response.status >= 400 ? 'is-error' : ''}`} data-testid="call-result">
+        <div className={`call-result ${last.response.status >= 400 ? 'is-error' : ''}`} data-testid="call-result">
           <div className="small">
-            <strong>{last.action}</strong> → {last.result.response.status}
-            {last.result.exchange?.routing.node && <> · node {last.result.exchange.routing.node}</>}
-            {last.result.exchange && <span className="muted"> · {last.result.exchange.routing.reason}</span>}
+            <strong>{last.action}</strong> → {last.response.status}
+            {last.exchange?.routing.node && <> · node {last.exchange.routing.node}</>}
+            {last.exchange && <span className="muted"> · {last.exchange.routing.reason}</span>}
           </div>
-          <CodeBlock text={JSON.stringify(last.result.response.body, null, 2)} maxHeight={120} label={`${last.action} response`} />
+          <CodeBlock text={JSON.stringify(last.response.body, null, 2)} maxHeight={120} label={`${last.action} response`} />
         </div>
       )}
       {jar && jar.length > 0 && (

@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
 import type { LabConfig } from '../../main/contract';
+import type { LiveConfigPatch } from '../../main/contract/settings';
 import { parseSettingText, settingLimits, settingMeta, type SettingKey } from '../../main/contract/settings';
 import { useLab, useStore } from '../state/store';
 import { Badge, Button, Segmented, Switch } from './ui';
 
-type Patch = Parameters<ReturnType<typeof useStore>['api']['configure']>[0];
+type Patch = LiveConfigPatch;
 
 /** A value applied on Enter or when the field loses focus; a refused value shows why and reverts. */
 function ApplyField({ label, value, unit, onApply, validate, testId, hint, inputMode = 'numeric' }: { label: string; value: string; unit?: string; onApply: (v: string) => Promise<unknown>; validate: (v: string) => string | null; testId?: string; hint?: string; inputMode?: 'numeric' | 'text' }) {
@@ -75,7 +76,7 @@ export function Controls() {
   const info = useLab((s) => s.info);
   const [showAdmin, setShowAdmin] = useState(false);
   if (!cfg) return <div className="controls is-loading" aria-busy="true" />;
-  const configure = (patch: Patch, what: string) => store.run(`Could not change ${what}`, () => store.api.configure(patch));
+  const configure = (patch: Patch, what: string) => store.run(`Could not change ${what}`, () => store.api.perform({ action: 'configure', patch }));
   const set = <K extends keyof LabConfig>(key: K, what: string) => (v: LabConfig[K]) => void configure({ [key]: v } as Patch, what);
   const minutes = (key: 'maxSessionTime' | 'maxIdleTime' | 'maxCachingTime', label: string, hint: string) => (
     <ApplyField label={label} hint={hint} unit={settingMeta(key).unit} value={String(cfg[key])} validate={problemOf(key)} onApply={(v) => configure({ [key]: valueOf(key, v) } as Patch, label)} testId={`cfg-${key}`} />
@@ -125,13 +126,13 @@ export function Controls() {
             AM nodes
           </span>
           <div className="stepper" role="group" aria-labelledby="nodes-label">
-            <Button size="sm" aria-label="One node fewer" disabled={cfg.nodes <= (NODES.minimum ?? 1)} onClick={() => store.run('Could not remove a node', () => store.api.setNodeCount({ count: cfg.nodes - 1 }))}>
+            <Button size="sm" aria-label="One node fewer" disabled={cfg.nodes <= (NODES.minimum ?? 1)} onClick={() => store.run('Could not remove a node', () => store.api.perform({ action: 'configure', patch: { nodes: cfg.nodes - 1 } }))}>
               −
             </Button>
             <output className="stepper-value" data-testid="cfg-nodes" aria-live="polite">
               {cfg.nodes}
             </output>
-            <Button size="sm" aria-label="One node more" disabled={cfg.nodes >= (NODES.maximum ?? 9)} onClick={() => store.run('Could not add a node', () => store.api.setNodeCount({ count: cfg.nodes + 1 }))}>
+            <Button size="sm" aria-label="One node more" disabled={cfg.nodes >= (NODES.maximum ?? 9)} onClick={() => store.run('Could not add a node', () => store.api.perform({ action: 'configure', patch: { nodes: cfg.nodes + 1 } }))}>
               +
             </Button>
           </div>

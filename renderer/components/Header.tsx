@@ -16,7 +16,7 @@ export function LabClock() {
   if (!clock) return <div className="clock is-loading" aria-busy="true" />;
   const ahead = now - Date.now();
   const speed = SPEEDS.find((s) => s === clock.speed);
-  const advance = (min: number) => store.run('Could not advance the clock', () => store.api.advanceClock({ ms: Math.round(min * MINUTE) }));
+  const advance = (min: number) => store.run('Could not advance the clock', () => store.api.perform({ action: 'wait', ms: Math.round(min * MINUTE) }));
   return (
     <div className="clock" role="group" aria-label="Lab clock">
       <div className="clock-face" data-testid="lab-clock">

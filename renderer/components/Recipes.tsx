@@ -163,8 +163,8 @@ export function Recipes() {
     busy(async () => {
       setView('load');
       setLoad(null);
-      const l = await store.run('The load run failed', () => store.api.runLoad({ logins: Number(logins), concurrency: Number(concurrency) }));
-      if (l) setLoad(l);
+      const r = await store.run('The load run failed', () => store.api.perform({ action: 'load', logins: Number(logins), concurrency: Number(concurrency) }));
+      if (r?.load) setLoad(r.load);
     });
   const exportSession = async () => {
     setView('export');
@@ -267,7 +267,7 @@ export function Recipes() {
                 )}
               </EmptyState>
               <div className="actions">
-                <Button size="sm" tone="danger" onClick={() => store.run('Could not stop the load run', () => store.api.stopRecipe({}))}>
+                <Button size="sm" tone="danger" onClick={() => store.run('Could not stop the load run', () => store.api.stopRun({}))}>
                   Stop
                 </Button>
               </div>
@@ -294,7 +294,7 @@ export function Recipes() {
               <div className="actions">
                 {state && <Badge tone={state === 'passed' ? 'ok' : state === 'running' ? 'info' : state === 'stopped' ? 'warn' : 'error'}>{state}</Badge>}
                 {state === 'running' && (
-                  <Button size="sm" tone="danger" onClick={() => store.run('Could not stop the recipe', () => store.api.stopRecipe({}))}>
+                  <Button size="sm" tone="danger" onClick={() => store.run('Could not stop the recipe', () => store.api.stopRun({}))}>
                     Stop
                   </Button>
                 )}

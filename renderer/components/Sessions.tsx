@@ -27,7 +27,7 @@ export function Sessions() {
   const active = rows.filter((r) => r.status === 'active').length;
   const shown = show === 'active' ? rows.filter((r) => r.status === 'active') : rows;
   const demo = new Set(users?.filter((u) => u.demo).map((u) => u.username));
-  const terminate = (r: SessionRow) => store.run(`Could not terminate the session of ${r.username}`, () => store.api.terminateSession({ handle: r.handle }));
+  const terminate = (r: SessionRow) => store.run(`Could not terminate the session of ${r.username}`, () => store.api.perform({ action: 'admin-terminate', handle: r.handle }));
 
   return (
     <div className="sessions">

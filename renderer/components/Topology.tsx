@@ -128,11 +128,11 @@ export function Topology() {
                   label={`Node ${node.id} actions`}
                   testId={`node-menu-${node.id}`}
                   items={[
-                    { label: 'Kill node', danger: true, disabled: !node.running, testId: `kill-${node.id}`, onSelect: () => void store.run(`Could not kill node ${node.id}`, () => store.api.killNode({ node: node.id })) },
-                    { label: node.running ? 'Restart node' : 'Start node', testId: `restart-${node.id}`, onSelect: () => void store.run(`Could not restart node ${node.id}`, () => store.api.restartNode({ node: node.id })) },
+                    { label: 'Kill node', danger: true, disabled: !node.running, testId: `kill-${node.id}`, onSelect: () => void store.run(`Could not kill node ${node.id}`, () => store.api.perform({ action: 'kill-node', node: node.id })) },
+                    { label: node.running ? 'Restart node' : 'Start node', testId: `restart-${node.id}`, onSelect: () => void store.run(`Could not restart node ${node.id}`, () => store.api.perform({ action: 'restart-node', node: node.id })) },
                     node.state === 'drained'
-                      ? { label: 'Undrain (take new users)', testId: `undrain-${node.id}`, onSelect: () => void store.run('Could not undrain', () => store.api.drainNode({ node: node.id, drained: false })) }
-                      : { label: 'Drain (keep sticky users only)', disabled: !node.running, testId: `drain-${node.id}`, onSelect: () => void store.run('Could not drain', () => store.api.drainNode({ node: node.id, drained: true })) },
+                      ? { label: 'Undrain (take new users)', testId: `undrain-${node.id}`, onSelect: () => void store.run('Could not undrain', () => store.api.perform({ action: 'undrain-node', node: node.id })) }
+                      : { label: 'Drain (keep sticky users only)', disabled: !node.running, testId: `drain-${node.id}`, onSelect: () => void store.run('Could not drain', () => store.api.perform({ action: 'drain-node', node: node.id })) },
                   ]}
                 />
               </div>

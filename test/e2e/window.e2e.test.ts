@@ -204,9 +204,9 @@ describe('the window in Chromium (browser host)', () => {
   it('stays responsive with thousands of rows streaming in: virtualized, scrolls to the end', async () => {
     const bal = (await s.api<{ balancer: string }>('info')).balancer;
     // A logged-in session whose cookies a script replays, as curl would: valid, sticky traffic.
-    await s.api('configure', { policy: 'sticky' });
+    await s.api('perform', { action: 'configure', patch: { policy: 'sticky' } });
     const b = await s.api<{ id: string }>('createBrowser', { name: 'load' });
-    await s.api('login', { browser: b.id, username: 'demo', password: 'Ch4ng31t' });
+    await s.api('perform', { action: 'login', browser: b.id, username: 'demo', password: 'Ch4ng31t' });
     const cookie = (await s.api<{ name: string; value: string }[]>('cookies', { browser: b.id })).map((c) => `${c.name}=${c.value}`).join('; ');
     await tab(/Traffic/).click();
     const before = (await s.api<{ trace: { exchanges: number } }>('snapshot')).trace.exchanges;

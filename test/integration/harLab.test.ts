@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualBrowser, type AuthPayload, type LoginStep } from '../../main/lab/client/browser';
+import { callbackAnswers, type AuthPayload, type LoginStep } from '../../main/contract/browser';
 import { DEMO_USER } from '../../main/lab/config';
 import { Lab } from '../../main/lab/lab';
 import { diagnose, explain, type Finding } from '../../main/lab/trace/diagnose';
@@ -24,7 +24,7 @@ function payloadOf(step: LoginStep): AuthPayload {
   if (step.kind !== 'callbacks') throw new Error(`expected callbacks, got ${step.kind} ${step.status}`);
   return step.payload;
 }
-const answers = (s: LoginStep) => VirtualBrowser.answers(payloadOf(s), USER, PASSWORD);
+const answers = (s: LoginStep) => callbackAnswers(payloadOf(s), USER, PASSWORD);
 
 beforeAll(async () => {
   lab = await Lab.start({ nodes: 3 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { VirtualBrowser } from '../../main/lab/client/browser';
+import { callbackAnswers } from '../../main/contract/browser';
 import type { Lab } from '../../main/lab/lab';
 import type { LbFindingId } from '../../main/lab/lbconfig/finding';
 import { checkModel } from '../../main/lab/lbconfig/findings';
@@ -85,7 +86,7 @@ async function chainLogin(lab: Lab, b: VirtualBrowser, between: Case['between'])
   if (first.kind !== 'callbacks') throw new Error('no callbacks');
   if (between?.advanceMs) lab.advanceClock(between.advanceMs);
   if (between?.changeIp) b.clientIp = otherIp(lab, b.clientIp);
-  const second = await b.submit(first.payload, VirtualBrowser.answers(first.payload, ...DEMO));
+  const second = await b.submit(first.payload, callbackAnswers(first.payload, ...DEMO));
   const ex = lab.recorder.exchanges().filter((e) => e.browser === b.id);
   return { second, nodes: ex.map((e) => e.routing.node) };
 }

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ModelRouter } from '../../main/lab/balancer/modelRouter';
 import { Balancer } from '../../main/lab/balancer/proxy';
 import { VirtualBrowser } from '../../main/lab/client/browser';
+import { callbackAnswers } from '../../main/contract/browser';
 import { LabClock } from '../../main/lab/clock';
 import { readBalancerConfig } from '../../main/lab/lbconfig/read';
 import { TraceRecorder } from '../../main/lab/trace/recorder';
@@ -168,7 +169,7 @@ describe('ingress-nginx affinity when pods scale (sticky_balanced.lua vs sticky_
     await lab.setNodeCount(3);
     let failed = 0;
     for (const { b, payload } of started) {
-      const r = await b.submit(payload, VirtualBrowser.answers(payload, ...DEMO));
+      const r = await b.submit(payload, callbackAnswers(payload, ...DEMO));
       if (r.kind === 'failure') {
         expect(r.body.message).toBe('Session has timed out');
         failed++;

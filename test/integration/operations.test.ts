@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabBridge } from '../../main/bridge';
-import type { CompareView, HarExport, HarImportView, LoadView, PushMessage, RecipeRunView } from '../../main/contract';
+import type { ActionResult, CompareView, HarExport, HarImportView, PushMessage, RecipeRunView } from '../../main/contract';
 import { Lab } from '../../main/lab/lab';
 
 /** The HAR, diagnosis and recipe operations as the window and scripts call them (through the bridge). */
@@ -19,9 +19,9 @@ describe('operations: diagnosis, HAR and recipes through the bridge', () => {
     bridge = new LabBridge(lab, { throttleMs: 10 });
     bridge.subscribe((m) => pushes.push(m));
     const b = await call<{ id: string }>('createBrowser', { name: 'Customer' });
-    await call('login', { browser: b.id, username: 'demo', password: 'Ch4ng31t' });
-    await call('configure', { policy: 'sticky' });
-    await call('login', { browser: b.id, username: 'demo', password: 'Ch4ng31t' });
+    await call('perform', { action: 'login', browser: b.id, username: 'demo', password: 'Ch4ng31t' });
+    await call('perform', { action: 'configure', patch: { policy: 'sticky' } });
+    await call('perform', { action: 'login', browser: b.id, username: 'demo', password: 'Ch4ng31t' });
   });
   afterAll(async () => {
     bridge.close();
@@ -89,7 +89,7 @@ describe('operations: diagnosis, HAR and recipes through the bridge', () => {
     expect(await bridge.call('runRecipe', { name: '../../etc/passwd' })).toMatchObject({ ok: false, error: { kind: 'invalid-input' } });
     expect(await bridge.call('runRecipe', { name: 'no-such-recipe' })).toMatchObject({ ok: false, error: { kind: 'lab-error', message: expect.stringMatching(/no built-in recipe named/) } });
     expect(await bridge.call('runRecipe', { name: 'seed-401', variant: 'sideways' })).toMatchObject({ ok: false, error: { kind: 'lab-error', message: expect.stringMatching(/no variant "sideways"/) } });
-    expect(await call('stopRecipe')).toEqual({ stopped: false });
+    expect(await call('stopRun')).toEqual({ stopped: false });
   });
 
   it('compares broken and fixed side by side, each in its own lab, leaving this lab alone', async () => {
@@ -103,19 +103,19 @@ describe('operations: diagnosis, HAR and recipes through the bridge', () => {
   });
 
   it('runs a bounded load through the balancer: chains fail across nodes without stickiness, never with it', async () => {
-    await call('configure', { policy: 'round-robin', auth: 'chain' });
+    await call('perform', { action: 'configure', patch: { policy: 'round-robin', auth: 'chain' } });
     pushes.length = 0;
-    const rr = await call<LoadView>('runLoad', { logins: 60, concurrency: 4 });
+    const rr = (await call<ActionResult>('perform', { action: 'load', logins: 60, concurrency: 4 })).load!;
     expect(rr.attempted).toBe(60);
     expect(rr.failed).toBeGreaterThan(0);
     expect(rr.routing.sameNodeFailures).toBe(0);
     expect(Object.keys(rr.failuresByReason).join()).toMatch(/401 Session has timed out/);
     expect(rr).not.toHaveProperty('sampleItems');
     expect(pushes.some((p) => p.type === 'load')).toBe(true);
-    await call('configure', { policy: 'sticky' });
-    const sticky = await call<LoadView>('runLoad', { logins: 60, concurrency: 4 });
+    await call('perform', { action: 'configure', patch: { policy: 'sticky' } });
+    const sticky = (await call<ActionResult>('perform', { action: 'load', logins: 60, concurrency: 4 })).load!;
     expect(sticky).toMatchObject({ attempted: 60, failed: 0 });
-    expect(await bridge.call('runLoad', { logins: 0, concurrency: 4 })).toMatchObject({ ok: false, error: { kind: 'invalid-input' } });
-    expect(await bridge.call('runLoad', { logins: 10, concurrency: 1000 })).toMatchObject({ ok: false, error: { kind: 'invalid-input' } });
+    expect(await bridge.call('perform', { action: 'load', logins: 0, concurrency: 4 })).toMatchObject({ ok: false, error: { kind: 'invalid-input' } });
+    expect(await bridge.call('perform', { action: 'load', logins: 10, concurrency: 1000 })).toMatchObject({ ok: false, error: { kind: 'invalid-input' } });
   });
 });

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualBrowser } from '../../main/lab/client/browser';
+import { callbackAnswers } from '../../main/contract/browser';
 import type { Lab, LabOptions } from '../../main/lab/lab';
 import { readBalancerConfig } from '../../main/lab/lbconfig/read';
 import { routeFrom, routeWithCookie } from '../../main/lab/lbconfig/simulate';
@@ -19,7 +20,7 @@ const real = (balancer: 'haproxy' | 'nginx', opts: LabOptions = {}) => startLab(
 async function chainLogin(b: VirtualBrowser) {
   const s = await b.startLogin();
   if (s.kind !== 'callbacks') throw new Error(`step 1: ${s.status}`);
-  return b.submit(s.payload, VirtualBrowser.answers(s.payload, ...DEMO));
+  return b.submit(s.payload, callbackAnswers(s.payload, ...DEMO));
 }
 
 /** The node that answered the first request of a browser from each client address. */

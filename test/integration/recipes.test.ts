@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MINUTE } from '../../main/lab/clock';
 import { compareRecipe } from '../../main/lab/scenario/compare';
-import { RunController } from '../../main/lab/scenario/controller';
 import { builtinRecipes, loadRecipe } from '../../main/lab/scenario/library';
 import { runRecipe, type RecipeProgress } from '../../main/lab/scenario/runner';
 import { startLab } from './helpers';
@@ -95,32 +94,18 @@ describe('running a recipe', () => {
     expect(x.seq).toBeLessThanOrEqual(s2.seq!.to);
   });
 
-  it('pauses before each step, steps one at a time, and stops', async () => {
-    const controller = new RunController({ paused: true });
-    const finished: number[] = [];
-    const run = runRecipe(loadRecipe('idle-timeout'), {
-      controller,
+  it('stops before the next step once its signal aborts; the rest is skipped', async () => {
+    const abort = new AbortController();
+    const result = await runRecipe(loadRecipe('idle-timeout'), {
+      signal: abort.signal,
       onProgress: (e) => {
-        if (e.type === 'step-finished') finished.push(e.index);
+        if (e.type === 'step-finished' && e.index === 1) abort.abort();
       },
     });
-    const until = async (n: number) => {
-      for (let i = 0; i < 500 && finished.length < n; i++) await new Promise((r) => setTimeout(r, 5));
-    };
-    await new Promise((r) => setTimeout(r, 50));
-    expect(finished).toEqual([]);
-    controller.step();
-    await until(1);
-    expect(finished).toEqual([0]);
-    controller.step();
-    await until(2);
-    await new Promise((r) => setTimeout(r, 30));
-    expect(finished).toEqual([0, 1]);
-    controller.stop();
-    const result = await run;
     expect(result.aborted).toBe(true);
     expect(result.passed).toBe(false);
-    expect(result.steps.slice(2).every((s) => s.status === 'skipped')).toBe(true);
+    expect(result.steps.slice(0, 2).map((s) => s.status)).toEqual(['passed', 'passed']);
+    expect(result.steps.slice(2).every((s) => s.status === 'skipped' && s.summary === 'skipped: the run was stopped')).toBe(true);
   });
 
   it('runs in a lab it is given: brings it to the recipe start, leaves it running, restores its clock', async () => {

@@ -6,7 +6,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { LabBridge } from '../../main/bridge';
-import { TOKEN_HEADER, WS_PROTOCOL, type WsResponse } from '../../main/contract';
+import { TOKEN_HEADER, WS_PROTOCOL, type ActionResult, type WsResponse } from '../../main/contract';
 import { Lab } from '../../main/lab/lab';
 import { startWebHost, type WebHost } from '../../main/web';
 
@@ -90,10 +90,10 @@ describe('browser host (main/web.ts): a local control plane on 127.0.0.1', () =>
     expect((await api('snapshot', {}, { 'content-type': 'application/json' })).status).toBe(401);
     expect((await api('snapshot', {}, { 'content-type': 'application/json', [TOKEN_HEADER]: 'x'.repeat(32) })).status).toBe(401);
     expect((await api('snapshot', {}, { 'content-type': 'application/json', authorization: 'Bearer nope' })).status).toBe(401);
-    expect((await api('killNode', { node: '01' }, { ...auth, origin: 'https://evil.example' })).status).toBe(403);
-    expect((await api('killNode', { node: '01' }, { ...auth, origin: `http://localhost:${host.port + 1}` })).status).toBe(403);
+    expect((await api('perform', { action: 'kill-node', node: '01' }, { ...auth, origin: 'https://evil.example' })).status).toBe(403);
+    expect((await api('perform', { action: 'kill-node', node: '01' }, { ...auth, origin: `http://localhost:${host.port + 1}` })).status).toBe(403);
     expect(lab.node('01').running).toBe(true);
-    const pre = await request(`${host.origin}/api/killNode`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const pre = await request(`${host.origin}/api/perform`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
     expect(pre.statusCode).toBe(405);
     expect(pre.headers['access-control-allow-origin']).toBeUndefined();
     await pre.body.dump();
@@ -104,13 +104,13 @@ describe('browser host (main/web.ts): a local control plane on 127.0.0.1', () =>
 
   it('gives bad input an AM-shaped error and changes nothing', async () => {
     const before = lab.config;
-    const bad = await request(`${host.origin}/api/configure`, { method: 'POST', headers: auth, body: '{"policy":' });
+    const bad = await request(`${host.origin}/api/perform`, { method: 'POST', headers: auth, body: '{"action":' });
     expect(bad.statusCode).toBe(400);
     expect(await bad.body.json()).toMatchObject({ code: 400, reason: 'Bad Request', message: 'The body is not valid JSON' });
-    expect(await api('configure', { policy: 'sticky-ish' })).toMatchObject({ status: 400, json: { code: 400 } });
+    expect(await api('perform', { action: 'configure', patch: { policy: 'sticky-ish' } })).toMatchObject({ status: 400, json: { code: 400 } });
     expect(await api('noSuchCommand')).toMatchObject({ status: 404, json: { code: 404 } });
-    expect(await api('killNode', { node: '07' })).toMatchObject({ status: 409, json: { code: 409, message: expect.stringMatching(/There is no node 07/) } });
-    const form = await request(`${host.origin}/api/configure`, { method: 'POST', headers: { [TOKEN_HEADER]: host.token, 'content-type': 'application/x-www-form-urlencoded' }, body: 'policy=sticky' });
+    expect(await api('perform', { action: 'kill-node', node: '07' })).toMatchObject({ status: 409, json: { code: 409, message: expect.stringMatching(/There is no node 07/) } });
+    const form = await request(`${host.origin}/api/perform`, { method: 'POST', headers: { [TOKEN_HEADER]: host.token, 'content-type': 'application/x-www-form-urlencoded' }, body: 'action=configure' });
     expect(form.statusCode).toBe(415);
     await form.body.dump();
     const huge = await request(`${host.origin}/api/createBrowser`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'x'.repeat(2 * 1024 * 1024) }) });
@@ -122,12 +122,14 @@ describe('browser host (main/web.ts): a local control plane on 127.0.0.1', () =>
 
   it('lets a script drive the demo over HTTP: the seed 401, then the sticky fix', async () => {
     const a = (await api('createBrowser', { name: 'script' })).json as { id: string };
-    const failed = (await api('login', { browser: a.id, username: 'demo', password: 'Ch4ng31t' })).json as { outcome: { status: number; body: { message: string } } };
-    expect(failed.outcome).toMatchObject({ status: 401, body: { message: 'Session has timed out' } });
-    expect((await api('configure', { policy: 'sticky' })).json).toMatchObject({ policy: 'sticky' });
-    const ok = (await api('login', { browser: a.id, username: 'demo', password: 'Ch4ng31t' })).json as { outcome: { kind: string }; steps: { exchange: { routing: { node: string } } }[] };
-    expect(ok.outcome.kind).toBe('success');
-    const nodes = new Set(ok.steps.map((s) => s.exchange.routing.node));
+    const failed = (await api('perform', { action: 'login', browser: a.id, username: 'demo', password: 'Ch4ng31t' })).json as unknown as ActionResult;
+    expect(failed.steps?.at(-1)).toMatchObject({ status: 401, body: { message: 'Session has timed out' } });
+    expect((await api('perform', { action: 'configure', patch: { policy: 'sticky' } })).json).toMatchObject({ config: { policy: 'sticky' } });
+    const ok = (await api('perform', { action: 'login', browser: a.id, username: 'demo', password: 'Ch4ng31t' })).json as unknown as ActionResult;
+    expect(ok.steps?.at(-1)?.kind).toBe('success');
+    // The action's own exchanges come with it: every step of the sticky login on one node.
+    expect(ok.exchanges).toHaveLength(ok.steps!.length);
+    const nodes = new Set(ok.exchanges.map((x) => x.routing.node));
     expect(nodes.size).toBe(1);
     const jar = (await api('cookies', { browser: a.id })).json as unknown as { name: string; value: string }[];
     expect(jar.find((c) => c.name === 'amlbcookie')?.value).toBe([...nodes][0]);
@@ -165,13 +167,14 @@ describe('browser host (main/web.ts): a local control plane on 127.0.0.1', () =>
         check();
       });
     await next((m) => m.type === 'push' && m.message.type === 'state');
-    ws!.send(JSON.stringify({ id: 7, command: 'killNode', input: { node: '03' } }));
-    expect(await next((m) => m.type === 'result' && m.id === 7)).toMatchObject({ outcome: { ok: true, value: { node: '03', running: false } } });
+    ws!.send(JSON.stringify({ id: 7, command: 'perform', input: { action: 'kill-node', node: '03' } }));
+    expect(await next((m) => m.type === 'result' && m.id === 7)).toMatchObject({ outcome: { ok: true, value: { action: { action: 'kill-node', node: '03' } } } });
+    expect(lab.node('03').running).toBe(false);
     const down = await next((m) => m.type === 'push' && m.message.type === 'trace' && m.message.items.some((i) => i.kind === 'event' && i.type === 'node-down'));
     expect(down.type).toBe('push');
     ws!.send('not json');
     expect(await next((m) => m.type === 'result' && m.id === -1)).toMatchObject({ outcome: { ok: false, error: { kind: 'invalid-input' } } });
-    ws!.send(JSON.stringify({ id: 8, command: 'configure', input: { nodes: 99 } }));
+    ws!.send(JSON.stringify({ id: 8, command: 'perform', input: { action: 'configure', patch: { nodes: 99 } } }));
     expect(await next((m) => m.type === 'result' && m.id === 8)).toMatchObject({ outcome: { ok: false, error: { kind: 'invalid-input' } } });
     const closed = new Promise<number>((r) => ws!.once('close', (code) => r(code)));
     ws!.close();

@@ -48,19 +48,19 @@ describe('IPC adapter (main/ipc.ts) with a real lab', () => {
     expect(created.ok).toBe(true);
     expect(lab.browser(created.value.id).name).toBe('Support laptop');
 
-    const configured = (await ipc.invoke('lab:configure', fromApp, { policy: 'sticky' })) as { ok: boolean };
+    const configured = (await ipc.invoke('lab:perform', fromApp, { action: 'configure', patch: { policy: 'sticky' } })) as { ok: boolean };
     expect(configured.ok).toBe(true);
     expect(lab.config.policy).toBe('sticky');
     lab.recorder.flush();
     expect(lab.recorder.events().some((e) => e.type === 'config-changed' && /Stickiness turned on/.test(e.message))).toBe(true);
 
-    const login = (await ipc.invoke('lab:login', fromApp, { browser: created.value.id, username: 'demo', password: 'Ch4ng31t' })) as { ok: true; value: { outcome: { kind: string } } };
-    expect(login.value.outcome.kind).toBe('success');
+    const login = (await ipc.invoke('lab:perform', fromApp, { action: 'login', browser: created.value.id, username: 'demo', password: 'Ch4ng31t' })) as { ok: true; value: { steps: { kind: string }[] } };
+    expect(login.value.steps.at(-1)?.kind).toBe('success');
     expect((await lab.browser(created.value.id).cookies()).map((c) => c.name).sort()).toEqual(['amlbcookie', 'iPlanetDirectoryPro']);
 
-    await ipc.invoke('lab:killNode', fromApp, { node: '02' });
+    await ipc.invoke('lab:perform', fromApp, { action: 'kill-node', node: '02' });
     expect(lab.node('02').running).toBe(false);
-    await ipc.invoke('lab:restartNode', fromApp, { node: '02' });
+    await ipc.invoke('lab:perform', fromApp, { action: 'restart-node', node: '02' });
     expect(lab.node('02').running).toBe(true);
   });
 
@@ -80,25 +80,28 @@ describe('IPC adapter (main/ipc.ts) with a real lab', () => {
     const browsers = lab.browsers.size;
     const before = lab.config;
     await expect(ipc.invoke('lab:createBrowser', event, { name: 'intruder' })).rejects.toThrow(/not the AM Session Lab window/);
-    await expect(ipc.invoke('lab:configure', event, { policy: 'round-robin' })).rejects.toThrow(/not the AM Session Lab window/);
-    await expect(ipc.invoke('lab:killNode', event, { node: '01' })).rejects.toThrow(/not the AM Session Lab window/);
+    await expect(ipc.invoke('lab:perform', event, { action: 'configure', patch: { policy: 'round-robin' } })).rejects.toThrow(/not the AM Session Lab window/);
+    await expect(ipc.invoke('lab:perform', event, { action: 'kill-node', node: '01' })).rejects.toThrow(/not the AM Session Lab window/);
     expect(lab.browsers.size).toBe(browsers);
     expect(lab.config).toBe(before);
     expect(lab.node('01').running).toBe(true);
   });
 
   const invalid: [string, string, unknown][] = [
-    ['an unknown policy', 'configure', { policy: 'sticky-ish' }],
-    ['too many nodes', 'configure', { nodes: 50 }],
-    ['an unknown setting', 'configure', { policy: 'round-robin', adminPassword: 'x' }],
-    ['a negative idle time', 'configure', { maxIdleTime: -5 }],
-    ['a path as node id', 'killNode', { node: '../01' }],
-    ['no node at all', 'killNode', undefined],
-    ['a string instead of an object', 'drainNode', 'node=01'],
+    ['an unknown policy', 'perform', { action: 'configure', patch: { policy: 'sticky-ish' } }],
+    ['too many nodes', 'perform', { action: 'configure', patch: { nodes: 50 } }],
+    ['an unknown setting', 'perform', { action: 'configure', patch: { policy: 'round-robin', adminPassword: 'x' } }],
+    ['a machine setting that is not live', 'perform', { action: 'configure', patch: { contextPath: '/openam' } }],
+    ['a negative idle time', 'perform', { action: 'configure', patch: { maxIdleTime: -5 } }],
+    ['an unknown action', 'perform', { action: 'reboot-node', node: '01' }],
+    ['a path as node id', 'perform', { action: 'kill-node', node: '../01' }],
+    ['no node at all', 'perform', { action: 'kill-node' }],
+    ['no action at all', 'perform', undefined],
+    ['a string instead of an object', 'perform', 'action=drain-node&node=01'],
     ['a number as browser name', 'createBrowser', { name: 5 }],
-    ['a negative clock jump', 'advanceClock', { ms: -60_000 }],
+    ['a negative clock jump', 'perform', { action: 'wait', ms: -60_000 }],
     ['an infinite speed', 'setClockSpeed', { speed: Number.POSITIVE_INFINITY }],
-    ['a payload without authId', 'submitStep', { browser: 'b1', payload: { callbacks: [] }, values: {} }],
+    ['both a browser and a handle to terminate', 'perform', { action: 'admin-terminate', browser: 'b1', handle: 'h' }],
   ];
 
   it.each(invalid)('rejects %s with the schema message and changes nothing', async (_what, command, input) => {
@@ -117,7 +120,7 @@ describe('IPC adapter (main/ipc.ts) with a real lab', () => {
   });
 
   it('passes operator mistakes back as lab errors (no node 07)', async () => {
-    const r = (await ipc.invoke('lab:killNode', fromApp, { node: '07' })) as { ok: boolean; error: { kind: string; message: string } };
+    const r = (await ipc.invoke('lab:perform', fromApp, { action: 'kill-node', node: '07' })) as { ok: boolean; error: { kind: string; message: string } };
     expect(r).toMatchObject({ ok: false, error: { kind: 'lab-error' } });
     expect(r.error.message).toMatch(/There is no node 07/);
   });

@@ -60,12 +60,12 @@ describe('parseRecipe', () => {
       'check the cluster',
       'login bob (Example)',
     ]);
-    expect(r.steps[0]).toMatchObject({ line: 14, note: 'first page', action: { kind: 'login-start', user: 'alice' }, expect: { '*': { status: 200, node: '01' } } });
+    expect(r.steps[0]).toMatchObject({ line: 14, note: 'first page', action: { action: 'login-start', user: 'alice' }, expect: { '*': { status: 200, node: '01' } } });
     expect(r.steps[1]!.expect).toEqual({ broken: { status: 401, message: 'Session has timed out' }, fixed: { outcome: 'success' } });
-    expect(r.steps[2]!.action).toEqual({ kind: 'wait', ms: 90 * 60_000 });
+    expect(r.steps[2]!.action).toEqual({ action: 'wait', ms: 90 * 60_000 });
     // Only what the recipe wrote is a change: no defaults leak into configure.
-    expect(r.steps[4]!.action).toEqual({ kind: 'configure', patch: { maxIdleTime: 5 } });
-    expect(r.steps[5]!.action).toEqual({ kind: 'load', load: { logins: 20, concurrency: 2, logout: false, thinkMs: 5 } });
+    expect(r.steps[4]!.action).toEqual({ action: 'configure', patch: { maxIdleTime: 5 } });
+    expect(r.steps[5]!.action).toEqual({ action: 'load', logins: 20, concurrency: 2, logout: false, thinkMs: 5 });
   });
 
   it('names the file, line and column of every problem at once', () => {

@@ -32,8 +32,8 @@ describe('sessions monitor (renderer/components/Sessions.tsx) on a real lab', ()
 
   it('lists a new session with idle and max time counting down on the lab clock', async () => {
     const b = await store.api.createBrowser({ name: 'A' });
-    const r = await store.api.login({ browser: b.id, username: 'demo', password: 'Ch4ng31t' });
-    expect(r.outcome.kind).toBe('success');
+    const r = await store.api.perform({ action: 'login', browser: b.id, username: 'demo', password: 'Ch4ng31t' });
+    expect(r.steps?.at(-1)?.kind).toBe('success');
     await waitFor(() => expect(rows()).toHaveLength(1));
     const row = rows()[0]!;
     expect(row.dataset.status).toBe('active');
@@ -42,17 +42,17 @@ describe('sessions monitor (renderer/components/Sessions.tsx) on a real lab', ()
     expect(within(row).getByTestId('idle-left').textContent).toBe('30:00');
     expect(row.textContent).toContain('2:00:00');
 
-    await store.api.advanceClock({ ms: 10 * MIN });
+    await store.api.perform({ action: 'wait', ms: 10 * MIN });
     await waitFor(() => expect(within(rows()[0]!).getByTestId('idle-left').textContent).toBe('20:00'));
     expect(rows()[0]!.textContent).toContain('1:50:00');
     expect(within(rows()[0]!).getByTestId('idle-left').className).toContain('countdown-ok');
 
-    await store.api.advanceClock({ ms: 16 * MIN });
+    await store.api.perform({ action: 'wait', ms: 16 * MIN });
     await waitFor(() => expect(within(rows()[0]!).getByTestId('idle-left').className).toContain('countdown-soon'));
   });
 
   it('keeps a session that idled out listed, ended, with its reason', async () => {
-    await store.api.advanceClock({ ms: 5 * MIN });
+    await store.api.perform({ action: 'wait', ms: 5 * MIN });
     await waitFor(() => expect(rows()[0]!.dataset.status).toBe('ended'));
     expect(rows()[0]!.dataset.reason).toBe('idle');
     expect(within(rows()[0]!).getByText('max idle time')).toBeTruthy();
@@ -61,13 +61,13 @@ describe('sessions monitor (renderer/components/Sessions.tsx) on a real lab', ()
 
   it('terminates an active session through AM admin REST from the Terminate button', async () => {
     const b = await store.api.createBrowser({ name: 'B' });
-    await store.api.login({ browser: b.id, username: 'demo', password: 'Ch4ng31t' });
+    await store.api.perform({ action: 'login', browser: b.id, username: 'demo', password: 'Ch4ng31t' });
     await waitFor(() => expect(rows().filter((r) => r.dataset.status === 'active')).toHaveLength(1));
     fireEvent.click(screen.getByRole('button', { name: /Terminate the session of demo/ }));
     await waitFor(() => expect(rows().filter((r) => r.dataset.reason === 'admin')).toHaveLength(1));
     // The browser finds out on its next access, as in AM.
-    const v = await store.api.validate({ browser: b.id });
-    expect(v.response.body).toMatchObject({ valid: false });
+    const v = await store.api.perform({ action: 'validate', browser: b.id });
+    expect(v.response?.body).toMatchObject({ valid: false });
     // Active only: the demo sessions are gone; amadmin's own console session remains, as in AM.
     fireEvent.click(screen.getByRole('radio', { name: 'Active only' }));
     await waitFor(() => expect(rows().map((r) => r.cells[0]!.textContent?.trim())).toEqual(['amadmin']));

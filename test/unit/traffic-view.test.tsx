@@ -32,13 +32,13 @@ describe('traffic table (renderer/components/Traffic.tsx) on a real lab', () => 
     setStore(store);
     // The seed ticket: chains behind a round-robin balancer give a 401 on the second step.
     const a = await store.api.createBrowser({ name: 'Round-robin' });
-    const failed = await store.api.login({ browser: a.id, username: 'demo', password: 'Ch4ng31t' });
-    expect(failed.outcome).toMatchObject({ kind: 'failure', status: 401 });
-    await store.api.configure({ policy: 'sticky' });
+    const failed = await store.api.perform({ action: 'login', browser: a.id, username: 'demo', password: 'Ch4ng31t' });
+    expect(failed.steps?.at(-1)).toMatchObject({ kind: 'failure', status: 401 });
+    await store.api.perform({ action: 'configure', patch: { policy: 'sticky' } });
     const b = await store.api.createBrowser({ name: 'Sticky' });
-    expect((await store.api.login({ browser: b.id, username: 'demo', password: 'Ch4ng31t' })).outcome.kind).toBe('success');
+    expect((await store.api.perform({ action: 'login', browser: b.id, username: 'demo', password: 'Ch4ng31t' })).steps?.at(-1)?.kind).toBe('success');
     // Enough rows that only a window of them can be in the DOM (bounded loop).
-    for (let i = 0; i < VALIDATIONS; i++) await store.api.validate({ browser: b.id });
+    for (let i = 0; i < VALIDATIONS; i++) await store.api.perform({ action: 'validate', browser: b.id });
     total = 4 + VALIDATIONS;
   }, 60_000);
 

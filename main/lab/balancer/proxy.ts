@@ -9,6 +9,7 @@ import type { Policy } from '../config';
 import { timeoutOptions } from '../serverTimeouts';
 import type { TraceRecorder } from '../trace/recorder';
 import type { Header, RoutingDecision } from '../trace/types';
+import { clientOf } from '../client/userAgent';
 import { dispatchBuffered } from './exchange';
 import { healthCheck } from './health';
 import { type BackendState, type BackendView } from './policies';
@@ -203,7 +204,7 @@ export class Balancer {
     const labStart = this.clock.now();
     const cfg = this.settings();
     const reqHeaders = pairs(req.rawHeaders);
-    const browser = /\bbrowser\/([\w-]+)/.exec(String(req.headers['user-agent'] ?? ''))?.[1] ?? null;
+    const { browser, tag } = clientOf(req.headers['user-agent']);
     const router = this.router(cfg);
     const cookie = router.stickyCookie(req.headers.cookie, cfg);
     const cookieName = router.stickyCookieName(cfg);
@@ -259,7 +260,7 @@ export class Balancer {
       response: { status: answer.status, statusText: statusText(answer.status), headers: answer.headers, ...this.recorder.keepBody(answer.body) },
       timings: { send: round(timings.send), wait: round(timings.wait), receive: round(timings.receive), total: round(timings.total) },
       ...(answer.error ? { error: answer.error } : {}),
-    });
+    }, tag);
   }
 
   /**

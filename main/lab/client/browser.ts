@@ -1,8 +1,9 @@
 import { CookieJar, type Cookie } from 'tough-cookie';
 import { request, type Dispatcher } from 'undici';
-import type { AuthPayload, BrowserResponse, CookieView, LoginStep } from '../../contract/browser';
+import { callbackAnswers, type AuthPayload, type BrowserResponse, type CookieView, type LoginStep } from '../../contract/browser';
 import type { LabClock } from '../clock';
 import { contextFor, cookiesFor, storeCookie, type Blocked } from './cookieRules';
+import { userAgent } from './userAgent';
 
 export type { AuthPayload, BrowserResponse, CookieView, LoginStep };
 
@@ -10,6 +11,14 @@ export interface LoginOptions {
   service?: string;
   realm?: string;
 }
+
+/** The callbacks on a browser's screen, and where they came from. */
+export interface LoginForm extends LoginOptions {
+  payload: AuthPayload;
+}
+
+/** Sessions a browser keeps track of: enough for "its newest", bounded. */
+const SESSION_HANDLES = 20;
 
 const API = { authenticate: 'protocol=1.0,resource=2.1', sessions: 'protocol=1.0,resource=3.1' };
 
@@ -34,7 +43,7 @@ const BLOCKED_KEEP = 50;
 /**
  * A browser inside the engine: its own tough-cookie jar, talking only to the balancer, sending the
  * headers the ForgeRock JS SDK sends. Each request carries `browser/<id>` in its User-Agent so the
- * trace can tell browsers apart without any extra header reaching AM.
+ * trace can tell browsers apart without any extra header reaching AM (see userAgent.ts).
  */
 export class VirtualBrowser {
   readonly jar = new CookieJar();
@@ -49,6 +58,13 @@ export class VirtualBrowser {
   /** The Set-Cookie lines this browser refused, most recent last (bounded). */
   readonly blocked: BlockedCookie[] = [];
   private readonly network: BrowserNetwork;
+  /**
+   * The login form on screen: the callbacks AM sent last. A failed step leaves it there, so the
+   * next submit sends it again, as a user clicking "Sign in" once more would; success clears it.
+   */
+  loginForm: LoginForm | null = null;
+  /** Handles of the sessions this browser's logins created, newest last (the executor records them). */
+  readonly sessionHandles: string[] = [];
 
   constructor(
     readonly id: string,
@@ -78,7 +94,7 @@ export class VirtualBrowser {
     const url = `${site.base}/${path}`;
     const context = contextFor(this.appOrigin, url);
     const headers: Record<string, string> = {
-      'user-agent': `Mozilla/5.0 (X11; Linux x86_64) AMSessionLab/1 browser/${this.id}`,
+      'user-agent': userAgent(this.id),
       accept: 'application/json',
       'x-requested-with': 'forgerock-sdk',
       ...(this.appOrigin ? { origin: this.appOrigin } : {}),
@@ -163,48 +179,59 @@ export class VirtualBrowser {
     return `${this.realmPath(opts.realm)}/authenticate${q}`;
   }
 
-  /** First authenticate call: AM answers with callbacks (or fails). */
+  /** First authenticate call: AM answers with callbacks (or fails); the callbacks stay on screen. */
   async startLogin(opts: LoginOptions = {}): Promise<LoginStep> {
-    return this.classify(await this.send('POST', this.authPath(opts), { headers: { 'accept-api-version': API.authenticate, 'content-type': 'application/json' } }));
+    const step = this.classify(await this.send('POST', this.authPath(opts), { headers: { 'accept-api-version': API.authenticate, 'content-type': 'application/json' } }));
+    this.loginForm = step.kind === 'callbacks' ? { payload: step.payload, ...opts } : null;
+    return step;
   }
 
   /** Posts the previous step back with inputs filled in by name (IDToken1…) — what the SDK does. */
   async submit(payload: AuthPayload, values: Record<string, string>, opts: LoginOptions = {}): Promise<LoginStep> {
     const filled = structuredClone(payload);
     for (const cb of filled.callbacks ?? []) for (const inp of cb.input ?? []) if (inp.name in values) inp.value = values[inp.name];
-    return this.classify(await this.send('POST', this.authPath(opts), { headers: { 'accept-api-version': API.authenticate }, body: filled }));
+    const step = this.classify(await this.send('POST', this.authPath(opts), { headers: { 'accept-api-version': API.authenticate }, body: filled }));
+    if (step.kind === 'callbacks') this.loginForm = { payload: step.payload, ...opts };
+    else if (step.kind === 'success') this.loginForm = null;
+    return step;
   }
 
-  /** Fills NameCallback/PasswordCallback inputs of a step from credentials. */
-  static answers(payload: AuthPayload, username: string, password: string): Record<string, string> {
-    const values: Record<string, string> = {};
-    for (const cb of payload.callbacks ?? []) {
-      const name = cb.input?.[0]?.name;
-      if (!name) continue;
-      if (cb.type === 'NameCallback') values[name] = username;
-      if (cb.type === 'PasswordCallback') values[name] = password;
-    }
-    return values;
-  }
-
-  /** A whole login, step by step; returns every step AM answered. */
-  async login(username: string, password: string, opts: LoginOptions = {}): Promise<{ outcome: LoginStep; steps: LoginStep[] }> {
+  /**
+   * A whole login, step by step: the one login loop of the lab (the window, recipes and the load
+   * runner all log in through it). `thinkMs` pauses up to that long before each answer, like a
+   * person typing; the time spent thinking is returned so latency can leave it out.
+   */
+  async login(username: string, password: string, opts: LoginOptions & { thinkMs?: number } = {}): Promise<{ outcome: LoginStep; steps: LoginStep[]; thoughtMs: number }> {
+    const { thinkMs = 0, ...where } = opts;
     const steps: LoginStep[] = [];
-    let step = await this.startLogin(opts);
+    let thoughtMs = 0;
+    let step = await this.startLogin(where);
     steps.push(step);
     for (let i = 0; step.kind === 'callbacks' && i < 10; i++) {
-      step = await this.submit(step.payload, VirtualBrowser.answers(step.payload, username, password), opts);
+      if (thinkMs > 0) {
+        const t = performance.now();
+        await new Promise((r) => setTimeout(r, Math.random() * thinkMs));
+        thoughtMs += performance.now() - t;
+      }
+      step = await this.submit(step.payload, callbackAnswers(step.payload, username, password), where);
       steps.push(step);
     }
-    return { outcome: step, steps };
+    return { outcome: step, steps, thoughtMs };
   }
 
   async zeroPageLogin(username: string, password: string, opts: LoginOptions = {}): Promise<LoginStep> {
+    this.loginForm = null;
     return this.classify(
       await this.send('POST', this.authPath(opts), {
         headers: { 'accept-api-version': API.authenticate, 'content-type': 'application/json', 'x-openam-username': username, 'x-openam-password': password },
       }),
     );
+  }
+
+  /** Records a session one of this browser's logins created (the newest is what an admin terminates). */
+  rememberSession(handle: string): void {
+    this.sessionHandles.push(handle);
+    if (this.sessionHandles.length > SESSION_HANDLES) this.sessionHandles.shift();
   }
 
   private sessionAction(action: string, realm?: string, body?: unknown, version = API.sessions): Promise<BrowserResponse> {

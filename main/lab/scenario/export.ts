@@ -1,16 +1,13 @@
 import { Document, isMap, isSeq, YAMLMap } from 'yaml';
 import { DEMO_USER, MACHINE_SETTINGS, TOPOLOGY_SETTINGS, parseConfig, type LabConfig, type LiveConfigPatch } from '../config';
-import { formatMs, NAME } from './schema';
+import { stepYaml, type StepAction } from './grammar';
+import { NAME } from './schema';
 
-/** What an engineer did in the window, in the recipe's own words. */
-export type RecordedAction =
-  | { action: 'login' | 'login-start'; user: string; service?: string; realm?: string; observed?: ObservedOutcome }
-  | { action: 'login-next' | 'zero-page-login' | 'validate' | 'refresh' | 'access' | 'logout'; user: string; realm?: string; observed?: ObservedOutcome }
-  | { action: 'admin-terminate'; user: string; observed?: ObservedOutcome }
-  | { action: 'wait'; ms: number }
-  | { action: 'kill-node' | 'restart-node' | 'drain-node' | 'undrain-node'; node: string }
-  | { action: 'configure'; patch: LiveConfigPatch }
-  | { action: 'load'; logins?: number; durationMs?: number; concurrency?: number; thinkMs?: number };
+/** One step of the action log: the action in the recipe's words and what it showed. */
+export interface LoggedStep {
+  action: StepAction;
+  observed?: ObservedOutcome;
+}
 
 /** What the engineer saw, written back as the step's expectations so a re-run checks the same. */
 export interface ObservedOutcome {
@@ -32,7 +29,7 @@ export interface RecipeMeta {
  * The window's state as a recipe: its settings (those that differ from AM Session Lab's defaults,
  * plus the topology) and what was done, in order. The text parses back with parseRecipe.
  */
-export function recipeFromActions(config: LabConfig | LiveConfigPatch, actions: RecordedAction[], meta: RecipeMeta = {}): string {
+export function recipeFromActions(config: LabConfig | LiveConfigPatch, actions: LoggedStep[], meta: RecipeMeta = {}): string {
   const defaults = parseConfig({});
   const cluster: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config)) {
@@ -72,37 +69,13 @@ export function recipeFromActions(config: LabConfig | LiveConfigPatch, actions: 
   return doc.toString({ lineWidth: 100 });
 }
 
-function stepOf(a: RecordedAction, userName: (raw: string) => string): Record<string, unknown> {
-  switch (a.action) {
-    case 'wait':
-      return { wait: formatMs(a.ms) };
-    case 'kill-node':
-    case 'restart-node':
-    case 'drain-node':
-    case 'undrain-node':
-      return { [a.action]: a.node };
-    case 'configure':
-      return { configure: Object.fromEntries(Object.entries(a.patch).filter(([, v]) => v !== undefined)) };
-    case 'load': {
-      const load: Record<string, unknown> = {};
-      if (a.logins !== undefined) load.logins = a.logins;
-      if (a.durationMs !== undefined) load.duration = formatMs(a.durationMs);
-      if (a.logins === undefined && a.durationMs === undefined) load.logins = 100;
-      load.concurrency = a.concurrency ?? 4;
-      if (a.thinkMs !== undefined) load.think = formatMs(a.thinkMs);
-      return { load };
-    }
-    default: {
-      const user = userName(a.user);
-      const extra: Record<string, unknown> = {};
-      if ('service' in a && a.service) extra.service = a.service;
-      if ('realm' in a && a.realm && a.realm !== '/') extra.realm = a.realm;
-      const step: Record<string, unknown> = { [a.action]: Object.keys(extra).length ? { user, ...extra } : user };
-      const exp = expectationOf(a.observed);
-      if (exp) step.expect = exp;
-      return step;
-    }
-  }
+/** The step's YAML under the user names of the recipe, with what was observed as its expectations. */
+function stepOf({ action, observed }: LoggedStep, userName: (raw: string) => string): Record<string, unknown> {
+  const a = 'user' in action ? { ...action, user: userName(action.user) } : action.action === 'load' && action.as ? { ...action, as: userName(action.as) } : action;
+  const step = stepYaml(a as StepAction);
+  const exp = expectationOf(observed);
+  if (exp) step.expect = exp;
+  return step;
 }
 
 function expectationOf(o: ObservedOutcome | undefined): Record<string, unknown> | undefined {

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, extname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { PROJECT_ROOT } from '../../paths';
 import { parseRecipe, RecipeError } from './parse';
 import type { Recipe } from './schema';
@@ -58,8 +58,4 @@ export function loadRecipe(nameOrPath: string): Recipe {
   if (existsSync(file)) return parseRecipe(readFileSync(file, 'utf8'), file);
   const names = builtinRecipes().map((r) => r.name);
   throw new RecipeError(nameOrPath, [{ line: 1, col: 1, message: `no built-in recipe named "${nameOrPath}" and no such file; built-ins: ${names.join(', ')}` }]);
-}
-
-export function recipeNameOf(file: string): string {
-  return basename(file, extname(file));
 }

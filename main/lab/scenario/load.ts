@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Agent } from 'undici';
-import { VirtualBrowser, type LoginOptions, type LoginStep } from '../client/browser';
+import { VirtualBrowser } from '../client/browser';
 import { DEMO_USER } from '../config';
 import type { Lab } from '../lab';
 import type { LoadProgress, LoadSummary, RatePoint } from '../../contract/recipes';
@@ -119,8 +119,8 @@ export async function runLoad(lab: Lab, options: LoadOptions, onProgress?: (p: L
     let thinking = 0;
     stats.inFlight++;
     try {
-      const { outcome, steps, thought } = await login(browser, username, password, { service: opts.service, realm: opts.realm }, opts.thinkMs ?? DEFAULT_THINK_MS);
-      thinking = thought;
+      const { outcome, steps, thoughtMs } = await browser.login(username, password, { service: opts.service, realm: opts.realm, thinkMs: opts.thinkMs ?? DEFAULT_THINK_MS });
+      thinking = thoughtMs;
       requests = steps.length;
       ok = outcome.kind === 'success';
       if (outcome.kind === 'failure') reason = `${outcome.status} ${typeof outcome.body.message === 'string' ? outcome.body.message : 'failure'}`;
@@ -270,24 +270,6 @@ class TraceTracker {
       }
     }
   }
-}
-
-/** VirtualBrowser.login, with an optional think time before each answer. */
-async function login(b: VirtualBrowser, username: string, password: string, o: LoginOptions, thinkMs: number): Promise<{ outcome: LoginStep; steps: LoginStep[]; thought: number }> {
-  const steps: LoginStep[] = [];
-  let thought = 0;
-  let step = await b.startLogin(o);
-  steps.push(step);
-  for (let i = 0; step.kind === 'callbacks' && i < 10; i++) {
-    if (thinkMs > 0) {
-      const t = performance.now();
-      await new Promise((r) => setTimeout(r, Math.random() * thinkMs));
-      thought += performance.now() - t;
-    }
-    step = await b.submit(step.payload, VirtualBrowser.answers(step.payload, username, password), o);
-    steps.push(step);
-  }
-  return { outcome: step, steps, thought };
 }
 
 function isLogout(x: TraceExchange | undefined): boolean {

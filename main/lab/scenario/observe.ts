@@ -1,22 +1,23 @@
 import { Cookie } from 'tough-cookie';
 import type { CookieView } from '../client/browser';
 import { isEvent } from '../../contract/trace';
-import type { LabEvent, TraceExchange, TraceItem } from '../trace/types';
+import type { LabEvent, TraceExchange } from '../trace/types';
 import type { LoadResult } from './load';
 import type { CookieFate } from './schema';
 
 /**
- * What a step was seen to do, read from the trace (the exchanges the balancer recorded, the events
- * the nodes emitted) and the user's cookie jar. Expectations are checked against this and nothing else.
+ * What a step was seen to do, read from the trace (the exchanges its action made, the events the
+ * nodes emitted meanwhile) and the user's cookie jar. Expectations are checked against this and
+ * nothing else.
  */
 export interface Observation {
-  /** The actor's last exchange in the step: its status, AM message and body. */
+  /** The action's last exchange: its status, AM message and body. */
   status: number | null;
   message: string | null;
   outcome: 'callbacks' | 'success' | 'failure' | null;
   valid: boolean | null;
   body: unknown;
-  /** Node that served the actor's last exchange, and every node its exchanges reached, in order. */
+  /** Node that served the action's last exchange, and every node its exchanges reached, in order. */
   node: string | null;
   nodes: string[];
   routing: string | null;
@@ -32,9 +33,10 @@ export interface Observation {
 }
 
 export interface ObserveInput {
-  items: TraceItem[];
-  /** Browser id whose traffic is the step's (a user's browser, or "admin"); null for cluster steps. */
-  actor: string | null;
+  /** The exchanges the step's action made (its own, tagged at the virtual browser), in order. */
+  exchanges: TraceExchange[];
+  /** Every event recorded during the step (cluster events too: a reaper pass, a node going down). */
+  events: LabEvent[];
   /** The user's browser id and jar after the step, for cookie fates. */
   userBrowser: string | null;
   jar: CookieView[];
@@ -44,10 +46,8 @@ export interface ObserveInput {
 }
 
 export function observe(input: ObserveInput): Observation {
-  const exchanges = input.items.filter((i): i is TraceExchange => i.kind === 'exchange');
-  const events = input.items.filter((i): i is LabEvent => i.kind === 'event');
-  const mine = input.actor ? exchanges.filter((x) => x.browser === input.actor) : exchanges;
-  const last = input.actor ? mine.at(-1) : undefined;
+  const { exchanges: mine, events } = input;
+  const last = mine.at(-1);
   const body = last ? parseBody(last.response.body) : undefined;
   const obj = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
   const counts: Record<string, number> = {};
@@ -68,7 +68,7 @@ export function observe(input: ObserveInput): Observation {
     redispatched: mine.some((x) => x.routing.redispatched),
     events: counts,
     terminated,
-    cookies: input.userBrowser ? cookieFates(exchanges.filter((x) => x.browser === input.userBrowser), input.jar, input.labNow) : {},
+    cookies: input.userBrowser ? cookieFates(mine.filter((x) => x.browser === input.userBrowser), input.jar, input.labNow) : {},
   };
 }
 

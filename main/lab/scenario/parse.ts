@@ -1,23 +1,10 @@
 import { basename, extname } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
+import type { ActionName } from '../../contract/actions';
 import { LIVE_SETTINGS, type LiveConfigPatch } from '../config';
-import {
-  ACTION_ARGS,
-  ACTIONS,
-  ExpectationSchema,
-  RecipeTopSchema,
-  expectKeysFor,
-  stepLabel,
-  type ActionName,
-  type Expectation,
-  type LoadSpec,
-  type Recipe,
-  type RecipeStep,
-  type RecipeUser,
-  type StepAction,
-  type StepKind,
-} from './schema';
+import { STEP_ARGS, STEP_KEYWORDS, stepAction, stepLabel, type StepKeyword } from './grammar';
+import { ExpectationSchema, RecipeTopSchema, expectKeysFor, type Expectation, type Recipe, type RecipeStep, type RecipeUser } from './schema';
 
 export interface RecipeProblem {
   line: number;
@@ -167,65 +154,35 @@ function parseStep(raw: unknown, index: number, path: Path, ctx: StepContext): R
     ctx.report(
       path,
       actionKeys.length === 0
-        ? `step ${index + 1}: no action; use one of ${ACTIONS.join(', ')}`
+        ? `step ${index + 1}: no action; use one of ${STEP_KEYWORDS.join(', ')}`
         : `step ${index + 1}: a step does one thing, found ${actionKeys.join(' and ')}`,
     );
     return undefined;
   }
   const key = actionKeys[0]!;
-  if (!(ACTIONS as readonly string[]).includes(key)) {
-    ctx.report(path, `step ${index + 1}: unknown action "${key}"${suggest(key, ACTIONS)}`, key);
+  if (!(STEP_KEYWORDS as readonly string[]).includes(key)) {
+    ctx.report(path, `step ${index + 1}: unknown action "${key}"${suggest(key, STEP_KEYWORDS)}`, key);
     return undefined;
   }
-  const name = key as ActionName;
-  const arg = ctx.check(ACTION_ARGS[name] as z.ZodType, obj[key], [...path, key]);
+  const arg = ctx.check(STEP_ARGS[key as StepKeyword] as z.ZodType<object>, obj[key], [...path, key]);
   if (arg === undefined) return undefined;
-  const action = toAction(name, arg);
+  const action = stepAction(key as StepKeyword, arg);
   if ('user' in action && !(action.user in ctx.users)) {
     const known = Object.keys(ctx.users);
     ctx.report([...path, key], `step ${index + 1}: no user "${action.user}" in users${known.length ? ` (users are ${known.join(', ')})` : '; declare it under users:'}`);
   }
-  if (action.kind === 'load' && action.load.as && !(action.load.as in ctx.users)) ctx.report([...path, key, 'as'], `step ${index + 1}: no user "${action.load.as}" in users`);
+  if (action.action === 'load' && action.as && !(action.as in ctx.users)) ctx.report([...path, key, 'as'], `step ${index + 1}: no user "${action.as}" in users`);
 
   let note: string | undefined;
   if (obj.note !== undefined) {
     if (typeof obj.note === 'string') note = obj.note.trim();
     else ctx.report([...path, 'note'], `step ${index + 1}: note is text`);
   }
-  const expect = parseExpect(obj.expect, action.kind, index, [...path, 'expect'], ctx);
+  const expect = parseExpect(obj.expect, action.action, index, [...path, 'expect'], ctx);
   return { index, line, label: stepLabel(action), note, action, expect };
 }
 
-function toAction(name: ActionName, arg: unknown): StepAction {
-  switch (name) {
-    case 'wait':
-    case 'advance':
-      return { kind: 'wait', ms: arg as number };
-    case 'kill-node':
-    case 'restart-node':
-    case 'drain-node':
-    case 'undrain-node':
-      return { kind: name, node: arg as string };
-    case 'configure':
-      return { kind: 'configure', patch: arg as LiveConfigPatch };
-    case 'load': {
-      const l = arg as { logins?: number; duration?: number; concurrency: number; users?: number; as?: string; service?: string; logout: boolean; think: number };
-      const load: LoadSpec = { concurrency: l.concurrency, logout: l.logout, thinkMs: l.think };
-      if (l.logins !== undefined) load.logins = l.logins;
-      if (l.duration !== undefined) load.durationMs = l.duration;
-      if (l.users !== undefined) load.users = l.users;
-      if (l.as !== undefined) load.as = l.as;
-      if (l.service !== undefined) load.service = l.service;
-      return { kind: 'load', load };
-    }
-    case 'check':
-      return { kind: 'check' };
-    default:
-      return { kind: name, ...(arg as { user: string }) } as StepAction;
-  }
-}
-
-function parseExpect(raw: unknown, kind: StepKind, index: number, path: Path, ctx: StepContext): Record<string, Expectation> {
+function parseExpect(raw: unknown, kind: ActionName, index: number, path: Path, ctx: StepContext): Record<string, Expectation> {
   if (raw === undefined || raw === null) return {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     ctx.report(path, `step ${index + 1}: expect is a mapping such as { status: 401, message: Session has timed out }`);

@@ -1,16 +1,24 @@
 import type { LabConfig, LiveConfigPatch } from '../config';
+import type { VirtualBrowser } from '../client/browser';
 import { Lab, type LabOptions } from '../lab';
-import { isEvent } from '../../contract/trace';
-import type { TraceExchange, TraceItem } from '../trace/types';
-import { RunAborted, RunController } from './controller';
+import { perform, type Performed } from '../perform';
+import type { LabEvent, TraceItem } from '../trace/types';
+import type { ActionLog } from './actionLog';
 import { evaluate, type ExpectationResult } from './expect';
-import type { LoadProgress, LoadResult } from './load';
+import { bindStep } from './grammar';
+import type { LoadProgress } from './load';
 import { observe, summarize, type Observation } from './observe';
-import type { Recipe, RecipeStep } from './schema';
+import type { Recipe, RecipeStep, RecipeUser } from './schema';
 import { prepareLab } from './prepare';
-import { performStep, type UserState } from './steps';
 
-export interface StepResult {
+/** A recipe user during a run: its credentials and the virtual browser it acts through. */
+interface UserState extends RecipeUser {
+  name: string;
+  browser: VirtualBrowser;
+}
+
+/** What one step of a recipe run came to: its observation and each expectation checked. */
+export interface RecipeStepResult {
   index: number;
   line: number;
   label: string;
@@ -33,7 +41,7 @@ export interface RecipeResult {
   variant: string | null;
   passed: boolean;
   aborted: boolean;
-  steps: StepResult[];
+  steps: RecipeStepResult[];
   expectations: ExpectationResult[];
   /** The trace of the run in seq order (load steps contribute their sample). */
   items: TraceItem[];
@@ -48,7 +56,7 @@ export interface RecipeResult {
 export type RecipeProgress =
   | { type: 'run-started'; recipe: string; variant: string | null; steps: { index: number; line: number; label: string; note?: string }[] }
   | { type: 'step-started'; index: number; label: string; line: number }
-  | { type: 'step-finished'; index: number; step: StepResult }
+  | { type: 'step-finished'; index: number; step: RecipeStepResult }
   | { type: 'load-progress'; index: number; progress: LoadProgress }
   | { type: 'run-finished'; result: RecipeResult };
 
@@ -65,7 +73,13 @@ export interface RunOptions {
   /** Extra options for the fresh lab (e.g. port). */
   labOptions?: Omit<LabOptions, keyof LiveConfigPatch>;
   onProgress?: (e: RecipeProgress) => void;
-  controller?: RunController;
+  /** Stops the run before its next step (a load in progress stops too). */
+  signal?: AbortSignal;
+  /**
+   * The lab's action log (a run in the window's lab): it starts over from the recipe's starting
+   * state and records each step's action, so exporting it gives the recipe back.
+   */
+  log?: ActionLog;
 }
 
 /**
@@ -79,7 +93,7 @@ export async function runRecipe(recipe: Recipe, opts: RunOptions = {}): Promise<
     throw new RangeError(`Recipe ${recipe.name} has no variant "${variant}"${Object.keys(recipe.variants).length ? ` (variants: ${Object.keys(recipe.variants).join(', ')})` : ''}`);
   }
   const patch: LiveConfigPatch = { ...recipe.cluster, ...(variant ? recipe.variants[variant] : {}), ...opts.overrides };
-  const controller = opts.controller ?? new RunController();
+  const signal = opts.signal ?? new AbortController().signal;
   const emit = (e: RecipeProgress) => {
     try {
       opts.onProgress?.(e);
@@ -91,7 +105,7 @@ export async function runRecipe(recipe: Recipe, opts: RunOptions = {}): Promise<
   const lab = opts.lab ?? (await Lab.start({ ...opts.labOptions, ...patch }));
   const wasPaused = lab.clock.state().paused;
   const collector = new Collector(lab);
-  const steps: StepResult[] = [];
+  const steps: RecipeStepResult[] = [];
   let aborted = false;
   let labStart = 0;
   const users = new Map<string, UserState>();
@@ -101,27 +115,24 @@ export async function runRecipe(recipe: Recipe, opts: RunOptions = {}): Promise<
     labStart = lab.clock.now();
     for (const [name, creds] of Object.entries(recipe.users)) {
       const b = lab.createBrowser(name);
-      users.set(name, { name, ...creds, browser: b, handles: new Set(), pending: null });
+      users.set(name, { name, ...creds, browser: b });
     }
     const settings = lab.config;
+    opts.log?.clear();
     emit({ type: 'run-started', recipe: recipe.name, variant, steps: recipe.steps.map(({ index, line, label, note }) => ({ index, line, label, note })) });
 
     let broken = false;
     for (const step of recipe.steps) {
+      if (signal.aborted) {
+        aborted = true;
+        steps.push(skipped(step, 'the run was stopped'));
+        continue;
+      }
       if (broken) {
         steps.push(skipped(step, 'an earlier step could not run'));
         continue;
       }
-      try {
-        await controller.gate();
-      } catch (e) {
-        if (!(e instanceof RunAborted)) throw e;
-        aborted = true;
-        broken = true;
-        steps.push(skipped(step, 'the run was stopped'));
-        continue;
-      }
-      const result = await runStep(lab, step, variant, users, collector, controller, emit);
+      const result = await runStep(lab, step, variant, users, collector, signal, emit, opts.log);
       steps.push(result);
       if (result.status === 'error') broken = true;
     }
@@ -155,35 +166,43 @@ async function runStep(
   variant: string | null,
   users: Map<string, UserState>,
   collector: Collector,
-  controller: RunController,
+  signal: AbortSignal,
   emit: (e: RecipeProgress) => void,
-): Promise<StepResult> {
+  log: ActionLog | undefined,
+): Promise<RecipeStepResult> {
   emit({ type: 'step-started', index: step.index, label: step.label, line: step.line });
   const t0 = performance.now();
   const labTime = lab.clock.now();
-  const mark = collector.mark(step.action.kind === 'load');
+  const mark = collector.mark(step.action.action === 'load');
   let error: string | undefined;
-  let extra: { activeSessions?: number; nodeState?: Record<string, string>; load?: LoadResult } = {};
+  let done: Performed | undefined;
   const user = 'user' in step.action ? users.get(step.action.user)! : undefined;
   try {
-    extra = await performStep(lab, step.action, { users, user, signal: controller.signal, onLoad: (progress) => emit({ type: 'load-progress', index: step.index, progress }) });
+    const action = bindStep(step.action, (name) => {
+      const u = users.get(name)!;
+      return { browser: u.browser.id, username: u.username, password: u.password };
+    });
+    log?.before(lab);
+    done = await perform(lab, action, { signal, onLoad: (progress) => emit({ type: 'load-progress', index: step.index, progress }) });
+    log?.record(lab, done);
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
   }
   lab.recorder.flush();
-  const { items, seq } = collector.since(mark, extra.load?.sampleItems);
-  if (user) rememberSessions(user, items);
-  const handles = user ? user.handles : new Set([...users.values()].flatMap((u) => [...u.handles]));
+  const { items, seq } = collector.since(mark, done?.load?.sampleItems);
+  // The step's user's sessions, or every recipe user's for a cluster step.
+  const handles = new Set(user ? user.browser.sessionHandles : [...users.values()].flatMap((u) => u.browser.sessionHandles));
   const observation: Observation = {
     ...observe({
-      items,
-      actor: step.action.kind === 'admin-terminate' ? 'admin' : (user?.browser.id ?? null),
+      exchanges: done?.exchanges ?? [],
+      events: items.filter((i): i is LabEvent => i.kind === 'event'),
       userBrowser: user?.browser.id ?? null,
       jar: user ? await user.browser.cookies() : [],
       handles,
       labNow: lab.clock.now(),
     }),
-    ...extra,
+    ...(done?.cluster ? { activeSessions: done.cluster.activeSessions.filter((h) => handles.has(h)).length, nodeState: done.cluster.nodeState } : {}),
+    ...(done?.load ? { load: done.load } : {}),
     ...(error !== undefined ? { error } : {}),
   };
   const exp = step.expect[variant ?? '*'] ?? (variant ? step.expect['*'] : undefined) ?? {};
@@ -193,7 +212,7 @@ async function runStep(
     expectations.push({ step: step.index, line: step.line, description, passed: false, expected: 'the step to run', observed: error, message: `${description}: it could not run: ${error}` });
   }
   const status = error !== undefined ? 'error' : expectations.every((e) => e.passed) ? 'passed' : 'failed';
-  const result: StepResult = {
+  const result: RecipeStepResult = {
     index: step.index,
     line: step.line,
     label: step.label,
@@ -211,19 +230,8 @@ async function runStep(
   return result;
 }
 
-function skipped(step: RecipeStep, why: string): StepResult {
+function skipped(step: RecipeStep, why: string): RecipeStepResult {
   return { index: step.index, line: step.line, label: step.label, note: step.note, status: 'skipped', seq: null, durationMs: 0, labTime: 0, summary: `skipped: ${why}`, observation: null, expectations: [] };
-}
-
-/** The session handles a user's logins created, read from the session-created events of its exchanges. */
-function rememberSessions(user: UserState, items: TraceItem[]): void {
-  const mine = new Set(items.filter((i): i is TraceExchange => i.kind === 'exchange' && i.browser === user.browser.id).map((x) => x.id));
-  for (const e of items.filter(isEvent('session-created'))) {
-    if (e.exchangeId && mine.has(e.exchangeId)) {
-      user.handles.add(e.data.handle);
-      user.currentHandle = e.data.handle;
-    }
-  }
 }
 
 /**

@@ -84,9 +84,3 @@ export function listFlows(items: readonly TraceItem[]): FlowSummary[] {
   }
   return out;
 }
-
-/** Items of one flow: its exchanges plus the events recorded during them. */
-export function flowItems(items: readonly TraceItem[], exchangeIds: readonly string[]): TraceItem[] {
-  const ids = new Set(exchangeIds);
-  return items.filter((i) => (i.kind === 'exchange' ? ids.has(i.id) : i.exchangeId !== null && ids.has(i.exchangeId)));
-}

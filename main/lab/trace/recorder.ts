@@ -19,6 +19,10 @@ export interface KeptBody {
   truncated?: true;
 }
 
+/** Most items collected for one watched action, and most in-flight exchanges whose events are held. */
+const WATCH_LIMIT = 10_000;
+const IN_FLIGHT_LIMIT = 1_024;
+
 /**
  * Records every exchange and cluster event in bounded rings and hands them to subscribers in
  * batches (one flush per tick), so a burst of traffic costs one UI update, not thousands. The rings
@@ -33,6 +37,11 @@ export class TraceRecorder {
   private pending: TraceItem[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
   private bytes = 0;
+  /** Action tags being collected (watch/take) → the exchanges and events their requests made. */
+  private readonly watched = new Map<string, TraceItem[]>();
+  /** While an action is watched: events of exchanges not recorded yet (a node emits before the balancer records). */
+  private readonly inFlight = new Map<string, LabEvent[]>();
+  private tags = 0;
 
   constructor(
     private readonly clock: LabClock,
@@ -52,11 +61,37 @@ export class TraceRecorder {
     return keepBody(body, this.limits.bodyBytes);
   }
 
-  recordExchange(ex: Omit<TraceExchange, 'seq' | 'kind'>): TraceExchange {
+  /** Records an exchange; `tag` is the action tag its request carried (see watch). */
+  recordExchange(ex: Omit<TraceExchange, 'seq' | 'kind'>, tag: string | null = null): TraceExchange {
     const item: TraceExchange = { kind: 'exchange', seq: this.nextSeq(), ...ex };
     this.keep(this.exchangeRing, item, exchangeBytes(item));
     this.queue(item);
+    if (this.watched.size) {
+      const events = this.inFlight.get(item.id) ?? [];
+      this.inFlight.delete(item.id);
+      const mine = tag === null ? undefined : this.watched.get(tag);
+      if (mine && mine.length < WATCH_LIMIT) mine.push(...events, item);
+    }
     return item;
+  }
+
+  /**
+   * Starts collecting what the requests of one action make: the executor runs the action under the
+   * returned tag (virtual browsers put it in their User-Agent) and takes its exchanges and their
+   * events afterwards — directly, with no scan of the trace, whatever else was recorded meanwhile.
+   */
+  watch(): string {
+    const tag = `a${++this.tags}`;
+    this.watched.set(tag, []);
+    return tag;
+  }
+
+  /** What the requests tagged `tag` recorded, in order; the tag is forgotten. */
+  take(tag: string): { exchanges: TraceExchange[]; events: LabEvent[] } {
+    const items = this.watched.get(tag) ?? [];
+    this.watched.delete(tag);
+    if (!this.watched.size) this.inFlight.clear();
+    return { exchanges: items.filter((i): i is TraceExchange => i.kind === 'exchange'), events: items.filter((i): i is LabEvent => i.kind === 'event') };
   }
 
   readonly emit: EmitEvent = (type, fields) => {
@@ -74,6 +109,11 @@ export class TraceRecorder {
     } as LabEvent;
     this.keep(this.eventRing, item, eventBytes(item));
     this.queue(item);
+    if (this.watched.size && item.exchangeId) {
+      const list = this.inFlight.get(item.exchangeId);
+      if (list) list.push(item);
+      else if (this.inFlight.size < IN_FLIGHT_LIMIT) this.inFlight.set(item.exchangeId, [item]);
+    }
   };
 
   /** Adds an item, then lets the oldest items (exchanges or events, whichever is older) go until the trace fits its budget. */
