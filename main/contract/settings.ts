@@ -187,14 +187,14 @@ export const SETTINGS = {
   headersTimeoutMs: setting(z.number().int().min(100).max(600_000).default(10_000), {
     help: "time a client has to send its request headers to the balancer or a node, then 408 (HAProxy's timeout http-request); applied when a server starts",
     scope: 'machine',
-    live: true,
+    live: false,
     flag: 'headers-timeout',
     unit: 'ms',
   }),
   requestTimeoutMs: setting(z.number().int().min(100).max(3_600_000).default(30_000), {
     help: 'time a client has to send its whole request, then 408; applied when a server starts',
     scope: 'machine',
-    live: true,
+    live: false,
     flag: 'request-timeout',
     unit: 'ms',
   }),

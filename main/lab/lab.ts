@@ -239,6 +239,8 @@ export class Lab {
     checkBalancerConfig(next);
     this.cfg = next;
     await this.setup.apply(before, this.cfg);
+    // Every other setting is read where it is used, on each request or session; the trace holds state.
+    if (rest.traceCapacity !== undefined || rest.traceBudgetBytes !== undefined || rest.traceBodyBytes !== undefined) this.recorder.setLimits(traceLimits(this.cfg));
     for (const key of Object.keys(rest) as (keyof LabConfig)[]) {
       if (JSON.stringify(before[key]) === JSON.stringify(this.cfg[key])) continue;
       const said = key === 'policy' ? { lbCookieName: this.cfg.lbCookieName } : key === 'lbConfig' && this.setup.model ? { product: this.setup.model.product } : {};

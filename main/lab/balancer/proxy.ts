@@ -130,8 +130,6 @@ export class Balancer {
       connections: 128,
       pipelining: 1,
       maxHeaderSize: 32 * 1024,
-      headersTimeout: this.settings().upstreamTimeoutMs,
-      bodyTimeout: this.settings().upstreamTimeoutMs,
       connectTimeout: 2_000,
     });
     this.backends.push({ id: t.id, lbValue: t.lbValue, origin: t.origin, pool, state: 'up', drained: false, healthy: true });
@@ -294,7 +292,8 @@ export class Balancer {
       try {
         if (choice.ready) await choice.ready;
         const sent = choice.cookieHeader === undefined ? headers : withCookie(headers, choice.cookieHeader);
-        const r = await dispatchBuffered(choice.via ?? b!.pool, { method: req.method ?? 'GET', path: req.url ?? '/', headers: sent, body: body.length ? body : undefined });
+        // Timeouts per request, so a changed upstreamTimeoutMs applies to the next request.
+        const r = await dispatchBuffered(choice.via ?? b!.pool, { method: req.method ?? 'GET', path: req.url ?? '/', headers: sent, body: body.length ? body : undefined, headersTimeout: cfg.upstreamTimeoutMs, bodyTimeout: cfg.upstreamTimeoutMs });
         timings.wait = r.wait;
         timings.receive = r.receive;
         routing.attempts.push({ node: target, outcome: String(r.status) });

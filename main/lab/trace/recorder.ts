@@ -45,7 +45,7 @@ export class TraceRecorder {
 
   constructor(
     private readonly clock: LabClock,
-    private readonly limits: TraceLimits,
+    private limits: TraceLimits,
     private readonly flushMs = 25,
   ) {
     this.exchangeRing = new Ring(limits.capacity);
@@ -120,6 +120,10 @@ export class TraceRecorder {
   private keep<T extends TraceItem>(ring: Ring<T>, item: T, size: number): void {
     const evicted = ring.push(item);
     this.bytes += size - (evicted ? itemBytes(evicted) : 0);
+    this.fit();
+  }
+
+  private fit(): void {
     while (this.bytes > this.limits.budgetBytes && this.exchangeRing.length + this.eventRing.length > 1) {
       const x = this.exchangeRing.first();
       const e = this.eventRing.first();
@@ -139,6 +143,16 @@ export class TraceRecorder {
   /** Exchanges and events merged in the order they happened. */
   items(): TraceItem[] {
     return [...this.exchanges(), ...this.events()].sort((a, b) => a.seq - b.seq);
+  }
+
+  /**
+   * New limits, live (traceCapacity, traceBudgetBytes, traceBodyBytes): the newest exchanges and
+   * events stay; bodies recorded from now on are cut at the new size.
+   */
+  setLimits(limits: TraceLimits): void {
+    this.limits = limits;
+    for (const gone of [...this.exchangeRing.resize(limits.capacity), ...this.eventRing.resize(limits.capacity)]) this.bytes -= itemBytes(gone);
+    this.fit();
   }
 
   stats() {
