@@ -14,7 +14,8 @@ import { diagnose, explain, type Finding } from './lab/trace/diagnose';
 import { listFlows } from './lab/trace/flows';
 import { exportHar } from './lab/trace/har';
 import { HarImportError, importHar } from './lab/trace/harImport';
-import { sequenceSvg } from './lab/trace/sequence';
+import { sequenceModel } from './lab/trace/sequence';
+import { sequenceSvg } from './sequenceSvg';
 
 /** What an operation may do besides answering: push progress to the windows (recipe and load runs). */
 export interface OperationContext {
@@ -107,7 +108,8 @@ export const operations: Registry = {
   sequence: {
     run: (lab, { exchangeIds, title }) => {
       const items = lab.recorder.items();
-      return { svg: sequenceSvg(items, { exchangeIds, title }), exchanges: exchangeIds?.length ?? items.filter((i) => i.kind === 'exchange').length };
+      const model = sequenceModel(items, { exchangeIds, title });
+      return { model, svg: sequenceSvg(model), exchanges: exchangeIds?.length ?? items.filter((i) => i.kind === 'exchange').length };
     },
   },
   exportHar: {
@@ -128,6 +130,7 @@ export const operations: Registry = {
   importHar: {
     run: (_lab, { text, name }) => {
       const r = importHar(text);
+      const sequence = sequenceModel(r.items, { title: name });
       return {
         name: name ?? 'imported.har',
         creator: r.creator,
@@ -136,7 +139,8 @@ export const operations: Registry = {
         exchanges: r.items.filter((i) => i.kind === 'exchange').length,
         events: r.items.filter((i) => i.kind === 'event').length,
         findings: findingViews(diagnose(r.items)),
-        svg: sequenceSvg(r.items, { title: name }),
+        sequence,
+        svg: sequenceSvg(sequence),
       };
     },
   },

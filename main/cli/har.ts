@@ -7,7 +7,8 @@ import { diagnose, type Finding } from '../lab/trace/diagnose';
 import { listFlows } from '../lab/trace/flows';
 import { DEFAULT_MAX_BYTES, HarImportError, importHar, parseHar, type ImportResult } from '../lab/trace/harImport';
 import { redactHar } from '../lab/trace/redact';
-import { sequenceSvg } from '../lab/trace/sequence';
+import { sequenceModel } from '../lab/trace/sequence';
+import { sequenceSvg } from '../sequenceSvg';
 
 /**
  * `session-lab har …`: work on HAR files from customers or from the lab.
@@ -170,7 +171,7 @@ export function runSequence(input: string, output: string, o: { flow?: string; l
     if (sameFile(input, output)) throw new CliInputError('OUT must be a different file from IN');
     const flow = o.flow ? flows.find((f) => f.id === o.flow) : undefined;
     if (o.flow && !flow) throw new CliInputError(`no flow ${o.flow} in ${input} (see --list-flows)`);
-    const svg = sequenceSvg(items, { exchangeIds: flow?.exchangeIds, title: `${input}${flow ? ` — ${flow.title}` : ''}` });
+    const svg = sequenceSvg(sequenceModel(items, { exchangeIds: flow?.exchangeIds, title: `${input}${flow ? ` — ${flow.title}` : ''}` }));
     await writeOutput(output, svg, o.force);
     io.err(`Wrote ${output}${flow ? ` (${flow.title})` : ''}.\n`);
     return 0;

@@ -49,3 +49,31 @@ export interface FlowSummary {
   browser: string | null;
   exchangeIds: string[];
 }
+
+/**
+ * A sequence diagram as data (lanes browser ↔ balancer ↔ nodes ↔ CTS, what crossed them, the
+ * cluster's notes): the engine describes a flow, a host or the window draws it. Every text comes
+ * from a trace that may be a customer's HAR: whoever draws it renders it as text.
+ */
+export interface SequenceModel {
+  title: string;
+  lanes: { label: string; kind: 'browser' | 'balancer' | 'node' | 'cts' }[];
+  /** In time order: the exchanges, with the cluster's own events (node down, settings, clock) between them. */
+  rows: SequenceRow[];
+  /** Exchanges chosen but left out (a diagram draws at most so many). */
+  omitted: number;
+  /** Whether any drawn exchange failed (a 4xx/5xx, or the one a finding points at). */
+  outcome: 'failed' | 'ok' | 'empty';
+}
+
+export type Tone = 'normal' | 'failed' | 'muted';
+
+/** An arrow from one lane to another (the same lane: a call to itself), or a note on a lane (null: all lanes). */
+export type SequenceMark =
+  | { kind: 'arrow'; from: number; to: number; label: string; sub?: string; tone: Tone; dashed: boolean }
+  | { kind: 'note'; lane: number | null; text: string; tone: Tone };
+
+export type SequenceRow =
+  | { kind: 'exchange'; exchangeId: string; failing: boolean; title: string; marks: SequenceMark[] }
+  /** A cluster event between exchanges, on its node's lane (or the CTS's, or across all). */
+  | { kind: 'event'; lane: number | null; text: string; tone: Tone };

@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import { ActionSchema, BrowserIdSchema, type Action, type ActionName, type ActionResult } from './actions';
 import type { AuthPayload, BrowserResponse, CookieView, LoginStep } from './browser';
-import type { Finding, FlowSummary } from './diagnosis';
+import type { Finding, FlowSummary, SequenceModel } from './diagnosis';
 import { COMMAND_NAMES, DEMO_LABEL, IPC_PREFIX, IPC_PUSH, MAX_IMPORT_BYTES, TOKEN_HEADER, WS_PROTOCOL, type CommandName } from './names';
 import type { CompareRow, ExpectationResult, LoadProgress, LoadSummary } from './recipes';
 import { ConfigPatchSchema, type LabConfig } from './settings';
@@ -98,7 +98,8 @@ export interface Results {
   sessions: SessionRow[];
   diagnose: { findings: FindingView[] };
   flows: FlowSummary[];
-  sequence: { svg: string; exchanges: number };
+  /** The diagram as data (for the window to draw) and, until it does, drawn as SVG. */
+  sequence: { model: SequenceModel; svg: string; exchanges: number };
   exportHar: HarExport;
   importHar: HarImportView;
   recipes: RecipeSummary[];
@@ -139,7 +140,8 @@ export interface HarImportView {
   exchanges: number;
   events: number;
   findings: FindingView[];
-  /** Sequence diagram of the file (SVG text with no script; shown as an image). */
+  /** Sequence diagram of the file, as data and drawn (SVG text with no script; shown as an image). */
+  sequence: SequenceModel;
   svg: string;
 }
 

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { listFlows } from '../../main/lab/trace/flows';
 import { importHar } from '../../main/lab/trace/harImport';
-import { sequenceSvg } from '../../main/lab/trace/sequence';
+import { sequenceModel } from '../../main/lab/trace/sequence';
+import { sequenceSvg } from '../../main/sequenceSvg';
 import { fixture } from '../fixtures/har/scan';
 
 function parse(svg: string): Document {
@@ -11,10 +12,25 @@ function parse(svg: string): Document {
   return doc;
 }
 
+describe('sequenceModel: the engine describes, the host draws', () => {
+  it('lanes, one row per exchange with its arrows, the failing one marked, and the outcome', () => {
+    const { items } = importHar(fixture('chrome-full-seed401.har'));
+    const m = sequenceModel(items, { title: 'ticket 4242' });
+    expect(m.lanes.map((l) => `${l.kind}:${l.label}`)).toEqual(['browser:Browser', 'balancer:Balancer', 'node:Node 01', 'node:Node 02', 'node:Node ?', 'cts:CTS']);
+    expect(m.rows.map((r) => (r.kind === 'exchange' ? `${r.exchangeId}${r.failing ? '!' : ''}` : r.kind))).toEqual(['har-1', 'har-2!', 'har-3', 'har-4', 'har-5']);
+    const failed = m.rows[1]!;
+    if (failed.kind !== 'exchange') throw new Error('expected an exchange row');
+    expect(failed.marks[0]).toMatchObject({ kind: 'arrow', from: 0, to: 1, sub: 'amlbcookie=01', tone: 'normal' });
+    expect(failed.marks.at(-1)).toMatchObject({ kind: 'arrow', from: 1, to: 0, label: '401 Session has timed out', tone: 'failed', dashed: true });
+    expect(m).toMatchObject({ title: 'ticket 4242', omitted: 0, outcome: 'failed' });
+    expect(sequenceModel(items, { maxExchanges: 2 }).omitted).toBe(3);
+  });
+});
+
 describe('sequenceSvg', () => {
   it('draws lanes browser ↔ balancer ↔ nodes ↔ CTS, one group per exchange, the 401 arrows red', () => {
     const { items } = importHar(fixture('chrome-full-seed401.har'));
-    const doc = parse(sequenceSvg(items, { title: 'ticket 4242' }));
+    const doc = parse(sequenceSvg(sequenceModel(items, { title: 'ticket 4242' })));
     const heads = [...doc.querySelectorAll('text[font-weight="bold"]')].map((t) => t.childNodes[0]?.textContent);
     expect(heads.slice(1, 7)).toEqual(['Browser', 'Balancer', 'Node 01', 'Node 02', 'Node ?', 'CTS']);
     const groups = [...doc.querySelectorAll('g[data-exchange-id]')];
@@ -32,7 +48,7 @@ describe('sequenceSvg', () => {
   it('draws one flow only when asked', () => {
     const { items } = importHar(fixture('safari-logout-replay.har'));
     const login = listFlows(items).find((f) => f.kind === 'login')!;
-    const doc = parse(sequenceSvg(items, { exchangeIds: login.exchangeIds }));
+    const doc = parse(sequenceSvg(sequenceModel(items, { exchangeIds: login.exchangeIds })));
     expect([...doc.querySelectorAll('g[data-exchange-id]')].map((g) => g.getAttribute('data-exchange-id'))).toEqual(login.exchangeIds);
   });
 
@@ -55,7 +71,7 @@ describe('sequenceSvg', () => {
         ],
       },
     };
-    const svg = sequenceSvg(importHar(JSON.stringify(har)).items, { title: evil, idPrefix: '"><x' });
+    const svg = sequenceSvg(sequenceModel(importHar(JSON.stringify(har)).items, { title: evil }), { idPrefix: '"><x' });
     const doc = parse(svg);
     expect(doc.getElementsByTagName('script')).toHaveLength(0);
     expect(doc.getElementsByTagName('img')).toHaveLength(0);
