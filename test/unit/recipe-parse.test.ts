@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRecipe, RecipeError } from '../../main/lab/scenario/parse';
-import { formatMs, parseDuration } from '../../main/lab/scenario/schema';
+import { formatMs, parseDuration } from '../../main/lab/scenario/units';
 
 const ok = `
 name: demo-recipe

@@ -24,7 +24,12 @@ export function encodeExtensions(ext: Extensions): string {
   return c66(Buffer.concat(parts).toString('base64'));
 }
 
+/**
+ * The extension pairs of a token, or undefined. Read from requests and from customers' HAR files
+ * (the trace reads tokens with it too): bounded, c66 characters only, keys as AM writes them.
+ */
 export function decodeExtensions(encoded: string): Extensions | undefined {
+  if (!encoded || encoded.length > 4096 || !/^[A-Za-z0-9_.-]+$/.test(encoded)) return undefined;
   const buf = Buffer.from(unC66(encoded), 'base64');
   const out: Extensions = {};
   let i = 0;
@@ -40,7 +45,7 @@ export function decodeExtensions(encoded: string): Extensions | undefined {
   while (i < buf.length) {
     const k = read();
     const v = read();
-    if (k === undefined || v === undefined) return undefined;
+    if (k === undefined || v === undefined || !/^[A-Za-z0-9_]{1,16}$/.test(k)) return undefined;
     out[k] = v;
   }
   return Object.keys(out).length ? out : undefined;

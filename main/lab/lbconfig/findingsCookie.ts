@@ -1,6 +1,6 @@
 import { domainMatch, pathMatch } from 'tough-cookie';
 import { cite, type BalancerModel, type CookiePersistence, type Source } from './model';
-import { AUTH_COOKIE } from '../trace/facts';
+import { AUTH_COOKIE } from '../trace/tokenInfo';
 import { fixFor, finding, TICKET_401, type AmSide, type LbFinding } from './finding';
 import { routeWithCookie, serverIds } from './simulate';
 

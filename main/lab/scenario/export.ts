@@ -1,7 +1,7 @@
 import { Document, isMap, isSeq, YAMLMap } from 'yaml';
 import { DEMO_USER, MACHINE_SETTINGS, TOPOLOGY_SETTINGS, parseConfig, type LabConfig, type LiveConfigPatch } from '../config';
 import { stepYaml, type StepAction } from './grammar';
-import { NAME } from './schema';
+import { NAME } from './units';
 
 /** One step of the action log: the action in the recipe's words and what it showed. */
 export interface LoggedStep {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ACTION_NAMES, AppOriginSchema, ClientIpSchema, CREDENTIAL_ACTIONS, type Action, type ActionName } from '../../contract/actions';
 import { ConfigPatchSchema } from '../config';
 import { SERVICE_NAMES } from '../am/services';
-import { DurationSchema, NodeIdSchema, UserNameSchema, formatMs } from './schema';
+import { DurationSchema, NodeIdSchema, UserNameSchema, formatMs } from './units';
 
 /**
  * A recipe step's action, both ways: the YAML a person writes (`login: alice`, `wait: 31m`,

@@ -1,6 +1,9 @@
 import { f5Decode } from '../balancer/hashing';
-import { arrow, finding, responseLabel, type DiagnosisContext, type Finding } from './diagnose';
-import { answeringNode, clockTime, headerValue, isTimedOut, parsePseudonym, requestCookie, setCookies, type SetCookieView } from './facts';
+import type { Finding } from '../../contract/diagnosis';
+import { answeringNode, isTimedOut } from './traffic';
+import { arrow, clockTime, finding, responseLabel, type DiagnosisContext } from './evidence';
+import { headerValue, requestCookie, setCookies, type SetCookieView } from './http';
+import { parsePseudonym } from './tokenInfo';
 import { stepNumber, type LoginFlow } from './flows';
 import type { TraceExchange } from './types';
 

@@ -1,8 +1,11 @@
-import { arrow, finding, responseLabel, routedText, type DiagnosisContext, type Finding } from './diagnose';
-import { answeringNode, authIdInfo, clockTime, duration, errorMessage, isTimedOut, jsonObject, requestAuthId, requestCookie, responseAuthId } from './facts';
-import { stepNumber, type LoginFlow } from './flows';
+import type { Finding } from '../../contract/diagnosis';
 import { authSessionMissText, EXPIRED_MISSES } from '../../contract/events';
 import { isEvent } from '../../contract/trace';
+import { arrow, clockTime, type DiagnosisContext, duration, finding, responseLabel, routedText } from './evidence';
+import { stepNumber, type LoginFlow } from './flows';
+import { jsonObject, requestCookie } from './http';
+import { authIdInfo } from './tokenInfo';
+import { answeringNode, errorMessage, isTimedOut, requestAuthId, responseAuthId } from './traffic';
 import type { LabEvent, LabEventOf, TraceExchange } from './types';
 
 /**

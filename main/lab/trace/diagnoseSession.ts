@@ -1,6 +1,8 @@
-import { finding, requestLabel, responseLabel, routedText, uniq, type DiagnosisContext, type Finding, type FindingKind } from './diagnose';
-import { answeringNode, clockTime, duration, endpoint, errorMessage, issuedToken, jsonObject, presentedToken, sessionAction, setCookies } from './facts';
+import type { Finding, FindingKind } from '../../contract/diagnosis';
 import { isEvent } from '../../contract/trace';
+import { clockTime, type DiagnosisContext, duration, finding, requestLabel, responseLabel, routedText, uniq } from './evidence';
+import { jsonObject, setCookies } from './http';
+import { answeringNode, endpoint, errorMessage, issuedToken, presentedToken, sessionAction } from './traffic';
 import type { LabEventOf, TerminationReason, TraceExchange } from './types';
 
 /**

@@ -1,5 +1,6 @@
-import { endpoint, headerValue, requestAuthId, responseAuthId } from './facts';
 import type { FlowSummary } from '../../contract/diagnosis';
+import { headerValue } from './http';
+import { endpoint, requestAuthId, responseAuthId } from './traffic';
 import type { TraceExchange, TraceItem } from './types';
 
 /**

@@ -1,9 +1,10 @@
 import type { Cookie, Entry, Header as HarHeader, Page, QueryString } from 'har-format';
-import { diagnose, type Finding } from './diagnose';
-import { headerValue, lbCookieName, parseSetCookie, requestCookies, sessionCookieNames } from './facts';
-import { byStart } from './flows';
-import { redactHar, RULE_VERSION, type RedactOptions } from './redact';
 import { isEvent, type HarEvent, type LabHar } from '../../contract/trace';
+import { diagnose, type Finding } from './diagnose';
+import { byStart } from './flows';
+import { headerValue, parseSetCookie, requestCookies } from './http';
+import { redactHar, RULE_VERSION, type RedactOptions } from './redact';
+import { lbCookieName, sessionCookieNames } from './traffic';
 import type { Header, LabEvent, TraceExchange, TraceItem } from './types';
 
 /**

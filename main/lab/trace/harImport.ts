@@ -1,5 +1,7 @@
-import { answeringNode, base64ToBytes, DEFAULT_LB_COOKIE, endpoint, requestCookie, utf8Decode } from './facts';
 import { LabEventSchema, eventText } from '../../contract/events';
+import { base64ToBytes, requestCookie, utf8Decode } from './http';
+import { DEFAULT_LB_COOKIE } from './tokenInfo';
+import { answeringNode, endpoint } from './traffic';
 import type { Header, LabEvent, RoutingDecision, TraceExchange, TraceItem } from './types';
 
 /**

@@ -1,7 +1,8 @@
 import type { Cookie, Entry, Har, Header, Param, QueryString } from 'har-format';
-import { AUTH_COOKIE, base64ToBytes, bytesToBase64, COOKIE_SENTINELS, DEFAULT_LB_COOKIE, DEFAULT_SSO_COOKIE, utf8Decode, utf8Encode } from './facts';
+import { base64ToBytes, bytesToBase64, utf8Decode, utf8Encode } from './http';
 import { amToken, isMarker, PASSWORD_MARK, pseudonymsIn, SecretRegistry, type RuleId, type SecretEntry, type SecretKind } from './redactRegistry';
 import { Sweeper } from './redactSweep';
+import { AUTH_COOKIE, COOKIE_SENTINELS, DEFAULT_LB_COOKIE, DEFAULT_SSO_COOKIE } from './tokenInfo';
 
 export { PASSWORD_MARK, type RuleId, type SecretKind } from './redactRegistry';
 

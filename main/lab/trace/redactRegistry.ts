@@ -1,4 +1,5 @@
-import { authIdInfo, base64Text, base64UrlText, jwtPayload, parsePseudonym, tokenInfo } from './facts';
+import { base64Text, base64UrlText } from './http';
+import { authIdInfo, jwtPayload, parsePseudonym, tokenInfo } from './tokenInfo';
 
 /**
  * The redactor's secret registry: every secret met in a HAR gets one pseudonym, by kind and order of

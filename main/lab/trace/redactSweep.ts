@@ -1,4 +1,5 @@
-import { decodeExtensions, jwtPayload } from './facts';
+import { decodeExtensions } from '../am/tokens';
+import { jwtPayload } from './tokenInfo';
 import { isMarker, type SecretKind, type SecretRegistry } from './redactRegistry';
 
 /**

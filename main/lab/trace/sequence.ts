@@ -1,7 +1,9 @@
 import type { SequenceMark, SequenceModel, SequenceRow } from '../../contract/diagnosis';
-import { diagnose, requestLabel, responseLabel } from './diagnose';
-import { answeringNode, clockTime, endpoint, requestCookie, setCookies } from './facts';
+import { diagnose } from './diagnose';
+import { clockTime, requestLabel, responseLabel } from './evidence';
 import { exchangesOf, loginFlows, stepNumber } from './flows';
+import { requestCookie, setCookies } from './http';
+import { answeringNode, endpoint } from './traffic';
 import type { LabEvent, TraceExchange, TraceItem } from './types';
 
 export type { SequenceModel };
