@@ -8,7 +8,7 @@ const SPEEDS = [1, 60, 3600] as const;
 const ADVANCES = [1, 5, 31, 121] as const;
 
 /** The lab clock: always visible, because every expiry in the lab reads it. */
-export function LabClock() {
+export function ClockControls() {
   const store = useStore();
   const clock = useLab((s) => s.snapshot?.clock);
   const now = useLabNow();
@@ -110,7 +110,7 @@ export function Header({ theme, onTheme }: { theme: Theme; onTheme: () => void }
           </div>
         </div>
       </div>
-      <LabClock />
+      <ClockControls />
       <div className="header-end">
         <span className={`conn conn-${status}`} role="status" title={host === 'electron' ? 'Desktop app' : 'Browser host'}>
           <span className="conn-dot" aria-hidden="true" />

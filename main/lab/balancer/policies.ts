@@ -33,7 +33,8 @@ export interface Pick {
 
 /**
  * Chooses the node for one request and says why, in words a support engineer reads in HAProxy logs.
- * Pure: no I/O, no clock, so every policy is unit-tested on its own.
+ * No I/O and no clock (its only state is the round-robin cursor it advances), so every policy is
+ * unit-tested on its own.
  */
 export function pick(input: PickInput): Pick {
   const { policy, cookie, backends, exclude } = input;

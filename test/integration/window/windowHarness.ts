@@ -6,12 +6,12 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { PushMessage } from '../../main/contract';
-import type { LabOptions } from '../../main/lab/lab';
-import { unwrap, type LabConnection } from '../../renderer/api/client';
+import type { PushMessage } from '../../../main/contract';
+import type { LabOptions } from '../../../main/lab/lab';
+import { unwrap, type LabConnection } from '../../../renderer/api/client';
 
 // jsdom's import.meta.url is not a file URL; vitest runs from the project root.
-const WORKER = join(process.cwd(), 'test/unit/labWorker.ts');
+const WORKER = join(process.cwd(), 'test/integration/window/labWorker.ts');
 
 export interface WorkerLab {
   connection: LabConnection;

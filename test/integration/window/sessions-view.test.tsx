@@ -1,8 +1,8 @@
 // @vitest-environment jsdom
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Sessions } from '../../renderer/components/Sessions';
-import { LabStore, setStore } from '../../renderer/state/store';
+import { Sessions } from '../../../renderer/components/Sessions';
+import { LabStore, setStore } from '../../../renderer/state/store';
 import { startWorkerLab, type WorkerLab } from './windowHarness';
 
 const MIN = 60_000;

@@ -2,9 +2,9 @@
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { useState } from 'react';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventsPanel } from '../../renderer/components/Events';
-import { Traffic } from '../../renderer/components/Traffic';
-import { LabStore, setStore } from '../../renderer/state/store';
+import { EventsPanel } from '../../../renderer/components/Events';
+import { Traffic } from '../../../renderer/components/Traffic';
+import { LabStore, setStore } from '../../../renderer/state/store';
 import { startWorkerLab, stubLayout, type WorkerLab } from './windowHarness';
 
 function Harness() {

@@ -4,8 +4,8 @@
  * hosts. Messages follow the browser host's wire format.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { LabBridge } from '../../main/bridge';
-import { Lab, type LabOptions } from '../../main/lab/lab';
+import { LabBridge } from '../../../main/bridge';
+import { Lab, type LabOptions } from '../../../main/lab/lab';
 
 const port = parentPort!;
 const lab = await Lab.start(workerData as LabOptions);
