@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigPatchSchema, type LiveConfigPatch } from '../config';
+import { CookieNameSchema } from '../../contract/settings';
 import type { ActionName } from '../../contract/actions';
 import { EVENT_TYPES, TerminationReasonSchema } from '../../contract/events';
 import type { StepAction } from './grammar';
@@ -43,7 +44,7 @@ export const ExpectationSchema = z.strictObject({
   sameNode: z.boolean().optional(),
   redispatched: z.boolean().optional(),
   routing: matcher(z.string()).optional(),
-  cookies: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'a cookie name'), CookieFateSchema).optional(),
+  cookies: z.record(CookieNameSchema, CookieFateSchema).optional(),
   events: z.partialRecord(z.enum(EVENT_TYPES), count).optional(),
   terminated: z.enum([...TERMINATIONS, 'none']).optional(),
   body: z.record(z.string(), z.unknown()).optional(),
