@@ -3,7 +3,8 @@
 //   renderer/      imports the contract (main/contract/) and npm packages only — never the engine, never Node;
 //   main/contract/ is standalone: its own files, zod and type-only packages;
 //   main/lab/      (the engine) imports itself, the contract and main/paths.ts — never a host;
-//   outside main/lab nothing constructs engine parts: hosts go through the Lab facade.
+//   outside main/lab nothing constructs engine parts (hosts and the benchmark go through the Lab
+//   facade; only tests build a part alone, to test it).
 // Prints one line per broken rule and exits 1, or prints a one-line summary.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -66,7 +67,7 @@ for (const file of files('main/lab')) {
 }
 
 const ENGINE_PARTS = /\bnew\s+(Balancer|TraceRecorder|LabClock|AmNode|EmbeddedTokenStore|SessionService|VirtualBrowser)\s*\(/g;
-for (const file of [...files('main'), ...files('renderer')].filter((f) => !within(f, 'main/lab'))) {
+for (const file of [...files('main'), ...files('renderer'), ...files('bench')].filter((f) => !within(f, 'main/lab'))) {
   for (const m of readFileSync(join(root, file), 'utf8').matchAll(ENGINE_PARTS)) problems.push(`${file}: constructs ${m[1]}: hosts go through the Lab facade (Lab.start)`);
 }
 
@@ -74,4 +75,4 @@ if (problems.length) {
   console.error(problems.join('\n'));
   process.exit(1);
 }
-console.log('layers: renderer → contract only; contract standalone; engine imports no host; no engine parts built outside main/lab');
+console.log('layers: renderer → contract only; contract standalone; engine imports no host; no engine parts built outside main/lab and tests');

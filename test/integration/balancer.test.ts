@@ -2,9 +2,8 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createTcp, type AddressInfo, type Server as TcpServer } from 'node:net';
 import { request } from 'undici';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { Balancer, type BalancerSettings } from '../../main/lab/balancer/proxy';
-import { LabClock } from '../../main/lab/clock';
-import { TraceRecorder } from '../../main/lab/trace/recorder';
+import type { LiveConfigPatch } from '../../main/lab/config';
+import { Lab } from '../../main/lab/lab';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -19,14 +18,11 @@ async function listen<T extends Server | TcpServer>(s: T): Promise<string> {
   return `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
 }
 
-async function balancer(backends: { id: string; origin: string }[], over: Partial<BalancerSettings> = {}) {
-  const clock = new LabClock();
-  const recorder = new TraceRecorder(clock, { capacity: 100, budgetBytes: 64 * 1024 * 1024, bodyBytes: 64 * 1024 });
-  const settings: BalancerSettings = { policy: 'sticky', cookieName: 'amlbcookie', redispatch: true, maxBodyBytes: 1024 * 1024, upstreamTimeoutMs: 300, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, ...over };
-  const b = new Balancer(() => settings, recorder, clock, backends.map((x) => ({ ...x, lbValue: x.id })));
-  await b.start(0);
-  cleanup.push(() => b.stop());
-  return { b, recorder };
+/** The lab's balancer alone in front of these servers, as `session-lab balance` runs it. */
+async function balancer(upstreams: { id: string; origin: string }[], over: LiveConfigPatch = {}) {
+  const lab = await Lab.start({ policy: 'sticky', upstreamTimeoutMs: 300, ...over, upstreams });
+  cleanup.push(() => lab.stop());
+  return { b: lab.balancer, recorder: lab.recorder };
 }
 
 const ok = (id: string, counter: { n: number }) => createServer((_, res) => (counter.n++, res.end(id)));
