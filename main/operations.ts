@@ -168,9 +168,9 @@ export const operations: Registry = {
             ctx.push({ type: 'recipe', progress: e.type === 'step-finished' ? { type: e.type, index: e.index, step: stepView(e.step) } : e.type === 'step-started' ? { type: e.type, index: e.index } : e });
           },
         });
-        const view = runView(result);
-        ctx.push({ type: 'recipe', progress: { type: 'run-finished', result: view } });
-        return view;
+        const run = runView(result);
+        ctx.push({ type: 'recipe', progress: { type: 'run-finished', result: run } });
+        return run;
       } finally {
         runs.delete(lab);
       }

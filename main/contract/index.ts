@@ -19,7 +19,7 @@ import type { LabEvent, LabHar, TraceExchange, TraceItem } from './trace';
 export { COMMAND_NAMES, DEMO_LABEL, IPC_PREFIX, IPC_PUSH, MAX_IMPORT_BYTES, TOKEN_HEADER, WS_PROTOCOL, type CommandName };
 export { ActionSchema, ConfigPatchSchema };
 export type { Action, ActionName, ActionResult };
-export type { LabConfig, LabInfo, LabSnapshot, NodeStatus, SessionRow, AuthPayload, BrowserResponse, CookieView, LoginStep, LabEvent, TraceExchange, TraceItem, Finding, FlowSummary, LoadProgress, ExpectationResult, CompareRow };
+export type { LabConfig, LabInfo, LabSnapshot, NodeStatus, SessionRow, AuthPayload, BrowserResponse, CookieView, LoginStep, LabEvent, TraceExchange, TraceItem, Finding, FlowSummary, SequenceModel, LoadProgress, ExpectationResult, CompareRow };
 
 const empty = z.strictObject({});
 const exchangeIds = z.array(z.string().min(1).max(64)).max(50_000);
