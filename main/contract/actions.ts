@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BrowserResponse, LoginStep } from './browser';
+import { oauth2Actions, type OAuth2View } from './oauth2';
 import type { LoadSummary } from './recipes';
 import { ConfigPatchSchema, type LabConfig } from './settings';
 import type { BackendState } from './snapshot';
@@ -80,6 +81,8 @@ const ACTIONS = [
     ip: ClientIpSchema.optional(),
     origin: AppOriginSchema.nullable().optional(),
   }),
+  /** OAuth2/OIDC as the app in the browser (the SDK) or a confidential client does it (oauth2.ts). */
+  ...oauth2Actions(browser),
 ] as const;
 
 export const ActionSchema = z.discriminatedUnion('action', ACTIONS).superRefine((a, ctx) => {
@@ -110,8 +113,10 @@ export interface ActionResult {
   events: LabEvent[];
   /** Login actions: AM's answer to each authenticate call, in order; the last is the outcome. */
   steps?: LoginStep[];
-  /** validate, refresh, access, logout: AM's answer. */
+  /** validate, refresh, access, logout and the OAuth2 actions: AM's (last) answer. */
   response?: BrowserResponse;
+  /** OAuth2 actions: the error AM answered, and the tokens the browser holds for the client now. */
+  oauth2?: OAuth2View;
   /** configure: the settings now. */
   config?: LabConfig;
   load?: LoadSummary;

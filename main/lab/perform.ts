@@ -4,6 +4,7 @@ import type { Action, ActionOf, ActionResult } from '../contract/actions';
 import type { VirtualBrowser } from './client/browser';
 import { taggedWith } from './client/userAgent';
 import { LabError, type Lab } from './lab';
+import { performOAuth2 } from './performOAuth2';
 import { runLoad, type LoadProgress, type LoadResult } from './scenario/load';
 
 export interface PerformOptions {
@@ -87,6 +88,16 @@ async function run(lab: Lab, a: Exclude<Action, ActionOf<'load'>>): Promise<Outc
       if (a.origin !== undefined) b.appOrigin = a.origin;
       return {};
     }
+    case 'get-tokens':
+    case 'authorize':
+    case 'exchange-code':
+    case 'refresh-tokens':
+    case 'userinfo':
+    case 'introspect':
+    case 'revoke':
+    case 'end-session':
+    case 'client-credentials':
+      return performOAuth2(lab, a);
     case 'check': {
       const snap = await lab.snapshot();
       return { cluster: { nodeState: Object.fromEntries(snap.nodes.map((n) => [n.id, n.state])), activeSessions: snap.sessions.filter((s) => s.status === 'active').map((s) => s.handle) } };

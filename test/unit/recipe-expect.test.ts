@@ -6,7 +6,7 @@ import type { TraceExchange } from '../../main/lab/trace/types';
 const step = { index: 1, line: 21, label: 'login-next alice' };
 
 function obs(o: Partial<Observation>): Observation {
-  return { status: null, message: null, outcome: null, valid: null, body: undefined, node: null, nodes: [], routing: null, redispatched: false, events: {}, terminated: [], cookies: {}, ...o };
+  return { status: null, message: null, oauth2Error: null, tokens: [], outcome: null, valid: null, body: undefined, node: null, nodes: [], routing: null, redispatched: false, events: {}, terminated: [], cookies: {}, ...o };
 }
 
 describe('expectations', () => {

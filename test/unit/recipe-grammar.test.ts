@@ -28,6 +28,15 @@ const EXAMPLES: Record<ActionName, StepAction> = {
   load: { action: 'load', logins: 20, concurrency: 2, logout: true, thinkMs: 5, as: 'bob' },
   check: { action: 'check' },
   browser: { action: 'browser', user: 'alice', ip: '127.0.0.7', origin: 'https://app.example.com' },
+  'get-tokens': { action: 'get-tokens', user: 'alice', prompt: 'none' },
+  authorize: { action: 'authorize', user: 'alice', client: 'myClient', scope: 'openid profile' },
+  'exchange-code': { action: 'exchange-code', user: 'alice', client: 'myClient' },
+  'refresh-tokens': { action: 'refresh-tokens', user: 'alice' },
+  userinfo: { action: 'userinfo', user: 'alice' },
+  introspect: { action: 'introspect', user: 'bob', client: 'myClient', token: 'refresh' },
+  revoke: { action: 'revoke', user: 'alice', token: 'refresh' },
+  'end-session': { action: 'end-session', user: 'alice' },
+  'client-credentials': { action: 'client-credentials', user: 'bob', client: 'myClient', scope: 'profile' },
 };
 
 describe('the recipe step grammar', () => {

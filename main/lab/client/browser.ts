@@ -3,6 +3,7 @@ import { request, type Dispatcher } from 'undici';
 import { callbackAnswers, type AuthPayload, type BrowserResponse, type CookieView, type LoginStep } from '../../contract/browser';
 import type { LabClock } from '../clock';
 import { contextFor, cookiesFor, storeCookie, type Blocked } from './cookieRules';
+import type { OAuth2Storage } from './oauth2';
 import { userAgent } from './userAgent';
 
 export type { AuthPayload, BrowserResponse, CookieView, LoginStep };
@@ -65,6 +66,8 @@ export class VirtualBrowser {
   loginForm: LoginForm | null = null;
   /** Handles of the sessions this browser's logins created, newest last (the executor records them). */
   readonly sessionHandles: string[] = [];
+  /** What the app in this browser keeps per OAuth2 client, as the SDK's localStorage FR-SDK-<clientId> (oauth2.ts). */
+  readonly oauth2 = new Map<string, OAuth2Storage>();
 
   constructor(
     readonly id: string,
@@ -80,6 +83,11 @@ export class VirtualBrowser {
     this.network = typeof base === 'string' ? () => ({ base, dispatcher }) : base;
   }
 
+  /** The lab clock's now: when the app reckons a token's expiry. */
+  now(): number {
+    return this.clock.now();
+  }
+
   private get base(): string {
     return this.network(this.clientIp).base;
   }
@@ -88,16 +96,20 @@ export class VirtualBrowser {
     return realm === '/' ? 'json/realms/root' : `json/realms/root/realms/${realm.replace(/^\//, '')}`;
   }
 
-  /** One HTTP exchange through the balancer, with cookies from and into the jar. */
-  async send(method: 'GET' | 'POST', path: string, opts: { headers?: Record<string, string>; body?: unknown } = {}): Promise<BrowserResponse> {
+  /**
+   * One HTTP exchange through the balancer, with cookies from and into the jar: the SDK's fetch, or
+   * with `navigate` a page load (an iframe's or a redirect's GET: HTML accepted, no SDK header, no
+   * Origin). Redirects are not followed: the caller follows them, each one an exchange.
+   */
+  async send(method: 'GET' | 'POST', path: string, opts: { headers?: Record<string, string>; body?: unknown; navigate?: boolean } = {}): Promise<BrowserResponse> {
     const site = this.network(this.clientIp);
     const url = `${site.base}/${path}`;
     const context = contextFor(this.appOrigin, url);
     const headers: Record<string, string> = {
       'user-agent': userAgent(this.id),
-      accept: 'application/json',
-      'x-requested-with': 'forgerock-sdk',
-      ...(this.appOrigin ? { origin: this.appOrigin } : {}),
+      ...(opts.navigate
+        ? { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' }
+        : { accept: 'application/json', 'x-requested-with': 'forgerock-sdk', ...(this.appOrigin ? { origin: this.appOrigin } : {}) }),
       ...opts.headers,
     };
     const cookie = await this.cookieHeader(url, context);

@@ -142,6 +142,7 @@ function observed(done: Performed): ObservedOutcome | undefined {
   const out: ObservedOutcome = {};
   if (o.status !== null) out.status = o.status;
   if (o.message) out.message = o.message;
+  if (o.oauth2Error) out.error = o.oauth2Error;
   if (o.valid !== null) out.valid = o.valid;
   if (o.node) out.node = o.node;
   return Object.keys(out).length ? out : undefined;

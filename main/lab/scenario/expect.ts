@@ -7,6 +7,8 @@ export type { ExpectationResult };
 const WORDS: Record<keyof Expectation, string> = {
   status: 'HTTP status',
   message: 'AM message',
+  error: 'OAuth2 error',
+  tokens: 'OAuth2 tokens handed over',
   outcome: 'login outcome',
   valid: 'session valid (REST validate)',
   node: 'node that served',
@@ -55,6 +57,15 @@ export function evaluate(exp: Expectation, o: Observation, step: StepRef): Expec
       case 'message':
         value(key, m, o.message, o.message === null ? `no AM message (HTTP ${o.status ?? '-'})` : `"${o.message}"`);
         break;
+      case 'error':
+        value(key, m, o.oauth2Error, o.oauth2Error === null ? `no OAuth2 error (HTTP ${o.status ?? '-'})` : `${o.oauth2Error}${o.message ? ` "${o.message}"` : ''}`);
+        break;
+      case 'tokens': {
+        const want = [...exp.tokens!].sort();
+        const seen = [...o.tokens].sort();
+        add(WORDS[key], want.join() === seen.join(), want.join(', ') || 'none', seen.join(', ') || `none (HTTP ${o.status ?? '-'}${o.oauth2Error ? ` ${o.oauth2Error}` : ''})`);
+        break;
+      }
       case 'outcome':
         value(key, m, o.outcome, `${o.outcome ?? 'no login request'}${o.status !== null ? ` (HTTP ${o.status}${o.message ? ` "${o.message}"` : ''})` : ''}`);
         break;

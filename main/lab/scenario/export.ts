@@ -13,6 +13,8 @@ export interface LoggedStep {
 export interface ObservedOutcome {
   status?: number;
   message?: string;
+  /** OAuth2 error code. */
+  error?: string;
   node?: string;
   valid?: boolean;
 }
@@ -83,6 +85,7 @@ function expectationOf(o: ObservedOutcome | undefined): Record<string, unknown> 
   const e: Record<string, unknown> = {};
   if (o.status !== undefined) e.status = o.status;
   if (o.message) e.message = o.message;
+  if (o.error) e.error = o.error;
   if (o.valid !== undefined) e.valid = o.valid;
   if (o.node) e.node = o.node;
   return Object.keys(e).length ? e : undefined;

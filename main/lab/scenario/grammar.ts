@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ACTION_NAMES, AppOriginSchema, ClientIpSchema, CREDENTIAL_ACTIONS, type Action, type ActionName } from '../../contract/actions';
+import { ACTION_NAMES, AppOriginSchema, BrowserIdSchema, ClientIpSchema, CREDENTIAL_ACTIONS, type Action, type ActionName } from '../../contract/actions';
+import { oauth2Actions, type OAuth2ActionName } from '../../contract/oauth2';
 import { ConfigPatchSchema } from '../config';
 import { SERVICE_NAMES } from '../am/services';
 import { DurationSchema, NodeIdSchema, UserNameSchema, formatMs } from './units';
@@ -57,6 +58,11 @@ export const LoadSpecSchema = z
   .refine((s) => s.think <= 60_000, { message: 'think is at most 1m' })
   .transform(({ duration, think, ...l }) => ({ ...l, ...(duration !== undefined ? { durationMs: duration } : {}), thinkMs: think }));
 
+/** The OAuth2 steps: their action's own fields, the browser written as a user (`userinfo: alice`). */
+const OAUTH2_STEPS = Object.fromEntries(
+  oauth2Actions(BrowserIdSchema).map(({ shape: { action, browser: _, ...fields } }) => [action.value, byUser(fields as z.ZodRawShape)]),
+) as unknown as Record<OAuth2ActionName, z.ZodType>;
+
 /** Each keyword's YAML argument, read into the step's action (without its name). */
 export const STEP_ARGS = {
   login: byUser({ service, realm }),
@@ -83,6 +89,7 @@ export const STEP_ARGS = {
     /** The origin of the app that calls AM from now on; null: AM's own pages. */
     origin: AppOriginSchema.nullable().optional(),
   }),
+  ...OAUTH2_STEPS,
 } satisfies Record<StepKeyword, z.ZodType>;
 
 /** The step's action from its keyword and its (checked) argument. */
@@ -139,8 +146,11 @@ export function stepLabel(a: StepAction): string {
       const what = [a.ip && `client IP ${a.ip}`, a.origin !== undefined && (a.origin ? `called from ${a.origin}` : "AM's own pages")].filter(Boolean);
       return `${a.user}'s browser: ${what.join(', ') || 'unchanged'}`;
     }
-    default:
-      return `${a.action} ${a.user}${'service' in a && a.service ? ` (${a.service})` : ''}`;
+    default: {
+      const f = a as Partial<Record<'service' | 'client' | 'prompt' | 'token', string>>;
+      const details = [f.service, f.client && `client ${f.client}`, f.prompt && `prompt=${f.prompt}`, f.token && `${f.token} token`].filter(Boolean);
+      return `${a.action} ${a.user}${details.length ? ` (${details.join(', ')})` : ''}`;
+    }
   }
 }
 

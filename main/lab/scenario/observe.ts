@@ -1,5 +1,6 @@
 import { Cookie } from 'tough-cookie';
 import type { CookieView } from '../client/browser';
+import { oauth2ErrorOf } from '../../contract/oauth2';
 import { isEvent } from '../../contract/trace';
 import type { LabEvent, TraceExchange } from '../trace/types';
 import type { LoadResult } from './load';
@@ -11,9 +12,13 @@ import type { CookieFate } from './schema';
  * nothing else.
  */
 export interface Observation {
-  /** The action's last exchange: its status, AM message and body. */
+  /** The action's last exchange: its status, AM message (or OAuth2 error_description) and body. */
   status: number | null;
   message: string | null;
+  /** The OAuth2 error of the last exchange (JSON body, or the authorize redirect's query). */
+  oauth2Error: string | null;
+  /** What the last exchange handed the client: a code in the redirect, tokens in the JSON body. */
+  tokens: string[];
   outcome: 'callbacks' | 'success' | 'failure' | null;
   valid: boolean | null;
   body: unknown;
@@ -52,13 +57,18 @@ export function observe(input: ObserveInput): Observation {
   const obj = body && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
   const counts: Record<string, number> = {};
   for (const e of events) counts[e.type] = (counts[e.type] ?? 0) + 1;
+  const location = last?.response.headers.find(([n]) => n.toLowerCase() === 'location')?.[1];
+  const oauth2 = last ? oauth2ErrorOf(location, body) : null;
+  const code = location && /[?&]code=/.test(location) ? ['code'] : [];
   const terminated = events
     .filter(isEvent('session-terminated'))
     .filter((e) => input.handles.has(e.data.handle))
     .map((e) => e.data.reason);
   return {
     status: last?.response.status ?? null,
-    message: typeof obj?.message === 'string' ? obj.message : null,
+    message: typeof obj?.message === 'string' ? obj.message : (oauth2?.description ?? null),
+    oauth2Error: oauth2?.error ?? null,
+    tokens: [...code, ...Object.keys(obj ?? {}).filter((k) => k.endsWith('_token') && typeof obj![k] === 'string')],
     outcome: last ? (typeof obj?.authId === 'string' ? 'callbacks' : last.response.status < 300 ? 'success' : 'failure') : null,
     valid: typeof obj?.valid === 'boolean' ? obj.valid : null,
     body,
@@ -115,7 +125,7 @@ export function summarize(o: Observation): string {
   const parts: string[] = [];
   if (o.status !== null) {
     const result = o.body && typeof o.body === 'object' && 'result' in o.body ? (o.body as { result: unknown }).result : undefined;
-    const what = o.message ?? (o.valid !== null ? `valid ${o.valid}` : typeof result === 'string' ? result : o.outcome === 'callbacks' ? 'callbacks' : o.outcome === 'success' ? 'success' : '');
+    const what = o.oauth2Error ? `${o.oauth2Error}${o.message ? ` "${o.message}"` : ''}` : o.tokens.length ? o.tokens.join(', ') : o.message ?? (o.valid !== null ? `valid ${o.valid}` : typeof result === 'string' ? result : o.outcome === 'callbacks' ? 'callbacks' : o.outcome === 'success' ? 'success' : '');
     parts.push(`${o.status}${what ? ` ${what}` : ''}`);
     parts.push(`node ${o.nodes.join('→')}${o.redispatched ? ' (redispatched)' : ''}`);
   }

@@ -38,6 +38,10 @@ const count = matcher(z.number().int().min(0));
 export const ExpectationSchema = z.strictObject({
   status: matcher(z.number().int()).optional(),
   message: matcher(z.string()).optional(),
+  /** OAuth2: the error code AM answered (invalid_grant, interaction_required, …). */
+  error: matcher(z.string()).optional(),
+  /** OAuth2: exactly what the answer handed over (code, access_token, refresh_token, id_token), any order. */
+  tokens: z.array(z.enum(['code', 'access_token', 'refresh_token', 'id_token'])).optional(),
   outcome: z.enum(['callbacks', 'success', 'failure']).optional(),
   valid: z.boolean().optional(),
   node: matcher(NodeIdSchema).optional(),
@@ -59,7 +63,7 @@ export const ExpectationSchema = z.strictObject({
 });
 export type Expectation = z.infer<typeof ExpectationSchema>;
 
-const TRAFFIC_KEYS = ['status', 'message', 'outcome', 'valid', 'node', 'sameNode', 'redispatched', 'routing', 'cookies', 'events', 'terminated', 'body'] as const;
+const TRAFFIC_KEYS = ['status', 'message', 'error', 'tokens', 'outcome', 'valid', 'node', 'sameNode', 'redispatched', 'routing', 'cookies', 'events', 'terminated', 'body'] as const;
 const LOAD_KEYS = ['attempted', 'succeeded', 'failed', 'failureRate', 'failuresByReason', 'sameNodeFailures', 'events'] as const;
 const CLUSTER_KEYS = ['activeSessions', 'nodeState', 'events', 'terminated'] as const;
 
