@@ -188,7 +188,8 @@ describe('refresh, revoke, introspect, userinfo and endSession', () => {
     const r2 = await call(lab, 'POST', `${O2}/access_token`, form({ client_id: 'spa', grant_type: 'refresh_token', refresh_token: t1.refresh_token }));
     const t2 = r2.json as { access_token: string; refresh_token: string };
     expect(t2.refresh_token).not.toBe(t1.refresh_token);
-    expect((await call(lab, 'POST', `${O2}/access_token`, form({ client_id: 'spa', grant_type: 'refresh_token', refresh_token: t1.refresh_token }))).json).toMatchObject({ error: 'invalid_grant' });
+    // StatefulTokenStore.readRefreshToken: a retired (or unknown, revoked) refresh token.
+    expect((await call(lab, 'POST', `${O2}/access_token`, form({ client_id: 'spa', grant_type: 'refresh_token', refresh_token: t1.refresh_token }))).json).toEqual({ error_description: 'grant is invalid', error: 'invalid_grant' });
     expect((await call(lab, 'POST', `${O2}/token/revoke`, form({ client_id: 'spa', token: t2.access_token }))).json).toEqual({});
     expect((await call(lab, 'GET', `${O2}/userinfo`, { headers: { authorization: `Bearer ${t2.access_token}` } })).status).toBe(401);
     const t3 = (await call(lab, 'POST', `${O2}/access_token`, form({ client_id: 'spa', grant_type: 'refresh_token', refresh_token: t2.refresh_token }))).json as { access_token: string; refresh_token: string };
@@ -197,6 +198,17 @@ describe('refresh, revoke, introspect, userinfo and endSession', () => {
     expect((await call(lab, 'GET', `${O2}/userinfo`, { headers: { authorization: `Bearer ${t3.access_token}` } })).status).toBe(401);
     expect((await call(lab, 'POST', `${O2}/access_token`, form({ client_id: 'spa', grant_type: 'refresh_token', refresh_token: t3.refresh_token }))).json).toMatchObject({ error: 'invalid_grant' });
     expect((await call(lab, 'POST', `${O2}/token/revoke`, form({ client_id: 'spa' }))).json).toEqual({ error_description: 'Missing parameter: token', error: 'invalid_request' });
+  });
+
+  it("another client's refresh token is invalid_request, its token at revoke invalid_grant, and nothing is revoked (AccessTokenService.refreshToken, TokenRevocationResource.getToken)", async () => {
+    const lab = await lab3();
+    const t = (await redeem(lab, await codeFor(lab, await ssoToken(lab)))).json as { access_token: string; refresh_token: string };
+    const svc = { client_id: 'svc', client_secret: 'Svc-Secret1' };
+    expect((await call(lab, 'POST', `${O2}/access_token`, form({ ...svc, grant_type: 'refresh_token', refresh_token: t.refresh_token }))).json).toEqual({ error_description: 'Token was issued to a different client', error: 'invalid_request' });
+    const revoke = await call(lab, 'POST', `${O2}/token/revoke`, form({ ...svc, token: t.access_token }));
+    expect(revoke).toMatchObject({ status: 400, json: { error_description: `The provided token id : ${t.access_token} belongs to different access grant.`, error: 'invalid_grant' } });
+    expect((await call(lab, 'GET', `${O2}/userinfo`, { headers: { authorization: `Bearer ${t.access_token}` } })).status).toBe(200);
+    expect(events(lab, 'oauth2-token-revoked')).toEqual([]);
   });
 
   it('introspect tells the owning client about its live token and says active:false to any other or once revoked', async () => {

@@ -31,7 +31,7 @@ export async function authenticate(node: NodeContext, req: AmRequest): Promise<A
     // Any other CTS failure in a login step is an unexpected exception to AMLoginContext, which
     // sets AUTH_ERROR (102 "Authentication Error!!", amAuth.properties), mapped to 500 by
     // AMAuthErrorCodeResponseStatusMapping (OpenAM openam-core/.../authentication/service/).
-    node.emit('cts-unreachable', { node: node.id, exchangeId: req.exchangeId, data: { during: 'login', why: e.message } });
+    node.emit('cts-unreachable', { node: node.id, exchangeId: req.exchangeId, data: { during: e.during ?? 'login', why: e.message } });
     throw new AmError(500, 'Authentication Error!!');
   }
 }

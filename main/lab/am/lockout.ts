@@ -1,3 +1,4 @@
+import { CtsUnavailableError } from '../cts/store';
 import type { LoginFailures, NodeContext } from './context';
 
 const MIN = 60_000;
@@ -61,16 +62,28 @@ function memoryStore(node: NodeContext): FailureStore {
   };
 }
 
+/**
+ * A CTS failure here is an unexpected exception in the login module: authenticate() answers it as
+ * AM's AUTH_ERROR (500 "Authentication Error!!") and the trace names the lockout counter.
+ */
 function ctsStore(node: NodeContext, duration: number): FailureStore {
   const key = (id: string) => `lockout:${id}`;
+  const counter = async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (e) {
+      throw e instanceof CtsUnavailableError ? new CtsUnavailableError(e.message, `to ${what} the account lockout counter`) : e;
+    }
+  };
   return {
-    get: async (id) => (await node.cts.read<LoginFailures>(key(id)))?.data,
-    async put(id, f) {
-      // Kept a lockout duration past the last change, then the reaper removes it.
-      const token = { id: key(id), type: 'GENERIC' as const, userId: id, expiresAt: node.clock.now() + Math.max(duration, MIN), data: f };
-      if (await node.cts.read(key(id))) await node.cts.update(token);
-      else await node.cts.create(token);
-    },
-    remove: async (id) => void (await node.cts.delete(key(id))),
+    get: (id) => counter('read', async () => (await node.cts.read<LoginFailures>(key(id)))?.data),
+    put: (id, f) =>
+      counter('write', async () => {
+        // Kept a lockout duration past the last change, then the reaper removes it.
+        const token = { id: key(id), type: 'GENERIC' as const, userId: id, expiresAt: node.clock.now() + Math.max(duration, MIN), data: f };
+        if (await node.cts.read(key(id))) await node.cts.update(token);
+        else await node.cts.create(token);
+      }),
+    remove: (id) => counter('clear', async () => void (await node.cts.delete(key(id)))),
   };
 }

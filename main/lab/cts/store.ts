@@ -46,7 +46,11 @@ export interface CtsQuery {
  * raises CoreTokenException here; what a node answers then is the caller's decision.
  */
 export class CtsUnavailableError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** What the caller was doing, for the trace ("to read the account lockout counter"). */
+    readonly during?: string,
+  ) {
     super(message);
     this.name = 'CtsUnavailableError';
   }

@@ -63,12 +63,17 @@ function pkceMatches(challenge: string, method: string, verifier: string): boole
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** RefreshTokenGrantTypeHandler: a live refresh token of this client; AM issues a new refresh token and retires the old one. */
+/**
+ * AccessTokenService.refreshToken: a live refresh token (unknown, revoked or expired: invalid_grant
+ * "grant is invalid", StatefulTokenStore.readRefreshToken) of this client (else invalid_request
+ * "Token was issued to a different client"); AM issues a new refresh token and retires the old one.
+ */
 async function refreshGrant(node: NodeContext, req: OAuth2Request, client: Client): Promise<Record<string, unknown>> {
   const token = req.params.get('refresh_token');
   if (!token) throw invalidRequest("Missing parameter, 'refresh_token'");
   const rt = await readToken(node, token, 'refresh_token');
-  if (!rt || rt.data.clientId !== client.id || rt.data.realm !== req.realm) throw invalidGrant();
+  if (!rt || rt.data.realm !== req.realm) throw invalidGrant('grant is invalid');
+  if (rt.data.clientId !== client.id) throw invalidRequest('Token was issued to a different client');
   const asked = (req.params.get('scope') ?? '').split(' ').filter(Boolean);
   if (asked.some((s) => !rt.data.scope.includes(s))) throw new OAuth2Error(400, 'invalid_scope', 'Scope has not been previously granted.');
   await revokeToken(node, rt);
