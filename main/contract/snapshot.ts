@@ -1,4 +1,5 @@
 /** The lab as the window shows it: settings, clock, nodes, browsers, sessions, trace size. */
+import type { GrantRow } from './oauth2';
 import type { LabConfig } from './settings';
 import type { TerminationReason } from './trace';
 
@@ -38,6 +39,8 @@ export interface LabSnapshot {
   nodes: NodeStatus[];
   browsers: { id: string; name: string }[];
   sessions: SessionRow[];
+  /** The CTS's OAuth2 grants (codes, tokens, grant sets), newest first. */
+  oauth2Grants: GrantRow[];
   trace: TraceStats;
   users: { username: string; admin: boolean; demo: boolean }[];
   cts: CtsStatus;

@@ -5,6 +5,7 @@ import { LabClock } from './clock';
 import { LabConfigSchema, parseConfig, serverId, traceLimits, type LabConfig, type LabConfigInput, type LiveConfigPatch } from './config';
 import { ctsEnvironment, openCts, type CtsBackend } from './cts/backend';
 import { CtsFaults } from './cts/faults';
+import { grantRows } from './am/oauth2/grantRows';
 import { CtsUnavailableError, type CtsTokenType, type TokenStore } from './cts/store';
 import { generateKeys, type LabKeys } from './am/keys';
 import { AmNode } from './am/node';
@@ -372,6 +373,7 @@ export class Lab {
       })),
       browsers: [...this.browsers.values()].map((b) => ({ id: b.id, name: b.name })),
       sessions,
+      oauth2Grants: await grantRows(this.cts, this.clock.now()),
       trace: this.recorder.stats(),
       users: this.users.list(),
       cts: this.ctsBackend.status(),

@@ -125,6 +125,31 @@ describe('OAuth2 actions of the virtual browser', () => {
     await expect(act(lab, { action: 'userinfo', browser: b.id, client: 'nobody' })).rejects.toThrow(/There is no OAuth2 client nobody; clients are sdkPublicClient, myClient/);
   });
 
+  for (const mode of ['stateful', 'client-side'] as const) {
+    it(`the snapshot lists the CTS's grants with client, user, scope and expiry on the lab clock (${mode} tokens)`, async () => {
+      const lab = await startLab({ nodes: 2, oauth2Tokens: { '/': mode, '/alpha': mode } });
+      const b = await loggedIn(lab);
+      await act(lab, { action: 'get-tokens', browser: b.id, scope: 'openid profile' });
+      const [grant, ...others] = (await lab.snapshot()).oauth2Grants;
+      expect(others).toEqual([]);
+      expect(grant).toMatchObject({ clientId: 'sdkPublicClient', user: 'demo', realm: '/', scope: ['openid', 'profile'], grantType: 'authorization_code', mode, blacklisted: 0 });
+      const now = lab.clock.now();
+      const kinds = grant!.tokens.map((t) => [t.kind, Math.round((t.expiresAt - now) / 1000)]);
+      // The used code stays until it expires (reuse detection), the ops token as long as the ID token.
+      if (mode === 'stateful') expect(kinds.sort()).toEqual([['access_token', 3600], ['code', 120], ['ops', 3600], ['refresh_token', 604800]].sort());
+      else expect(kinds.sort()).toEqual([['code', 120], ['jwt', 3600], ['jwt', 604800], ['ops', 3600]].sort());
+      expect(grant!.tokens.find((t) => t.kind === 'code')?.used).toBe(true);
+
+      await act(lab, { action: 'revoke', browser: b.id });
+      const after = (await lab.snapshot()).oauth2Grants[0]!;
+      if (mode === 'stateful') expect(after.tokens.map((t) => t.kind)).not.toContain('access_token');
+      else expect(after.blacklisted).toBe(1);
+      await act(lab, { action: 'revoke', browser: b.id, token: 'refresh' });
+      await act(lab, { action: 'wait', ms: 3_601_000 });
+      expect((await lab.snapshot()).oauth2Grants).toEqual([]);
+    });
+  }
+
   it('the HAR of these flows holds none of their codes, tokens, verifiers or secrets', async () => {
     const lab = await startLab({ nodes: 2, policy: 'round-robin' });
     const b = await loggedIn(lab);

@@ -85,18 +85,18 @@ export async function issueTokens(node: NodeContext, req: OAuth2Request, grant: 
     await storeOAuth(node, access, at);
     if (rt) await storeOAuth(node, (refresh = newTokenId()), rt);
   } else {
-    const jtis: string[] = [];
-    access = await statelessJwt(node, req, at, jtis);
-    if (rt) refresh = await statelessJwt(node, req, rt, jtis);
-    await recordGrant(node, g.authGrantId, jtis, rt?.expiresAt ?? at.expiresAt, g.universalId);
+    const issued: GrantSet['tokens'] = [];
+    access = await statelessJwt(node, req, at, issued);
+    if (rt) refresh = await statelessJwt(node, req, rt, issued);
+    await recordGrant(node, g, issued, rt?.expiresAt ?? at.expiresAt);
   }
   return { access_token: access, ...(refresh ? { refresh_token: refresh } : {}), scope: g.scope.join(' '), token_type: 'Bearer', expires_in: cfg.oauth2AccessTokenLifetime - 1 };
 }
 
 /** A client-side token: AM's stateless JWT claims, signed with the provider's key. */
-async function statelessJwt(node: NodeContext, req: OAuth2Request, t: OAuthToken, jtis: string[]): Promise<string> {
+async function statelessJwt(node: NodeContext, req: OAuth2Request, t: OAuthToken, issued: GrantSet['tokens']): Promise<string> {
   const jti = newTokenId();
-  jtis.push(jti);
+  issued.push({ jti, name: t.tokenName, exp: t.expiresAt });
   const now = Math.floor(node.clock.now() / 1000);
   return new SignJWT({
     cts: 'OAUTH2_STATELESS_GRANT',
@@ -123,12 +123,21 @@ async function statelessJwt(node: NodeContext, req: OAuth2Request, t: OAuthToken
     .sign(oauth2KeyPair(node.keys).privateKey);
 }
 
-async function recordGrant(node: NodeContext, grantId: string, jtis: string[], expiresAt: number, userId: string): Promise<void> {
-  const existing = await node.cts.read<{ jtis: string[] }>(grantId);
+/** AM 7's OAUTH2_GRANT_SET: the client-side tokens of one grant (by jti), and whose they are. */
+export interface GrantSet extends Pick<OAuthToken, 'clientId' | 'username' | 'realm' | 'scope' | 'grantType'> {
+  jtis: string[];
+  tokens: { jti: string; name: TokenName; exp: number }[];
+}
+
+async function recordGrant(node: NodeContext, g: Omit<Grant, 'ssoTokenId' | 'nonce'>, issued: GrantSet['tokens'], expiresAt: number): Promise<void> {
+  const existing = await node.cts.read<GrantSet>(g.authGrantId);
+  const jtis = issued.map((t) => t.jti);
   if (existing?.type === 'OAUTH2_GRANT_SET') {
-    await node.cts.update({ ...existing, expiresAt: Math.max(existing.expiresAt, expiresAt), data: { jtis: [...existing.data.jtis, ...jtis] } });
+    const data = { ...existing.data, jtis: [...existing.data.jtis, ...jtis], tokens: [...(existing.data.tokens ?? []), ...issued] };
+    await node.cts.update({ ...existing, expiresAt: Math.max(existing.expiresAt, expiresAt), data });
   } else {
-    await node.cts.create({ id: grantId, type: 'OAUTH2_GRANT_SET', userId, grantId, expiresAt, data: { jtis } });
+    const data: GrantSet = { jtis, tokens: issued, clientId: g.clientId, username: g.username, realm: g.realm, scope: g.scope, grantType: g.grantType };
+    await node.cts.create({ id: g.authGrantId, type: 'OAUTH2_GRANT_SET', userId: g.universalId, grantId: g.authGrantId, expiresAt, data });
   }
 }
 
