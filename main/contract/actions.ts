@@ -69,6 +69,8 @@ const ACTIONS = [
     service,
     /** Log each successful session out again, so a long run does not fill the CTS. */
     logout: z.boolean().optional(),
+    /** After each login, get OAuth2 tokens as the SDK does (authorize, code exchange). */
+    tokens: z.boolean().optional(),
     /** Longest random pause before each step after the first (a person typing); real time. */
     thinkMs: z.number().min(0).max(60_000).optional(),
   }),

@@ -12,7 +12,7 @@ import type { Lab } from './lab';
  */
 export async function performOAuth2(lab: Lab, a: ActionOf<OAuth2ActionName>) {
   const b = lab.browser(a.browser);
-  const c = registeredClient(lab.config, a.client);
+  const c = client.registeredClient(lab.config, a.client);
   const call = await (() => {
     switch (a.action) {
       case 'get-tokens':
@@ -40,15 +40,6 @@ export async function performOAuth2(lab: Lab, a: ActionOf<OAuth2ActionName>) {
     response: call.response,
     oauth2: { client: c.id, error: call.error, errorDescription: call.errorDescription, code: call.code, held: client.heldTokens(b, c.id) },
   };
-}
-
-/** The client an action names, or the SDK's (the first public client). */
-export function registeredClient(cfg: LabConfig, id: string | undefined): client.RegisteredClient {
-  const chosen = id ?? Object.entries(cfg.oauth2Clients).find(([, c]) => c.type === 'public')?.[0];
-  if (!chosen) throw new LabError('No public OAuth2 client is configured: name the client to use');
-  const c = cfg.oauth2Clients[chosen];
-  if (!c) throw new LabError(`There is no OAuth2 client ${chosen}; clients are ${Object.keys(cfg.oauth2Clients).join(', ') || 'none'}`);
-  return { ...c, id: chosen };
 }
 
 const confidentialIds = (cfg: LabConfig) =>

@@ -25,7 +25,7 @@ const EXAMPLES: Record<ActionName, StepAction> = {
   'drain-node': { action: 'drain-node', node: '01' },
   'undrain-node': { action: 'undrain-node', node: '01' },
   configure: { action: 'configure', patch: { policy: 'sticky', maxIdleTime: 5 } },
-  load: { action: 'load', logins: 20, concurrency: 2, logout: true, thinkMs: 5, as: 'bob' },
+  load: { action: 'load', logins: 20, concurrency: 2, logout: true, tokens: true, thinkMs: 5, as: 'bob' },
   check: { action: 'check' },
   browser: { action: 'browser', user: 'alice', ip: '127.0.0.7', origin: 'https://app.example.com' },
   'get-tokens': { action: 'get-tokens', user: 'alice', prompt: 'none' },

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import type { BrowserResponse } from '../../contract/browser';
 import { oauth2ErrorOf, type HeldToken } from '../../contract/oauth2';
-import type { OAuth2Client } from '../../contract/settings';
+import type { LabConfig, OAuth2Client } from '../../contract/settings';
 import { LabError } from '../labError';
 import type { VirtualBrowser } from './browser';
 
@@ -17,6 +17,15 @@ import type { VirtualBrowser } from './browser';
 /** A client as registered in the lab's oauth2Clients, with its id. */
 export interface RegisteredClient extends OAuth2Client {
   id: string;
+}
+
+/** The client an action names, or the SDK's (the first public client). */
+export function registeredClient(cfg: LabConfig, id: string | undefined): RegisteredClient {
+  const chosen = id ?? Object.entries(cfg.oauth2Clients).find(([, c]) => c.type === 'public')?.[0];
+  if (!chosen) throw new LabError('No public OAuth2 client is configured: name the client to use');
+  const c = cfg.oauth2Clients[chosen];
+  if (!c) throw new LabError(`There is no OAuth2 client ${chosen}; clients are ${Object.keys(cfg.oauth2Clients).join(', ') || 'none'}`);
+  return { ...c, id: chosen };
 }
 
 export type TokenName = HeldToken['name'];

@@ -50,6 +50,8 @@ export const LoadSpecSchema = z
     service,
     /** Log each successful session out again, so a long run does not pile sessions up in the CTS. */
     logout: z.boolean().default(false),
+    /** After each login, get OAuth2 tokens as the SDK does (authorize with PKCE, code exchange). */
+    tokens: z.boolean().optional(),
     /** Longest random pause before each step after the first (a person typing); real time. */
     think: DurationSchema.default(5),
   })
@@ -139,7 +141,7 @@ export function stepLabel(a: StepAction): string {
         .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
         .join(' ')}`;
     case 'load':
-      return `load ${a.logins !== undefined ? `${a.logins} logins` : `for ${formatMs(a.durationMs!)}`} × ${a.concurrency} concurrent`;
+      return `load ${a.logins !== undefined ? `${a.logins} logins` : `for ${formatMs(a.durationMs!)}`}${a.tokens ? ' with OAuth2 tokens' : ''} × ${a.concurrency} concurrent`;
     case 'check':
       return 'check the cluster';
     case 'browser': {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Agent } from 'undici';
 import { VirtualBrowser } from '../client/browser';
+import { authorize, exchangeCode, registeredClient } from '../client/oauth2';
 import { DEMO_USER } from '../config';
 import type { Lab } from '../lab';
 import type { LoadProgress, LoadSummary, RatePoint } from '../../contract/recipes';
@@ -29,6 +30,8 @@ export interface LoadOptions {
   realm?: string;
   /** Log each successful session out again (keeps the CTS small in long runs). */
   logout?: boolean;
+  /** After each login, get OAuth2 tokens as the SDK does (authorize, code exchange) for the public client. */
+  tokens?: boolean;
   /**
    * Upper bound of a random pause (real ms) before each step after the first, like a person typing.
    * Independent users interleave at random at the balancer; without it the workers of one process
@@ -76,6 +79,7 @@ export async function runLoad(lab: Lab, options: LoadOptions, onProgress?: (p: L
   const username = opts.username ?? DEMO_USER.username;
   const password = opts.password ?? DEMO_USER.password;
   const agent = new Agent({ connections: opts.concurrency * 2, keepAliveTimeout: 4_000 });
+  const client = opts.tokens ? registeredClient(lab.config, undefined) : undefined;
   const tracker = new TraceTracker(`${run}-`);
   const unsubscribe = lab.subscribe((batch) => tracker.take(batch));
 
@@ -125,6 +129,17 @@ export async function runLoad(lab: Lab, options: LoadOptions, onProgress?: (p: L
       ok = outcome.kind === 'success';
       if (outcome.kind === 'failure') reason = `${outcome.status} ${typeof outcome.body.message === 'string' ? outcome.body.message : 'failure'}`;
       if (outcome.kind === 'callbacks') reason = 'still asking for callbacks after 10 steps';
+      if (ok && client) {
+        // TokenManager.getTokens after the journey: the authorize redirect, then the code exchange.
+        let got = await authorize(browser, client);
+        requests++;
+        if (got.code) {
+          got = await exchangeCode(browser, client);
+          requests++;
+        }
+        ok = got.response.status === 200 && !got.error;
+        if (!ok) reason = `OAuth2 ${got.response.status} ${got.error ?? 'no code'}`;
+      }
     } catch (e) {
       reason = `error: ${(e as { code?: string }).code ?? (e as Error).message}`;
     }
