@@ -5,6 +5,7 @@ import { DEMO_USER } from '../../main/contract/names';
 import { explainExchange } from '../lib/explain';
 import { MINUTE, middleEllipsis, prettyBody } from '../lib/format';
 import { useLab, useStore } from '../state/store';
+import { OAuth2Section } from './OAuth2Section';
 import { Button, CodeBlock, EmptyState } from './ui';
 
 /** One authenticate call as the card shows it: what AM sent, and the exchange that carried it. */
@@ -236,6 +237,7 @@ function BrowserCard({ id, name }: { id: string; name: string }) {
           <CodeBlock text={JSON.stringify(last.response.body, null, 2)} maxHeight={120} label={`${last.action} response`} />
         </div>
       )}
+      <OAuth2Section browser={id} name={name} />
       {jar && jar.length > 0 && (
         <ul className="jar-chips" aria-label="Cookies in this browser">
           {jar.map((c) => (

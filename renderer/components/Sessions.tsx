@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { SessionRow } from '../../main/contract';
 import { countdownLevel, formatCountdown, formatDateTime, middleEllipsis } from '../lib/format';
 import { useLab, useLabNow, useStore } from '../state/store';
+import { OAuth2Grants } from './OAuth2Grants';
 import { Badge, Button, EmptyState, Segmented } from './ui';
 
 const REASONS: Record<string, string> = { logout: 'logged out', admin: 'terminated by admin', 'max-time': 'max session time', idle: 'max idle time' };
@@ -117,6 +118,7 @@ export function Sessions() {
           </table>
         </div>
       )}
+      <OAuth2Grants />
     </div>
   );
 }
