@@ -108,6 +108,35 @@ describe('exportRecipe: the window session as a recipe', () => {
     expect(result.passed).toBe(true);
   });
 
+  it('OAuth2 calls made in the window export with the OAuth2 error AM answered, and re-run the same', async () => {
+    const lab = await startLab({ nodes: 2, policy: 'sticky' });
+    const call = window(lab);
+    const b = await call<{ id: string }>('createBrowser', { name: 'SPA' });
+    const held: string[] = [];
+    // FRUser.logout as the SDK does it: session logout, then OAuth2Client.revokeToken (the access
+    // token only; OpenAM TokenRevocationResource). userinfo refuses the revoked token (401
+    // invalid_token, RFC 6750 §3.1) while the refresh token still works.
+    for (const a of [
+      { action: 'login', browser: b.id, username: DEMO[0], password: DEMO[1] },
+      { action: 'get-tokens', browser: b.id, prompt: 'none' },
+      { action: 'logout', browser: b.id },
+      { action: 'revoke', browser: b.id },
+      { action: 'userinfo', browser: b.id },
+      { action: 'refresh-tokens', browser: b.id },
+    ] as const)
+      held.push(...((await call<ActionResult>('perform', a)).oauth2?.held.map((t) => t.value) ?? []));
+    expect(held.length).toBeGreaterThan(0);
+    const r = await call<RecipeExport>('exportRecipe', { name: 'refresh-after-logout' });
+    // A recipe carries what to do and what AM answered, never the tokens it handed over.
+    for (const token of held) expect(r.yaml).not.toContain(token);
+    const recipe = parseRecipe(r.yaml, r.fileName);
+    expect(recipe.steps.map((s) => s.label)).toEqual(['login spa', 'get-tokens spa (prompt=none)', 'logout spa', 'revoke spa', 'userinfo spa', 'refresh-tokens spa']);
+    expect(recipe.steps[4]!.expect['*']).toMatchObject({ status: 401, error: 'invalid_token' });
+    expect(recipe.steps[5]!.expect['*']).toMatchObject({ status: 200 });
+    const rerun = await runRecipe(recipe);
+    expect(rerun.steps.filter((s) => s.status !== 'passed').map((s) => `${s.label}: ${s.error ?? s.expectations.filter((e) => !e.passed).map((e) => e.message).join('; ')}`)).toEqual([]);
+  });
+
   it('every built-in recipe played in the window exports back as an equivalent recipe', async () => {
     const lab = await startLab({ nodes: 3 });
     const call = window(lab);
