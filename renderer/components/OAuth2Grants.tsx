@@ -4,11 +4,13 @@ import { useLab, useLabNow } from '../state/store';
 import { Badge } from './ui';
 import './OAuth2.css';
 
-const KIND: Record<GrantTokenRow['kind'], string> = { code: 'code', access_token: 'access', refresh_token: 'refresh', ops: 'ops (ID token → session)', jwt: 'JWT' };
+const KIND: Record<GrantTokenRow['kind'], string> = { code: 'code', access_token: 'access', refresh_token: 'refresh', ops: 'ops', jwt: 'JWT' };
+/** Said on hover, so a grant's chips stay on one line. */
+const HINT: Partial<Record<GrantTokenRow['kind'], string>> = { ops: ' · OpenID Connect session: ties the ID token to the SSO session' };
 
 function TokenChip({ t, now }: { t: GrantTokenRow; now: number }) {
   return (
-    <li className={`oauth2-grant-token${t.used ? ' is-used' : ''}`} title={`${t.id}${t.used ? ' · already exchanged (kept to detect reuse)' : ''}`}>
+    <li className={`oauth2-grant-token${t.used ? ' is-used' : ''}`} title={`${t.id}${HINT[t.kind] ?? ''}${t.used ? ' · already exchanged (kept to detect reuse)' : ''}`}>
       <span>{t.kind === 'jwt' ? t.id.split(' ')[0]!.replace('_token', '') : KIND[t.kind]}</span>
       {t.used && <span className="muted"> used</span>}{' '}
       <span className={`countdown countdown-${countdownLevel(t.expiresAt, now)}`}>{formatCountdown(t.expiresAt, now)}</span>
@@ -67,7 +69,7 @@ export function OAuth2Grants() {
                     {g.user}
                     {g.realm !== '/' && <span className="muted small"> {g.realm}</span>}
                   </td>
-                  <td className="small">{g.scope.join(' ')}</td>
+                  <td className="small oauth2-scope">{g.scope.join(' ')}</td>
                   <td>
                     <ul className="oauth2-grant-tokens">
                       {g.tokens.map((t, i) => (
@@ -76,11 +78,11 @@ export function OAuth2Grants() {
                     </ul>
                     {g.blacklisted > 0 && <span className="small oauth2-error">{g.blacklisted} revoked (blacklisted)</span>}
                   </td>
-                  <td>
+                  <td className="oauth2-kept">
                     <Badge tone={g.mode === 'stateful' ? 'neutral' : 'info'} title={g.mode === 'stateful' ? 'Access and refresh tokens are OAUTH tokens in the CTS' : 'Signed JWTs; the grant set (OAUTH2_GRANT_SET) lets AM revoke them'}>
                       {g.mode}
                     </Badge>
-                    <div className="muted small">{g.grantType}</div>
+                    <span className="muted small"> {g.grantType}</span>
                   </td>
                 </tr>
               ))}
