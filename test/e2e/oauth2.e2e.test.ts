@@ -52,7 +52,7 @@ describe('OAuth2 in the window (browser host)', () => {
     await card.getByTestId('oauth2-userinfo').click();
     await expect.poll(() => result().textContent()).toMatch(/User info → 401 invalid_token/);
     expect(await card.getByTestId('held-access_token').textContent()).toContain('revoked');
-    await card.getByTestId('oauth2-result').scrollIntoViewIfNeeded();
+    await card.getByTestId('held-access_token').scrollIntoViewIfNeeded(); // the tokens held, and AM's last answer below them
     await s.shot('10-oauth2-card');
   });
 
@@ -75,7 +75,7 @@ describe('OAuth2 in the window (browser host)', () => {
     expect(await page().evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     await s.shot('12-oauth2-grants-dark');
     await tab(/Browsers/).click();
-    await card.getByTestId('oauth2-result').scrollIntoViewIfNeeded();
+    await card.getByTestId('held-access_token').scrollIntoViewIfNeeded(); // the tokens held, and AM's last answer below them
     await s.shot('13-oauth2-card-dark');
     // The whole card at once, in a taller window.
     await page().setViewportSize({ width: 1280, height: 1500 });
