@@ -71,7 +71,7 @@ export function OAuth2Grants() {
                   </td>
                   <td className="small oauth2-scope">{g.scope.join(' ')}</td>
                   <td>
-                    <ul className="oauth2-grant-tokens">
+                    <ul className="jar-chips" aria-label="Tokens of the grant">
                       {g.tokens.map((t, i) => (
                         <TokenChip key={i} t={t} now={now} />
                       ))}
