@@ -5,7 +5,6 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Pool } from 'undici';
 import type { LabClock } from '../clock';
-import type { Policy } from '../config';
 import { timeoutOptions } from '../serverTimeouts';
 import type { TraceRecorder } from '../trace/recorder';
 import type { Header, RoutingDecision } from '../trace/types';
@@ -13,7 +12,7 @@ import { clientOf } from '../client/userAgent';
 import { dispatchBuffered } from './exchange';
 import { healthCheck } from './health';
 import { type BackendState, type BackendView } from './policies';
-import { PolicyRouter, type Router } from './router';
+import { PolicyRouter, type Router, type RoutingSettings } from './router';
 
 export interface BackendTarget {
   id: string;
@@ -22,10 +21,7 @@ export interface BackendTarget {
   origin: string;
 }
 
-export interface BalancerSettings {
-  policy: Policy;
-  cookieName: string;
-  redispatch: boolean;
+export interface BalancerSettings extends RoutingSettings {
   maxBodyBytes: number;
   upstreamTimeoutMs: number;
   /** Front timeouts for clients (408 and close), read when the balancer starts. */

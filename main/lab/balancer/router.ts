@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
+import type { Policy } from '../config';
 import type { Header, RoutingDecision } from '../trace/types';
 import { pick, type BackendView, type Pick } from './policies';
-import type { BalancerSettings } from './proxy';
 
 /**
  * What the proxy asks of a routing model: where a request goes and why, what the node receives,
@@ -37,6 +37,13 @@ export interface Routed extends Pick {
   ready?: Promise<void>;
 }
 
+/** The lab's balancer settings a routing model reads (the proxy's own settings add timeouts and limits). */
+export interface RoutingSettings {
+  policy: Policy;
+  cookieName: string;
+  redispatch: boolean;
+}
+
 export interface HealthProbe {
   method: string;
   path: string;
@@ -44,12 +51,12 @@ export interface HealthProbe {
 
 export interface Router {
   /** The routing's policy as the trace shows it, e.g. "round-robin" or "HAProxy cookie SERVERID insert". */
-  policyName(cfg: BalancerSettings): string;
+  policyName(cfg: RoutingSettings): string;
   /** The value of the cookie the balancer sticks on, recorded as routing.cookie; null when absent. */
-  stickyCookie(cookieHeader: string | undefined, cfg: BalancerSettings): string | null;
+  stickyCookie(cookieHeader: string | undefined, cfg: RoutingSettings): string | null;
   /** The name of that cookie, recorded as routing.cookieName (the diagnosis reads it); undefined when it sticks on none. */
-  stickyCookieName(cfg: BalancerSettings): string | undefined;
-  route(req: RouteRequest, backends: readonly BackendView[], cfg: BalancerSettings): Routed;
+  stickyCookieName(cfg: RoutingSettings): string | undefined;
+  route(req: RouteRequest, backends: readonly BackendView[], cfg: RoutingSettings): Routed;
   /** An HTTP health check the model asks for; undefined = the proxy's TCP connect check. */
   healthProbe?(): HealthProbe | undefined;
   /** Forget learned state (round-robin turn, stick tables), as a freshly started balancer. */
@@ -60,19 +67,19 @@ export interface Router {
 export class PolicyRouter implements Router {
   private readonly cursor = { next: 0 };
 
-  policyName(cfg: BalancerSettings): string {
+  policyName(cfg: RoutingSettings): string {
     return cfg.policy;
   }
 
-  stickyCookie(cookieHeader: string | undefined, cfg: BalancerSettings): string | null {
+  stickyCookie(cookieHeader: string | undefined, cfg: RoutingSettings): string | null {
     return readCookie(cookieHeader, cfg.cookieName);
   }
 
-  stickyCookieName(cfg: BalancerSettings): string {
+  stickyCookieName(cfg: RoutingSettings): string {
     return cfg.cookieName;
   }
 
-  route(req: RouteRequest, backends: readonly BackendView[], cfg: BalancerSettings): Routed {
+  route(req: RouteRequest, backends: readonly BackendView[], cfg: RoutingSettings): Routed {
     const cookie = readCookie(req.cookieHeader, cfg.cookieName);
     return pick({ policy: cfg.policy, cookieName: cfg.cookieName, cookie, backends: backends as BackendView[], cursor: this.cursor, redispatch: cfg.redispatch, exclude: req.exclude });
   }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { LabConfig } from '../../config';
 import { amBackend, haproxySections, type HaproxySection } from '../../lbconfig/haproxy';
-import type { RenderInput } from './render';
+import type { RenderedConf, RenderInput } from './conf';
 
 /**
  * A customer's haproxy.cfg, rewritten only where it must be to run on this machine in front of the
@@ -16,13 +16,6 @@ const DROP_SECTIONS = new Set(['peers', 'resolvers', 'program', 'mailers', 'ring
 /** Server options that speak TLS or resolve names: the lab's nodes are plain HTTP on 127.0.0.1. */
 const SERVER_FLAGS_DROP = new Set(['ssl', 'check-ssl', 'no-ssl-reuse', 'ssl-reuse', 'send-proxy', 'send-proxy-v2']);
 const SERVER_ARGS_DROP = new Set(['verify', 'ca-file', 'crt', 'sni', 'alpn', 'resolvers', 'init-addr', 'addr', 'port', 'verifyhost', 'crl-file', 'ciphers', 'ssl-min-ver', 'ssl-max-ver', 'resolve-prefer']);
-
-export interface RenderedConf {
-  text: string;
-  /** Whether the front listens with TLS (the customer's bind had `ssl`). */
-  tls: boolean;
-  notes: string[];
-}
 
 export function renderHaproxy(text: string, input: RenderInput): RenderedConf {
   const sections = haproxySections(text, 'haproxy.cfg');

@@ -3,8 +3,7 @@ import type { LabConfig } from '../../config';
 import { LabError } from '../../labError';
 import { braceTree, findAll, type Directive } from '../../lbconfig/braceTree';
 import type { BalancerModel } from '../../lbconfig/model';
-import type { RenderedConf } from './haproxyConf';
-import type { RenderInput } from './render';
+import type { RenderedConf, RenderInput } from './conf';
 
 /**
  * A customer's nginx.conf, rewritten only where it must be to run on this machine in front of the

@@ -4,21 +4,11 @@ import { mechanismText } from '../../lbconfig/describe';
 import { PRODUCT_NAMES, type BalancerModel } from '../../lbconfig/model';
 import { readBalancerConfig } from '../../lbconfig/read';
 import { stickyCookieName } from '../modelRouter';
+import type { RenderedConf, RenderInput } from './conf';
 import { haproxyFromSettings, renderHaproxy } from './haproxyConf';
 import { nginxFromSettings, renderNginx } from './nginxConf';
 
-export interface RenderInput {
-  nodes: { id: string; port: number }[];
-  /** Where the real balancer listens (127.0.0.1). */
-  port: number;
-  /** Its private temp directory (certificate, pid, temp files). */
-  dir: string;
-}
-
-export interface Rendered {
-  text: string;
-  tls: boolean;
-  notes: string[];
+export interface Rendered extends RenderedConf {
   model: BalancerModel;
   /** The routing policy as the trace shows it. */
   mechanism: string;
