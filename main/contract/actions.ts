@@ -85,6 +85,9 @@ const ACTIONS = [
   }),
   /** OAuth2/OIDC as the app in the browser (the SDK) or a confidential client does it (oauth2.ts). */
   ...oauth2Actions(browser),
+  /** The lab's CTS directory: one replica's slapd stopped or started (1-based), or every replica. */
+  z.strictObject({ action: z.enum(['stop-cts-replica', 'start-cts-replica']), replica: z.number().int().min(1).max(4) }),
+  z.strictObject({ action: z.enum(['stop-cts', 'start-cts']) }),
 ] as const;
 
 export const ActionSchema = z.discriminatedUnion('action', ACTIONS).superRefine((a, ctx) => {

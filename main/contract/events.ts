@@ -195,8 +195,11 @@ export const EVENTS = {
   'clock-changed': event(z.union([z.object({ advancedBy: z.number() }), z.object({ speed: z.number() }), z.object({ paused: z.boolean() })]), (d) =>
     'advancedBy' in d ? `Lab clock advanced by ${durationText(d.advancedBy)}` : 'speed' in d ? `Lab clock runs at ${d.speed}×` : d.paused ? 'Lab clock paused' : 'Lab clock resumed',
   ),
-  /** An operator stopped or started a replica of the lab's directory, or the reaper reached the CTS again. */
-  'cts-down': event(z.object({ by: z.literal('operator'), replica: z.number().int(), url: z.string() }), (d) => `CTS replica ${d.replica} (${d.url}) stopped`),
+  /** A replica of the lab's directory went down (an operator stopped it, or its slapd exited on its own) or came back; or the reaper reached the CTS again. */
+  'cts-down': event(
+    z.discriminatedUnion('by', [z.object({ by: z.literal('operator'), replica: z.number().int(), url: z.string() }), z.object({ by: z.literal('exited'), replica: z.number().int(), url: z.string(), how: z.string() })]),
+    (d) => (d.by === 'operator' ? `CTS replica ${d.replica} (${d.url}) stopped` : `CTS replica ${d.replica} (${d.url}) exited on its own (${d.how}): the lab did not stop it`),
+  ),
   'cts-up': event(
     z.discriminatedUnion('by', [z.object({ by: z.literal('operator'), replica: z.number().int(), url: z.string() }), z.object({ by: z.literal('reaper') })]),
     (d) => (d.by === 'operator' ? `CTS replica ${d.replica} (${d.url}) started; replication catches it up` : 'The CTS answers the reaper again'),

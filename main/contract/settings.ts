@@ -286,6 +286,24 @@ export const ConfigPatchSchema = z.strictObject(
   Object.fromEntries(LIVE_SETTINGS.map((k) => [k, (SETTINGS[k].schema as unknown as z.ZodDefault<z.ZodType>).unwrap().optional()])),
 ) as unknown as z.ZodType<LiveConfigPatch, LiveConfigPatch>;
 
+/**
+ * Settings fixed when a lab starts that a recipe may still name (its runner starts the lab with
+ * them): the lab's own CTS directory — `cts: ldap`, not an existing directory's URL, which is the
+ * machine's — its replicas and affinity, and which balancer runs.
+ */
+export const RECIPE_START_SETTINGS = ['cts', 'ctsReplicas', 'ctsAffinity', 'balancer'] as const;
+export type RecipeStartKey = (typeof RECIPE_START_SETTINGS)[number];
+export type RecipeSettings = LiveConfigPatch & Partial<Pick<LabConfig, RecipeStartKey>>;
+
+/** A recipe's cluster and variants: the live settings, and the start settings above. */
+export const RecipeSettingsSchema = z.strictObject({
+  ...(ConfigPatchSchema as unknown as z.ZodObject).shape,
+  cts: z.enum(['embedded', 'ldap'], { error: "embedded, or ldap (the lab's own directory; an existing one is the machine's: SESSION_LAB_CTS)" }).optional(),
+  ctsReplicas: settingValueSchema('ctsReplicas').optional(),
+  ctsAffinity: settingValueSchema('ctsAffinity').optional(),
+  balancer: settingValueSchema('balancer').optional(),
+}) as unknown as z.ZodType<RecipeSettings, RecipeSettings>;
+
 /** What the CLI and the window say about a setting. */
 export function settingMeta(key: SettingKey): SettingMeta {
   return SETTINGS[key] as SettingMeta;

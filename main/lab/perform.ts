@@ -98,6 +98,18 @@ async function run(lab: Lab, a: Exclude<Action, ActionOf<'load'>>): Promise<Outc
     case 'end-session':
     case 'client-credentials':
       return performOAuth2(lab, a);
+    case 'stop-cts-replica':
+      await lab.stopCtsReplica(a.replica);
+      return {};
+    case 'start-cts-replica':
+      await lab.startCtsReplica(a.replica);
+      return {};
+    case 'stop-cts':
+      await lab.stopCts();
+      return {};
+    case 'start-cts':
+      await lab.startCts();
+      return {};
     case 'check': {
       const snap = await lab.snapshot();
       return { cluster: { nodeState: Object.fromEntries(snap.nodes.map((n) => [n.id, n.state])), activeSessions: snap.sessions.filter((s) => s.status === 'active').map((s) => s.handle) } };

@@ -13,7 +13,7 @@ const EXAMPLES: Record<ActionName, StepAction> = {
   login: { action: 'login', user: 'alice', service: 'Example' },
   'login-start': { action: 'login-start', user: 'alice', realm: '/alpha' },
   'login-next': { action: 'login-next', user: 'alice' },
-  'zero-page-login': { action: 'zero-page-login', user: 'bob' },
+  'zero-page-login': { action: 'zero-page-login', user: 'bob', service: 'Example' },
   validate: { action: 'validate', user: 'alice' },
   refresh: { action: 'refresh', user: 'alice' },
   access: { action: 'access', user: 'alice' },
@@ -37,6 +37,10 @@ const EXAMPLES: Record<ActionName, StepAction> = {
   revoke: { action: 'revoke', user: 'alice', token: 'refresh' },
   'end-session': { action: 'end-session', user: 'alice' },
   'client-credentials': { action: 'client-credentials', user: 'bob', client: 'myClient', scope: 'profile' },
+  'stop-cts-replica': { action: 'stop-cts-replica', replica: 2 },
+  'start-cts-replica': { action: 'start-cts-replica', replica: 2 },
+  'stop-cts': { action: 'stop-cts' },
+  'start-cts': { action: 'start-cts' },
 };
 
 describe('the recipe step grammar', () => {

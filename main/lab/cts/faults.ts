@@ -13,7 +13,10 @@ export class CtsFaults {
   constructor(
     private readonly backend: CtsBackend,
     private readonly emit: EmitEvent,
-  ) {}
+  ) {
+    // A replica that dies on its own is down for the nodes just the same.
+    if (backend.directory) backend.directory.onReplicaExit = (replica, url, how) => this.emit('cts-down', { data: { replica, url, by: 'exited', how } });
+  }
 
   private directory() {
     const d = this.backend.directory;
@@ -21,8 +24,10 @@ export class CtsFaults {
     return d;
   }
 
+  /** Stopping a stopped replica (or starting a running one) does nothing and says nothing. */
   async stopReplica(replica: number): Promise<void> {
     const d = this.directory();
+    if (!d.replicaRunning(replica)) return;
     await d.stopReplica(replica);
     const url = d.urls[replica - 1];
     this.emit('cts-down', { data: { replica, url, by: 'operator' } });
@@ -30,17 +35,18 @@ export class CtsFaults {
 
   async startReplica(replica: number): Promise<void> {
     const d = this.directory();
+    if (d.replicaRunning(replica)) return;
     await d.startReplica(replica);
     const url = d.urls[replica - 1];
     this.emit('cts-up', { data: { replica, url, by: 'operator' } });
   }
 
   async stopAll(): Promise<void> {
-    for (const r of this.directory().replicas()) if (r.running) await this.stopReplica(r.replica);
+    for (const r of this.directory().replicas()) await this.stopReplica(r.replica);
   }
 
   async startAll(): Promise<void> {
-    for (const r of this.directory().replicas()) if (!r.running) await this.startReplica(r.replica);
+    for (const r of this.directory().replicas()) await this.startReplica(r.replica);
   }
 
   /** AM's reaper logs a failed run and tries again next period; the lab reports the change once. */

@@ -31,6 +31,8 @@ export class LabDirectory {
   private readonly links: ReplicationLink[] = [];
   private watchdog: ChildProcess | undefined;
   private root = '';
+  /** Told when a replica's slapd exits without the lab stopping it. */
+  onReplicaExit?: (replica: number, url: string, how: string) => void;
 
   private constructor(private readonly delayMs: () => number) {}
 
@@ -59,6 +61,7 @@ export class LabDirectory {
       }
       const made = await Promise.all(ports.map((port, i) => SlapdInstance.create(install, port, join(d.root, `r${i + 1}`), { serverId: i + 1, providers: into[i]!, password: d.password })));
       d.instances.push(...made);
+      made.forEach((s, i) => (s.onUnexpectedExit = (how) => d.onReplicaExit?.(i + 1, s.url, how)));
       await Promise.all(made.map((s) => s.start()));
     } catch (e) {
       await d.stop();
@@ -84,6 +87,10 @@ export class LabDirectory {
     const s = this.instances[replica - 1];
     if (!s) throw new LabError(`There is no CTS replica ${replica}; replicas are 1 to ${this.instances.length}`);
     return s;
+  }
+
+  replicaRunning(replica: number): boolean {
+    return this.instance(replica).running;
   }
 
   /** Stops one replica's slapd (its data stays on disk, as a stopped DS keeps its database). */

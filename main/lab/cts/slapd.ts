@@ -38,6 +38,10 @@ export function findSlapd(env: NodeJS.ProcessEnv = process.env, sbin = ['/usr/sb
 export class SlapdInstance {
   private child: ChildProcess | undefined;
   private stderr = '';
+  /** The slapd that started and that nobody here is stopping: its exit is news. */
+  private watched: ChildProcess | undefined;
+  /** Told when slapd exits without the lab stopping it (killed from outside, crashed). */
+  onUnexpectedExit?: (how: string) => void;
 
   private constructor(
     readonly dir: string,
@@ -91,11 +95,18 @@ export class SlapdInstance {
       }
       await new Promise((r) => setTimeout(r, 15));
     }
+    this.watched = child;
+    child.once('exit', (code, signal) => {
+      if (this.watched !== child) return;
+      this.watched = undefined;
+      this.onUnexpectedExit?.(signal ?? `exit code ${code}`);
+    });
   }
 
   /** SIGTERM (slapd writes its database and exits), SIGKILL after 5 s; `discard`: SIGKILL at once. */
   async stop(discard = false): Promise<void> {
     const child = this.child;
+    this.watched = undefined;
     if (!child || !this.running) return;
     const gone = new Promise<void>((r) => child.once('exit', () => r()));
     child.kill(discard ? 'SIGKILL' : 'SIGTERM');
@@ -106,6 +117,7 @@ export class SlapdInstance {
 
   /** For exit handlers: no waiting. */
   killNow(): void {
+    this.watched = undefined;
     if (this.running) this.child!.kill('SIGKILL');
   }
 }

@@ -1,4 +1,4 @@
-import type { LiveConfigPatch } from '../config';
+import type { RecipeSettings } from '../../contract/settings';
 import { runRecipe, type RecipeProgress, type RecipeResult, type RunOptions } from './runner';
 import type { Recipe } from './schema';
 import type { CompareCell, CompareRow } from '../../contract/recipes';
@@ -6,13 +6,13 @@ import type { CompareCell, CompareRow } from '../../contract/recipes';
 export type { CompareRow };
 
 /** One side of a broken-vs-fixed comparison: a variant of the recipe, or settings of one's own. */
-export type CompareSide = string | { label: string; patch: LiveConfigPatch } | LiveConfigPatch;
+export type CompareSide = string | { label: string; patch: RecipeSettings } | RecipeSettings;
 
 export interface Comparison {
   recipe: string;
   title: string;
-  a: { label: string; patch: LiveConfigPatch; result: RecipeResult };
-  b: { label: string; patch: LiveConfigPatch; result: RecipeResult };
+  a: { label: string; patch: RecipeSettings; result: RecipeResult };
+  b: { label: string; patch: RecipeSettings; result: RecipeResult };
   rows: CompareRow[];
 }
 
@@ -26,13 +26,13 @@ export async function compareRecipe(
   sideB: CompareSide,
   opts: { onProgress?: (side: 'a' | 'b', e: RecipeProgress) => void; labOptions?: RunOptions['labOptions'] } = {},
 ): Promise<Comparison> {
-  const resolve = (s: CompareSide): { label: string; patch: LiveConfigPatch; run: RunOptions } => {
+  const resolve = (s: CompareSide): { label: string; patch: RecipeSettings; run: RunOptions } => {
     if (typeof s === 'string') {
       if (!(s in recipe.variants)) throw new RangeError(`Recipe ${recipe.name} has no variant "${s}"`);
       return { label: s, patch: recipe.variants[s]!, run: { variant: s } };
     }
     if ('patch' in s && 'label' in s) return { label: s.label, patch: s.patch, run: { overrides: s.patch } };
-    const patch = s as LiveConfigPatch;
+    const patch = s as RecipeSettings;
     const label = Object.entries(patch).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(', ') || 'recipe settings';
     return { label, patch, run: { overrides: patch } };
   };

@@ -35,6 +35,8 @@ export function recipeFromActions(config: LabConfig | LiveConfigPatch, actions: 
   const defaults = parseConfig({});
   const cluster: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(config)) {
+    // The lab's own CTS directory is part of the reproduction (its replicas, delay, outages); an existing one's URL is the machine's.
+    if (k === 'cts' && v === 'ldap') cluster.cts = v;
     if (MACHINE_SETTINGS.has(k) || v === undefined) continue;
     if (TOPOLOGY_SETTINGS.has(k) || JSON.stringify(v) !== JSON.stringify((defaults as Record<string, unknown>)[k])) cluster[k] = v;
   }

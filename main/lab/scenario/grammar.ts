@@ -34,6 +34,10 @@ const realm = z.enum(['/', '/alpha']).optional();
 /** `login: alice` is short for `login: { user: alice }`. */
 const byUser = <S extends z.ZodRawShape>(shape: S) => z.preprocess((v) => (typeof v === 'string' ? { user: v } : v), z.strictObject({ user: UserNameSchema, ...shape }));
 const onNode = NodeIdSchema.transform((node) => ({ node }));
+/** `stop-cts-replica: 1` names a replica of the lab's CTS directory. */
+const onReplica = z.number().int().min(1).max(4).transform((replica) => ({ replica }));
+/** A step with no argument: `check:` or `check: {}`. */
+const bare = z.union([z.null(), z.strictObject({})]).transform(() => ({}));
 const wait = DurationSchema.transform((ms) => ({ ms }));
 
 export const LoadSpecSchema = z
@@ -70,7 +74,7 @@ export const STEP_ARGS = {
   login: byUser({ service, realm }),
   'login-start': byUser({ service, realm }),
   'login-next': byUser({ realm }),
-  'zero-page-login': byUser({ realm }),
+  'zero-page-login': byUser({ service, realm }),
   validate: byUser({ realm }),
   refresh: byUser({ realm }),
   access: byUser({ realm }),
@@ -84,7 +88,7 @@ export const STEP_ARGS = {
   'undrain-node': onNode,
   configure: ConfigPatchSchema.transform((patch) => ({ patch })),
   load: LoadSpecSchema,
-  check: z.union([z.null(), z.strictObject({})]).transform(() => ({})),
+  check: bare,
   browser: byUser({
     /** The address the balancer sees from now on. */
     ip: ClientIpSchema.optional(),
@@ -92,6 +96,10 @@ export const STEP_ARGS = {
     origin: AppOriginSchema.nullable().optional(),
   }),
   ...OAUTH2_STEPS,
+  'stop-cts-replica': onReplica,
+  'start-cts-replica': onReplica,
+  'stop-cts': bare,
+  'start-cts': bare,
 } satisfies Record<StepKeyword, z.ZodType>;
 
 /** The step's action from its keyword and its (checked) argument. */
@@ -112,7 +120,12 @@ export function stepYaml(a: StepAction): Record<string, unknown> {
     case 'configure':
       return { configure: Object.fromEntries(Object.entries(a.patch).filter(([, v]) => v !== undefined)) };
     case 'check':
-      return { check: null };
+    case 'stop-cts':
+    case 'start-cts':
+      return { [a.action]: null };
+    case 'stop-cts-replica':
+    case 'start-cts-replica':
+      return { [a.action]: a.replica };
     case 'load': {
       const { action: _, durationMs, thinkMs, ...rest } = a;
       return { load: { ...rest, ...(durationMs !== undefined ? { duration: formatMs(durationMs) } : {}), ...(thinkMs !== undefined ? { think: formatMs(thinkMs) } : {}) } };
@@ -144,6 +157,12 @@ export function stepLabel(a: StepAction): string {
       return `load ${a.logins !== undefined ? `${a.logins} logins` : `for ${formatMs(a.durationMs!)}`}${a.tokens ? ' with OAuth2 tokens' : ''} × ${a.concurrency} concurrent`;
     case 'check':
       return 'check the cluster';
+    case 'stop-cts':
+    case 'start-cts':
+      return `${a.action === 'stop-cts' ? 'stop' : 'start'} the whole CTS directory`;
+    case 'stop-cts-replica':
+    case 'start-cts-replica':
+      return `${a.action === 'stop-cts-replica' ? 'stop' : 'start'} CTS replica ${a.replica}`;
     case 'browser': {
       const what = [a.ip && `client IP ${a.ip}`, a.origin !== undefined && (a.origin ? `called from ${a.origin}` : "AM's own pages")].filter(Boolean);
       return `${a.user}'s browser: ${what.join(', ') || 'unchanged'}`;

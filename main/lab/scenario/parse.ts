@@ -2,7 +2,8 @@ import { basename, extname } from 'node:path';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import type { z } from 'zod';
 import type { ActionName } from '../../contract/actions';
-import { LIVE_SETTINGS, type LiveConfigPatch } from '../config';
+import { LIVE_SETTINGS } from '../config';
+import { RECIPE_START_SETTINGS, type RecipeSettings } from '../../contract/settings';
 import { STEP_ARGS, STEP_KEYWORDS, stepAction, stepLabel, type StepKeyword } from './grammar';
 import { ExpectationSchema, RecipeTopSchema, expectKeysFor, type Expectation, type Recipe, type RecipeStep, type RecipeUser } from './schema';
 
@@ -107,7 +108,7 @@ export function parseRecipe(text: string, source = '<recipe>'): Recipe {
   // Even when the top level has problems, the steps are checked too, so one run lists them all.
   const asMap = (v: unknown) => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
   const cluster = top?.cluster ?? {};
-  const variants: Record<string, LiveConfigPatch> = {};
+  const variants: Record<string, RecipeSettings> = {};
   for (const name of Object.keys(top ? (top.variants ?? {}) : asMap(rawTop.variants))) variants[name] = top?.variants?.[name] ?? {};
   const users: Record<string, RecipeUser> = top ? (top.users ?? {}) : Object.fromEntries(Object.keys(asMap(rawTop.users)).map((k) => [k, { username: 'demo', password: '' }]));
   const rawSteps = top ? top.steps : Array.isArray(rawTop.steps) ? rawTop.steps : [];
@@ -207,6 +208,7 @@ function parseExpect(raw: unknown, kind: ActionName, index: number, path: Path, 
 }
 
 const SETTINGS_KEYS: readonly string[] = LIVE_SETTINGS;
+const RECIPE_SETTINGS_KEYS: readonly string[] = [...LIVE_SETTINGS, ...RECIPE_START_SETTINGS];
 const LOAD_KEYS = ['logins', 'duration', 'concurrency', 'users', 'as', 'service', 'logout', 'think'];
 const MATCH_KEYS = ['min', 'max', 'not', 'oneOf', 'contains'];
 
@@ -214,7 +216,8 @@ const MATCH_KEYS = ['min', 'max', 'not', 'oneOf', 'contains'];
 function keysAt(path: Path): readonly string[] {
   const top = path[0];
   if (path.length <= 1) return Object.keys(RecipeTopSchema.shape);
-  if (top === 'cluster' || top === 'variants' || path.includes('configure')) return SETTINGS_KEYS;
+  if (path.includes('configure')) return SETTINGS_KEYS;
+  if (top === 'cluster' || top === 'variants') return RECIPE_SETTINGS_KEYS;
   if (top === 'users') return ['username', 'password'];
   const e = path.indexOf('expect');
   if (e >= 0) return path.length - e <= 2 ? Object.keys(ExpectationSchema.shape) : MATCH_KEYS;

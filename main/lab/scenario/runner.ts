@@ -1,4 +1,5 @@
-import type { LabConfig, LiveConfigPatch } from '../config';
+import type { LabConfig } from '../config';
+import type { RecipeSettings } from '../../contract/settings';
 import type { VirtualBrowser } from '../client/browser';
 import { Lab, type LabOptions } from '../lab';
 import { perform, type Performed } from '../perform';
@@ -64,14 +65,14 @@ export interface RunOptions {
   /** One of the recipe's variants (its settings and its expectations). */
   variant?: string;
   /** Settings applied on top of the recipe's and the variant's. */
-  overrides?: LiveConfigPatch;
+  overrides?: RecipeSettings;
   /**
    * Run in this lab (the window's) instead of a fresh one. It is brought to the recipe's starting
    * state (settings over the defaults, all nodes up, round-robin at the first node), not stopped.
    */
   lab?: Lab;
   /** Extra options for the fresh lab (e.g. port). */
-  labOptions?: Omit<LabOptions, keyof LiveConfigPatch>;
+  labOptions?: Omit<LabOptions, keyof RecipeSettings>;
   onProgress?: (e: RecipeProgress) => void;
   /** Stops the run before its next step (a load in progress stops too). */
   signal?: AbortSignal;
@@ -92,7 +93,7 @@ export async function runRecipe(recipe: Recipe, opts: RunOptions = {}): Promise<
   if (variant !== null && !(variant in recipe.variants)) {
     throw new RangeError(`Recipe ${recipe.name} has no variant "${variant}"${Object.keys(recipe.variants).length ? ` (variants: ${Object.keys(recipe.variants).join(', ')})` : ''}`);
   }
-  const patch: LiveConfigPatch = { ...recipe.cluster, ...(variant ? recipe.variants[variant] : {}), ...opts.overrides };
+  const patch: RecipeSettings = { ...recipe.cluster, ...(variant ? recipe.variants[variant] : {}), ...opts.overrides };
   const signal = opts.signal ?? new AbortController().signal;
   const emit = (e: RecipeProgress) => {
     try {

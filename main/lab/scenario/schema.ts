@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { ConfigPatchSchema, type LiveConfigPatch } from '../config';
-import { CookieNameSchema } from '../../contract/settings';
+import { CookieNameSchema, RecipeSettingsSchema, type RecipeSettings } from '../../contract/settings';
 import type { ActionName } from '../../contract/actions';
 import { EVENT_TYPES, TerminationReasonSchema } from '../../contract/events';
 import type { StepAction } from './grammar';
@@ -87,8 +86,8 @@ export const RecipeTopSchema = z.strictObject({
     .optional(),
   title: z.string().min(1).max(200).optional(),
   description: z.string({ error: 'a recipe needs a description: what ticket it reproduces, in words a customer can read' }).min(1),
-  cluster: ConfigPatchSchema.optional(),
-  variants: z.record(z.string().regex(NAME, 'a variant name: a letter, then letters, digits, _ or -'), ConfigPatchSchema).optional(),
+  cluster: RecipeSettingsSchema.optional(),
+  variants: z.record(z.string().regex(NAME, 'a variant name: a letter, then letters, digits, _ or -'), RecipeSettingsSchema).optional(),
   users: z.record(UserNameSchema, UserSchema).optional(),
   steps: z.array(z.unknown()).min(1, 'a recipe needs at least one step'),
 });
@@ -115,8 +114,8 @@ export interface Recipe {
   description: string;
   /** File path or "<text>" — where line numbers point. */
   source: string;
-  cluster: LiveConfigPatch;
-  variants: Record<string, LiveConfigPatch>;
+  cluster: RecipeSettings;
+  variants: Record<string, RecipeSettings>;
   users: Record<string, RecipeUser>;
   steps: RecipeStep[];
 }
