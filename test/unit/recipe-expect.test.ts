@@ -71,6 +71,15 @@ describe('cookie fates', () => {
       now,
     );
     expect(fates).toEqual({ amlbcookie: 'kept', AMAuthCookie: 'cleared', iPlanetDirectoryPro: 'cleared' });
-    expect(cookieFates([x([['set-cookie', 'iPlanetDirectoryPro=abc; Path=/']])], [], now)).toEqual({ iPlanetDirectoryPro: 'set' });
+  });
+
+  it('set only when the jar holds what the response set; blocked when the browser refused it', () => {
+    const held = [{ name: 'SERVERID', value: 's1', domain: 'am.example.com', path: '/', expires: null, httpOnly: true, secure: true, sameSite: 'lax' }];
+    const response = [x([['set-cookie', 'SERVERID=s1; path=/; Secure; HttpOnly']])];
+    expect(cookieFates(response, held, now)).toEqual({ SERVERID: 'set' });
+    expect(cookieFates(response, [], now, new Set(['SERVERID']))).toEqual({ SERVERID: 'blocked' });
+    // Refused while an older value stays in the jar: the step's cookie was still blocked.
+    expect(cookieFates(response, held, now, new Set(['SERVERID']))).toEqual({ SERVERID: 'blocked' });
+    expect(cookieFates(response, [], now)).toEqual({});
   });
 });

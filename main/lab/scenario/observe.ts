@@ -78,7 +78,7 @@ export function observe(input: ObserveInput): Observation {
     redispatched: mine.some((x) => x.routing.redispatched),
     events: counts,
     terminated,
-    cookies: input.userBrowser ? cookieFates(mine.filter((x) => x.browser === input.userBrowser), input.jar, input.labNow) : {},
+    cookies: input.userBrowser ? cookieFates(mine.filter((x) => x.browser === input.userBrowser), input.jar, input.labNow, refusedBy(events, input.userBrowser)) : {},
   };
 }
 
@@ -91,19 +91,29 @@ function parseBody(text: string): unknown {
   }
 }
 
+/** The cookies the browser refused during the step (its cookie-blocked events), by name. */
+function refusedBy(events: LabEvent[], browser: string): Set<string> {
+  return new Set(events.filter(isEvent('cookie-blocked')).flatMap((e) => (e.data.browser === browser ? [e.data.cookie] : [])));
+}
+
 /**
- * For every cookie the step's responses touched or the jar holds: "set" (a response stored a live
- * value), "cleared" (a response expired it), "kept" (untouched and still held). A cookie not listed is absent.
+ * For every cookie the step's responses touched or the jar holds, as the browser ended up with it:
+ * "set" (a response gave it a live value and the jar holds it), "blocked" (a response set it and
+ * the browser refused it: Secure over http, a foreign Domain, SameSite), "cleared" (a response
+ * expired it), "kept" (untouched and still held). A cookie not listed is absent.
  */
-export function cookieFates(exchanges: TraceExchange[], jar: CookieView[], labNow: number): Record<string, CookieFate> {
+export function cookieFates(exchanges: TraceExchange[], jar: CookieView[], labNow: number, refused: ReadonlySet<string> = new Set()): Record<string, CookieFate> {
   const fates: Record<string, CookieFate> = {};
+  const held = new Set(jar.map((c) => c.name));
   for (const c of jar) fates[c.name] = 'kept';
   for (const x of exchanges) {
     for (const [name, value] of x.response.headers) {
       if (name.toLowerCase() !== 'set-cookie') continue;
       const c = Cookie.parse(value);
       if (!c) continue;
-      fates[c.key] = isExpiring(c, labNow) ? 'cleared' : 'set';
+      if (refused.has(c.key)) fates[c.key] = 'blocked';
+      else if (isExpiring(c, labNow)) fates[c.key] = 'cleared';
+      else if (held.has(c.key)) fates[c.key] = 'set';
     }
   }
   return fates;

@@ -28,7 +28,7 @@ function matcher<T extends z.ZodType>(base: T) {
 }
 export type Matcher = unknown;
 
-export const CookieFateSchema = z.enum(['set', 'cleared', 'kept', 'absent']);
+export const CookieFateSchema = z.enum(['set', 'blocked', 'cleared', 'kept', 'absent']);
 export type CookieFate = z.infer<typeof CookieFateSchema>;
 
 const count = matcher(z.number().int().min(0));
