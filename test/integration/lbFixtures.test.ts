@@ -15,7 +15,7 @@ import { DEMO, startLab } from './helpers';
  * under the condition the finding names. The outcome must be the one the finding predicts —
  * 401 "Session has timed out" from the node that did not start the login, success, or 503.
  */
-type Outcome = 'success' | 'timed-out' | 503;
+type Outcome = 'success' | 'timed-out' | 503 | 'bad-host';
 
 interface Case {
   file: string;
@@ -55,6 +55,8 @@ const CASES: Case[] = [
   { file: 'nginx/sticky-route-mismatch.conf', errors: ['server-cookie-mismatch'], outcome: 'timed-out' },
   { file: 'nginx/sticky-learn-session.conf', errors: ['cookie-set-after-login'], outcome: 'timed-out' },
   { file: 'nginx/cookie-path.conf', errors: ['cookie-path'], outcome: 'timed-out' },
+  // The location's own proxy_set_header line hides the server block's Host: nginx sends Host: openam.
+  { file: 'nginx/no-host-header.conf', errors: ['upstream-host'], outcome: 'bad-host' },
   { file: 'ingress/persistent.yaml', errors: [], warnings: ['samesite-cross-site', 'balancer-cookie'], lab: { publicHost: 'am.example.com' }, outcome: 'success' },
   { file: 'ingress/regex-path.yaml', errors: ['cookie-path'], outcome: 'timed-out' },
   { file: 'ingress/samesite-lax.yaml', errors: [], warnings: ['samesite-cross-site'], lab: { publicHost: 'am.example.com', https: true }, origin: 'https://app.example.com', outcome: 'success' },
@@ -123,6 +125,12 @@ describe('customer balancer configurations: findings, and the lab running them (
         const first = await b.startLogin();
         expect(first.status).toBe(503);
         expect(lab.recorder.exchanges().at(-1)!.routing.reason).toMatch(/no server can take it/);
+        return;
+      }
+      if (c.outcome === 'bad-host') {
+        // OpenAM RealmContextFilter: a Host that is no server name nor in fqdnMap is refused before anything else.
+        const first = await b.startLogin();
+        expect(first).toMatchObject({ kind: 'failure', status: 400, body: { code: 400, reason: 'Bad Request', message: 'FQDN &quot;openam&quot; is not valid.' } });
         return;
       }
       const { second, nodes } = await chainLogin(lab, b, c.between);

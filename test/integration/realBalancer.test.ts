@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualBrowser } from '../../main/lab/client/browser';
 import { callbackAnswers } from '../../main/contract/browser';
 import type { Lab, LabOptions } from '../../main/lab/lab';
+import { checkModel } from '../../main/lab/lbconfig/findings';
 import { readBalancerConfig } from '../../main/lab/lbconfig/read';
 import { routeFrom, routeWithCookie } from '../../main/lab/lbconfig/simulate';
 import { DEMO, startLab } from './helpers';
@@ -125,6 +126,13 @@ describe('real nginx in front of the nodes (serve --balancer nginx)', () => {
     const r = await chainLogin(b);
     expect(r.status).toBe(401);
     expect(nodesOf(lab, b)).toEqual(['01', routeWithCookie(readBalancerConfig(fixture('nginx/hash-amlbcookie.conf'), 'x'), 2, 'amlbcookie', '01').node]);
+  });
+
+  it('without proxy_set_header Host where it proxies, nginx sends its $proxy_host and AM answers 400 FQDN, as the model says', async () => {
+    const lab = await real('nginx', { lbConfig: fixture('nginx/no-host-header.conf') });
+    const first = await lab.createBrowser().startLogin();
+    expect(first).toMatchObject({ kind: 'failure', status: 400, body: { message: 'FQDN &quot;openam&quot; is not valid.' } });
+    expect(checkModel(readBalancerConfig(fixture('nginx/no-host-header.conf'), 'x')).map((f) => f.id)).toContain('upstream-host');
   });
 
   it('ip_hash: the model sends each client address where nginx does', async () => {

@@ -133,6 +133,7 @@ export class ModelRouter implements Router {
       reason: why,
       redispatched,
       cookieHeader: this.toServer(req.cookieHeader, target),
+      host: this.model.upstreamHost?.host,
       answer: (headers) => this.answer(headers, target, seen, req, fresh),
     };
   }

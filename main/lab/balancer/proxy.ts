@@ -287,7 +287,7 @@ export class Balancer {
       }
       try {
         if (choice.ready) await choice.ready;
-        const sent = choice.cookieHeader === undefined ? headers : withCookie(headers, choice.cookieHeader);
+        const sent = { ...(choice.cookieHeader === undefined ? headers : withCookie(headers, choice.cookieHeader)), ...(choice.host ? { host: choice.host } : {}) };
         // Timeouts per request, so a changed upstreamTimeoutMs applies to the next request.
         const r = await dispatchBuffered(choice.via ?? b!.pool, { method: req.method ?? 'GET', path: req.url ?? '/', headers: sent, body: body.length ? body : undefined, headersTimeout: cfg.upstreamTimeoutMs, bodyTimeout: cfg.upstreamTimeoutMs });
         timings.wait = r.wait;

@@ -29,6 +29,8 @@ export interface RouteRequest {
 export interface Routed extends Pick {
   /** The Cookie header the node receives when the balancer changes it (prefix stripped, indirect hidden); null = no cookies. */
   cookieHeader?: string | null;
+  /** The Host header the node receives when the balancer does not pass the browser's (nginx's $proxy_host). */
+  host?: string;
   /** The node's response headers as the browser gets them (cookies inserted, prefixed or rewritten); may complete the routing. */
   answer?(headers: Header[], routing: RoutingDecision): Header[];
   /** Send the request through this dispatcher instead of the node's own connection pool (a real balancer in front). */

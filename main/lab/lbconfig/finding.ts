@@ -26,6 +26,7 @@ export type LbFindingId =
   | 'redispatch-without-stickiness'
   | 'stick-on-request-cookie'
   | 'health-check-path'
+  | 'upstream-host'
   | 'rejected';
 
 export interface LbFinding {

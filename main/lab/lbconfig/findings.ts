@@ -41,6 +41,7 @@ export function checkModel(m: BalancerModel, am: AmSide = AM_DEFAULTS): LbFindin
   out.push(...ingressBalanced(m));
   out.push(...albDuration(m));
   out.push(...healthCheck(m, am));
+  out.push(...upstreamHost(m));
   const order = { error: 0, warning: 1, info: 2 };
   return out.sort((a, b) => order[a.severity] - order[b.severity] || (a.line ?? 0) - (b.line ?? 0));
 }
@@ -151,6 +152,22 @@ function healthCheck(m: BalancerModel, am: AmSide): LbFinding[] {
       browser: outside ? 'every server fails the check (in the lab: each node answers 404), so the balancer has no server: 503 for everyone' : 'keeps being sent to a node whose AM is broken',
       ticket: outside ? '503 Service Unavailable from the balancer on every request' : '500s or session errors from one node while the balancer calls it healthy',
       fix: `check GET ${ctx}/isAlive.jsp (every version) or ${ctx}/json/health/ready (AM 7+): \`option httpchk GET ${ctx}/isAlive.jsp\`, an ALB HealthCheckPath, an F5 http monitor send string`,
+    }),
+  ];
+}
+
+/** nginx without `proxy_set_header Host`: AM is asked for a host it does not know (seen with the real nginx 1.22). */
+function upstreamHost(m: BalancerModel): LbFinding[] {
+  const u = m.upstreamHost;
+  if (!u) return [];
+  return [
+    finding('upstream-host', 'error', u.source, {
+      title: `nginx sends AM \`Host: ${u.host}\` (its $proxy_host), not the host the browser asked for`,
+      file: `${cite(u.source)}: ${u.why}`,
+      am: `checks every request's Host against its own server names and com.sun.identity.server.fqdnMap (RealmContextFilter, FqdnValidator): ${u.host} is neither, so it answers 400 {"code":400,"reason":"Bad Request","message":"FQDN &quot;${u.host}&quot; is not valid."} (the message HTML-encoded, as AM sends it)`,
+      browser: 'gets 400 on every call through nginx, the first authenticate call included, whatever the stickiness',
+      ticket: `400 "FQDN &quot;${u.host}&quot; is not valid." on every request through the balancer, while AM answers directly`,
+      fix: 'proxy_set_header Host $host; in the block that proxies to AM, beside its other proxy_set_header lines (nginx inherits them from an outer block only when the inner block has none)',
     }),
   ];
 }

@@ -136,6 +136,11 @@ export interface BalancerModel {
   cookieRewrites: CookieRewrite[];
   /** The front: TLS or plain, and the host names it answers for (server_name, Ingress host). */
   listener: { tls: boolean; hosts: string[]; source: Source | null };
+  /**
+   * The Host the servers receive when it is not the browser's: nginx without `proxy_set_header Host`
+   * sends its $proxy_host: the upstream name in proxy_pass (for a `$variable`, the map's default).
+   */
+  upstreamHost?: { host: string; source: Source | null; why: string };
   /** Paths routed to AM (nginx location, Ingress path), for cookie-path checks. */
   paths: { path: string; regex: boolean; source: Source | null }[];
   /** Settings read and deliberately not modelled, or the product refuses (shown by `lb check`). */

@@ -146,6 +146,7 @@ function readFront(tree: Directive[], pass: Directive, m: BalancerModel): void {
       if (d.name === 'proxy_next_upstream' && d.args[0] === 'off') m.redispatch = { enabled: false, source: d.source };
     }
   }
+  readHost(scopes, pass, m);
   for (const loc of chain.filter((d) => d.name === 'location')) {
     const regex = loc.args[0] === '~' || loc.args[0] === '~*';
     const path = regex || loc.args[0] === '=' || loc.args[0] === '^~' ? loc.args[1] : loc.args[0];
@@ -155,6 +156,26 @@ function readFront(tree: Directive[], pass: Directive, m: BalancerModel): void {
   const listens = server.children!.filter((d) => d.name === 'listen');
   const tls = listens.find((d) => d.args.includes('ssl')) ?? server.children!.find((d) => d.name === 'ssl' && d.args[0] === 'on');
   m.listener = { tls: !!tls, hosts: server.children!.filter((d) => d.name === 'server_name').flatMap((d) => d.args).filter((h) => h !== '_' && h !== ''), source: (tls ?? listens[0])?.source ?? null };
+}
+
+/**
+ * The Host nginx sends upstream. proxy_set_header lines are inherited from an outer block only when
+ * the inner one has none (ngx_http_proxy_module: "if and only if there are no proxy_set_header
+ * directives defined on the current level"), and without a Host line nginx sends $proxy_host.
+ */
+function readHost(scopes: Directive[], pass: Directive, m: BalancerModel): void {
+  const level = [...scopes].reverse().find((s) => s.children!.some((d) => d.name === 'proxy_set_header'));
+  const host = level?.children!.find((d) => d.name === 'proxy_set_header' && d.args[0]?.toLowerCase() === 'host');
+  if (host && host.args[1] !== '$proxy_host') return;
+  const target = /^https?:\/\/([^/]+)/.exec(pass.args[0] ?? '')?.[1] ?? '';
+  const outer = scopes.flatMap((s) => (s === level ? [] : s.children!.filter((d) => d.name === 'proxy_set_header' && d.args[0]?.toLowerCase() === 'host')))[0];
+  const why = host
+    ? `line ${host.line} sets Host to $proxy_host`
+    : outer && level
+      ? `line ${outer.line} \`${outer.source.text.trim()}\` is not inherited: line ${level.children!.find((d) => d.name === 'proxy_set_header')!.line} sets proxy_set_header in the inner block`
+      : 'no `proxy_set_header Host` where it proxies to AM';
+  // A variable (`http://$am_node`) is whatever the map picks; a browser without the cookie gets its default.
+  m.upstreamHost = { host: target.startsWith('$') ? m.backend : target, source: pass.source, why: target.startsWith('$') ? `${why}; ${target} is ${m.backend} for a browser without the cookie` : why };
 }
 
 /** The blocks enclosing a directive, outermost first, ending with the directive itself. */
