@@ -15,6 +15,7 @@ import { listFlows } from './lab/trace/flows';
 import { exportHar } from './lab/trace/har';
 import { HarImportError, importHar } from './lab/trace/harImport';
 import { sequenceModel } from './lab/trace/sequence';
+import { amSideOf, checkConfigText } from './lab/lbconfig/view';
 import { sequenceSvg } from './sequenceSvg';
 
 /** What an operation may do besides answering: push progress to the windows (recipe and load runs). */
@@ -115,7 +116,7 @@ export const operations: Registry = {
   exportHar: {
     run: (lab, { redact, browser, exchangeIds }) => {
       const browserNames = Object.fromEntries([...lab.browsers.values()].map((b) => [b.id, b.name]));
-      const har = exportHar(lab.recorder.items(), { redact, browser, exchangeIds, browserNames, redactOptions: { knownSecrets: [{ value: lab.users.adminPassword, kind: 'password' }] } });
+      const har = exportHar(lab.recorder.items(), { redact, browser, exchangeIds, browserNames, redactOptions: { knownSecrets: lab.secrets() } });
       const stamp = new Date(lab.clock.now()).toISOString().replace(/[:.]/g, '-').slice(0, 19);
       return {
         har,
@@ -196,6 +197,7 @@ export const operations: Registry = {
     },
   },
   clearActionLog: { run: (lab) => ({ cleared: actionLogOf(lab).clear() }) },
+  checkLbConfig: { run: (lab, { text, name }) => checkConfigText(text, name ?? 'pasted configuration', lab.nodes.map((n) => n.id), amSideOf(lab.config)) },
 };
 
 /** The recipe or load run in progress per lab (one at a time), so Stop has something to stop. */

@@ -4,8 +4,8 @@ import { exportHar } from '../lab/trace/har';
 import type { TraceItem } from '../lab/trace/types';
 
 /** Writes the trace as HAR 1.2 (redacted unless told otherwise), readable by the owner only. */
-export async function writeHarFile(file: string, items: TraceItem[], redact: boolean): Promise<number> {
-  const har = exportHar(items, { redact });
+export async function writeHarFile(file: string, items: TraceItem[], redact: boolean, knownSecrets: { value: string; kind: 'password' }[] = []): Promise<number> {
+  const har = exportHar(items, { redact, redactOptions: { knownSecrets } });
   await writeJsonStreamed(file, har);
   return har.log.entries.length;
 }

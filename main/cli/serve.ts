@@ -61,7 +61,7 @@ export async function runUntilSignal(lab: Lab, flags: OutputFlags): Promise<void
   process.stderr.write('Stopping…\n');
   await lab.stop();
   if (flags.har) {
-    const n = await writeHarFile(flags.har, lab.recorder.items(), flags.redact);
+    const n = await writeHarFile(flags.har, lab.recorder.items(), flags.redact, lab.secrets());
     process.stderr.write(`Wrote ${n} entries to ${flags.har}${flags.redact ? ' (secrets redacted)' : ' (NOT redacted)'}\n`);
   }
 }

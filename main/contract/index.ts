@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { ActionSchema, BrowserIdSchema, type Action, type ActionName, type ActionResult } from './actions';
+import type { BalancerView, LbConfigView, LbFinding } from './balancer';
 import type { AuthPayload, BrowserResponse, CookieView, LoginStep } from './browser';
 import type { Finding, FlowSummary, SequenceModel } from './diagnosis';
 import { COMMAND_NAMES, DEMO_LABEL, IPC_PREFIX, IPC_PUSH, MAX_IMPORT_BYTES, TOKEN_HEADER, WS_PROTOCOL, type CommandName } from './names';
@@ -19,6 +20,7 @@ import type { LabEvent, LabHar, TraceExchange, TraceItem } from './trace';
 export { COMMAND_NAMES, DEMO_LABEL, IPC_PREFIX, IPC_PUSH, MAX_IMPORT_BYTES, TOKEN_HEADER, WS_PROTOCOL, type CommandName };
 export { ActionSchema, ConfigPatchSchema };
 export type { Action, ActionName, ActionResult };
+export type { BalancerView, LbConfigView, LbFinding };
 export type { LabConfig, LabInfo, LabSnapshot, NodeStatus, SessionRow, AuthPayload, BrowserResponse, CookieView, LoginStep, LabEvent, TraceExchange, TraceItem, Finding, FlowSummary, SequenceModel, LoadProgress, ExpectationResult, CompareRow };
 
 const empty = z.strictObject({});
@@ -66,6 +68,8 @@ export const commands = {
   exportRecipe: z.strictObject({ name: recipeName.optional(), title: z.string().trim().min(1).max(200).optional() }),
   /** Forgets what was done so far: the next export starts from the settings of the next action. */
   clearActionLog: empty,
+  /** Reads a customer's balancer configuration without applying it: its mapping onto the lab's nodes and its findings. */
+  checkLbConfig: z.strictObject({ text: z.string().min(1).max(256 * 1024), name: z.string().max(260).optional() }),
 } as const satisfies Record<CommandName, z.ZodType>;
 
 export type Commands = typeof commands;
@@ -108,6 +112,7 @@ export interface Results {
   stopRun: { stopped: boolean };
   exportRecipe: RecipeExport;
   clearActionLog: { cleared: number };
+  checkLbConfig: LbConfigView;
 }
 
 /** The window's session as a recipe: YAML that parses back with parseRecipe and runs with `session-lab run`. */

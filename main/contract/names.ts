@@ -27,6 +27,7 @@ export const COMMAND_NAMES = [
   'stopRun',
   'exportRecipe',
   'clearActionLog',
+  'checkLbConfig',
 ] as const;
 
 export type CommandName = (typeof COMMAND_NAMES)[number];

@@ -1,5 +1,6 @@
 /** The lab as the window shows it: settings, clock, nodes, browsers, sessions, trace size. */
 import type { GrantRow } from './oauth2';
+import type { BalancerView } from './balancer';
 import type { LabConfig } from './settings';
 import type { TerminationReason } from './trace';
 
@@ -36,8 +37,11 @@ export interface LabSnapshot {
   config: LabConfig;
   clock: { now: number; speed: number; paused: boolean };
   balancer: string;
+  /** Which balancer runs, the customer's configuration with its findings and server → node mapping. */
+  lb: BalancerView;
   nodes: NodeStatus[];
-  browsers: { id: string; name: string }[];
+  /** Each virtual browser with its network: the client address the balancer sees, the app origin calling AM (null: AM's own pages). */
+  browsers: { id: string; name: string; clientIp: string; appOrigin: string | null }[];
   sessions: SessionRow[];
   /** The CTS's OAuth2 grants (codes, tokens, grant sets), newest first. */
   oauth2Grants: GrantRow[];

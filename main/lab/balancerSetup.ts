@@ -8,8 +8,11 @@ import type { Balancer, TlsIdentity } from './balancer/proxy';
 import type { Router } from './balancer/router';
 import { labCa, serverCertificate, type LabCa } from './balancer/tls';
 import type { BrowserSite } from './client/browser';
+import type { BalancerView } from '../contract/balancer';
+import { implicitServer } from './lbconfig/describe';
 import type { BalancerModel } from './lbconfig/model';
 import { readBalancerConfig } from './lbconfig/read';
+import { amSideOf, configView } from './lbconfig/view';
 import type { TraceRecorder } from './trace/recorder';
 
 /**
@@ -136,8 +139,13 @@ export class BalancerSetup {
     const m = this.model;
     if (!m) return [];
     const nodes = this.deps.nodes();
-    if (!m.servers.length) return nodes.map((n, i) => `node ${n.id} = ${m.product === 'ingress-nginx' ? 'pod' : m.product === 'aws-alb' ? 'target' : 'pool member'} 10.0.0.${i + 1}:8080`);
+    if (!m.servers.length) return nodes.map((n, i) => `node ${n.id} = ${implicitServer(m, i)}`);
     return m.servers.map((s, i) => `server ${s.name}${s.cookie !== undefined ? ` (cookie ${s.cookie})` : ''} = ${nodes[i] ? `node ${nodes[i]!.id}` : 'no lab node (treated as down)'}`);
+  }
+
+  /** The balancer as the window shows it: what runs, the customer's file with its findings and mapping. */
+  view(cfg: LabConfig): BalancerView {
+    return { runs: cfg.balancer, config: this.model ? configView(this.model, this.deps.nodes().map((n) => n.id), amSideOf(cfg)) : null, notes: this.external?.describe() ?? [] };
   }
 
   async stop(): Promise<void> {

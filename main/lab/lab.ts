@@ -143,6 +143,11 @@ export class Lab {
     };
   }
 
+  /** Passwords the lab knows that traffic could carry (amadmin's, the CTS bind password): HAR redaction sweeps them everywhere. */
+  secrets(): { value: string; kind: 'password' }[] {
+    return [this.users.adminPassword, this.ctsBackend.status().password].flatMap((value) => (value ? [{ value, kind: 'password' as const }] : []));
+  }
+
   /** The public client an SPA or the SDK uses: its id and first redirect URI (the first public client configured). */
   oauth2Client(): { clientId: string; redirectUri: string } | null {
     const found = Object.entries(this.cfg.oauth2Clients).find(([, c]) => c.type === 'public');
@@ -362,6 +367,7 @@ export class Lab {
       config: this.cfg,
       clock: this.clock.state(),
       balancer: this.balancerUrl,
+      lb: this.setup.view(this.cfg),
       nodes: this.nodes.map((n) => ({
         id: n.id,
         url: n.url,
@@ -371,7 +377,7 @@ export class Lab {
         sessions: sessions.filter((s) => s.status === 'active' && s.homeNode === n.id).length,
         requests: n.requests,
       })),
-      browsers: [...this.browsers.values()].map((b) => ({ id: b.id, name: b.name })),
+      browsers: [...this.browsers.values()].map((b) => ({ id: b.id, name: b.name, clientIp: b.clientIp, appOrigin: b.appOrigin })),
       sessions,
       oauth2Grants: await grantRows(this.cts, this.clock.now()),
       trace: this.recorder.stats(),

@@ -44,3 +44,8 @@ export function mechanismText(m: BalancerModel): string {
   const alg = algorithmText(m.algorithm);
   return `${PRODUCT_NAMES[m.product]}: ${sticky.length ? `${sticky.join(', ')}, then ${alg}` : `${alg}, no persistence`}`;
 }
+
+/** A server the file does not list (a pod, a target, a pool member): one per lab node. */
+export function implicitServer(m: BalancerModel, index: number): string {
+  return `${m.product === 'ingress-nginx' ? 'pod' : m.product === 'aws-alb' ? 'target' : 'pool member'} 10.0.0.${index + 1}:8080`;
+}

@@ -1,3 +1,4 @@
+import type { LbFinding, LbFindingId, LbSeverity } from '../../contract/balancer';
 import { cite, type BalancerModel, type Source } from './model';
 
 /**
@@ -5,43 +6,7 @@ import { cite, type BalancerModel, type Source } from './model';
  * Severity: error = a login will break as configured (exit 1 of `lb check`); warning = it breaks
  * under a condition the finding names; info = worth knowing.
  */
-export type LbSeverity = 'error' | 'warning' | 'info';
-
-export type LbFindingId =
-  | 'no-persistence'
-  | 'cookie-never-set'
-  | 'cookie-set-after-login'
-  | 'server-cookie-mismatch'
-  | 'server-cookie-order'
-  | 'balancer-cookie'
-  | 'cookie-path'
-  | 'cookie-domain'
-  | 'cookie-secure-over-http'
-  | 'samesite-none-without-secure'
-  | 'samesite-cross-site'
-  | 'source-ip'
-  | 'hash-of-cookie'
-  | 'ingress-balanced'
-  | 'alb-duration'
-  | 'redispatch-without-stickiness'
-  | 'stick-on-request-cookie'
-  | 'health-check-path'
-  | 'upstream-host'
-  | 'rejected';
-
-export interface LbFinding {
-  id: LbFindingId;
-  severity: LbSeverity;
-  title: string;
-  /** The file's line (null: a default of the product). */
-  line: number | null;
-  /** What in the file. */
-  file: string;
-  am: string;
-  browser: string;
-  ticket: string;
-  fix: string;
-}
+export type { LbFinding, LbFindingId, LbSeverity } from '../../contract/balancer';
 
 /** What AM sets, for the checks: its cookie names and where it is deployed. */
 export interface AmSide {
