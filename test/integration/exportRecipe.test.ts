@@ -4,7 +4,7 @@ import { MACHINE_SETTINGS, parseConfig, type LiveConfigPatch } from '../../main/
 import type { Lab } from '../../main/lab/lab';
 import { dispatch } from '../../main/operations';
 import { builtinRecipes, loadRecipe, parseRecipe, runRecipe, type RecipeResult } from '../../main/lab/scenario';
-import { DEMO, startLab } from './helpers';
+import { DEMO, recipeLabs, startLab } from './helpers';
 
 /**
  * The window's session and recipes are one vocabulary: what the window performs is logged as
@@ -138,11 +138,11 @@ describe('exportRecipe: the window session as a recipe', () => {
   });
 
   it('every built-in recipe played in the window exports back as an equivalent recipe', async () => {
-    const lab = await startLab({ nodes: 3 });
-    const call = window(lab);
+    const labFor = recipeLabs({ nodes: 3 });
     for (const { name } of builtinRecipes()) {
       const original = loadRecipe(name);
       const variant = Object.keys(original.variants)[0];
+      const call = window(await labFor(original, variant));
       const played = await call<{ passed: boolean }>('runRecipe', { name, ...(variant ? { variant } : {}) });
       expect(played.passed, name).toBe(true);
       const exported = parseRecipe((await call<RecipeExport>('exportRecipe', { name: `${name}-again` })).yaml, `${name}-again.yaml`);

@@ -5,6 +5,8 @@ import { request } from 'undici';
 import { afterEach, expect } from 'vitest';
 import { Lab, type LabOptions } from '../../main/lab/lab';
 import type { LabEvent, LabEventOf, TraceExchange } from '../../main/lab/trace/types';
+import { splitRecipeSettings } from '../../main/lab/scenario/prepare';
+import type { Recipe } from '../../main/lab/scenario/schema';
 
 const labs: Lab[] = [];
 
@@ -18,6 +20,21 @@ export async function startLab(opts: LabOptions = {}): Promise<Lab> {
 afterEach(async () => {
   await Promise.all(labs.splice(0).map((l) => l.stop()));
 });
+
+/**
+ * Used labs for running recipes in turn: one per set of settings fixed at start (the CTS
+ * directory, its replicas and affinity, the balancer), reused by every recipe that names the same.
+ */
+export function recipeLabs(base: LabOptions = {}): (recipe: Recipe, variant?: string) => Promise<Lab> {
+  const byStart = new Map<string, Promise<Lab>>();
+  return (recipe, variant) => {
+    const { start } = splitRecipeSettings({ ...recipe.cluster, ...(variant ? recipe.variants[variant] : {}) });
+    const key = JSON.stringify(Object.entries(start).sort());
+    let lab = byStart.get(key);
+    if (!lab) byStart.set(key, (lab = startLab({ ...base, ...start })));
+    return lab;
+  };
+}
 
 export const DEMO = ['demo', 'Ch4ng31t'] as const;
 

@@ -3,7 +3,7 @@ import { MINUTE } from '../../main/lab/clock';
 import { compareRecipe } from '../../main/lab/scenario/compare';
 import { builtinRecipes, loadRecipe } from '../../main/lab/scenario/library';
 import { runRecipe, type RecipeProgress } from '../../main/lab/scenario/runner';
-import { startLab } from './helpers';
+import { recipeLabs, startLab } from './helpers';
 
 const FIXTURES = 'test/fixtures/recipes';
 
@@ -127,10 +127,11 @@ describe('running a recipe', () => {
 
 describe('in the window', () => {
   it('one used lab runs every built-in in turn, and each passes as it does in CI', async () => {
-    const lab = await startLab({ nodes: 3 });
+    const labFor = recipeLabs({ nodes: 3 });
     const failed: string[] = [];
     for (const c of cases) {
-      const result = await runRecipe(loadRecipe(c.name), { lab, variant: c.variant });
+      const recipe = loadRecipe(c.name);
+      const result = await runRecipe(recipe, { lab: await labFor(recipe, c.variant), variant: c.variant });
       failed.push(...result.expectations.filter((e) => !e.passed).map((e) => `${c.id}: ${e.message}`));
     }
     expect(failed).toEqual([]);

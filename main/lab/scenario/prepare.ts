@@ -21,7 +21,7 @@ export function splitRecipeSettings(s: RecipeSettings): { live: LiveConfigPatch;
 
 /**
  * Brings a lab that has been used (the window's) to the state a recipe starts from in a fresh lab:
- * the recipe's settings over the defaults, every node running, undrained and seen up by the
+ * the recipe's settings over the defaults, every CTS replica and node running, undrained and seen up by the
  * balancer's health check, and the round-robin turn at the first node. Then "node 01" in a recipe
  * means the same in the window as in CI. Settings fixed at start (the CTS directory, its replicas
  * and affinity, the balancer) cannot change in a running lab: a recipe naming other values is refused.
@@ -37,6 +37,7 @@ export async function prepareLab(lab: Lab, settings: RecipeSettings): Promise<vo
     );
   }
   await lab.configure({ ...ticketDefaults(), ...live });
+  if (lab.ctsBackend.directory) await lab.startCts();
   for (const n of lab.nodes) if (!n.running) await lab.restartNode(n.id);
   for (const n of lab.nodes) lab.drainNode(n.id, false);
   const down = [];
