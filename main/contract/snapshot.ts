@@ -67,6 +67,8 @@ export interface ReplicaState {
   replica: number;
   url: string;
   running: boolean;
+  /** slapd's process id while it runs (what `kill` would name). */
+  pid?: number;
 }
 
 export interface CtsStatus extends CtsInfo {

@@ -76,7 +76,7 @@ export class LabDirectory {
   }
 
   replicas(): ReplicaState[] {
-    return this.instances.map((s, i) => ({ replica: i + 1, url: s.url, running: s.running }));
+    return this.instances.map((s, i) => ({ replica: i + 1, url: s.url, running: s.running, ...(s.pid ? { pid: s.pid } : {}) }));
   }
 
   get replicationDelayMs(): number {
