@@ -1,8 +1,10 @@
 import { useState } from 'react';
 import { useLab, useStore } from '../state/store';
+import { Balancer } from './Balancer';
 import { Browsers } from './Browsers';
 import { Controls } from './Controls';
 import { Cookies } from './Cookies';
+import { Cts } from './Cts';
 import { Diagnosis } from './Diagnosis';
 import { EventsPanel } from './Events';
 import { Header } from './Header';
@@ -13,7 +15,7 @@ import { Traffic } from './Traffic';
 import { initialTheme, saveTheme, type Theme } from './theme';
 import { Button, Spinner, Tabs } from './ui';
 
-type Dock = 'browsers' | 'traffic' | 'cookies' | 'sessions' | 'diagnosis' | 'recipes';
+type Dock = 'browsers' | 'traffic' | 'cookies' | 'sessions' | 'diagnosis' | 'recipes' | 'balancer' | 'cts';
 
 function Notices() {
   const store = useStore();
@@ -117,6 +119,8 @@ export function App() {
                   { id: 'sessions', label: 'Sessions', count: sessions },
                   { id: 'diagnosis', label: 'Diagnosis & HAR' },
                   { id: 'recipes', label: 'Recipes' },
+                  { id: 'balancer', label: 'Balancer' },
+                  { id: 'cts', label: 'CTS' },
                 ]}
               />
               <div className="dock-panel" role="tabpanel" id="panel-browsers" aria-labelledby="tab-browsers" hidden={dock !== 'browsers'}>
@@ -136,6 +140,12 @@ export function App() {
               </div>
               <div className="dock-panel" role="tabpanel" id="panel-recipes" aria-labelledby="tab-recipes" hidden={dock !== 'recipes'}>
                 <Recipes />
+              </div>
+              <div className="dock-panel" role="tabpanel" id="panel-balancer" aria-labelledby="tab-balancer" hidden={dock !== 'balancer'}>
+                <Balancer />
+              </div>
+              <div className="dock-panel" role="tabpanel" id="panel-cts" aria-labelledby="tab-cts" hidden={dock !== 'cts'}>
+                {dock === 'cts' && <Cts />}
               </div>
             </section>
           </main>

@@ -8,7 +8,7 @@ import { Badge, Button, Segmented, Switch } from './ui';
 type Patch = LiveConfigPatch;
 
 /** A value applied on Enter or when the field loses focus; a refused value shows why and reverts. */
-function ApplyField({ label, value, unit, onApply, validate, testId, hint, inputMode = 'numeric' }: { label: string; value: string; unit?: string; onApply: (v: string) => Promise<unknown>; validate: (v: string) => string | null; testId?: string; hint?: string; inputMode?: 'numeric' | 'text' }) {
+export function ApplyField({ label, value, unit, onApply, validate, testId, hint, inputMode = 'numeric' }: { label: string; value: string; unit?: string; onApply: (v: string) => Promise<unknown>; validate: (v: string) => string | null; testId?: string; hint?: string; inputMode?: 'numeric' | 'text' }) {
   const [draft, setDraft] = useState(value);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => setDraft(value), [value]);
@@ -54,11 +54,11 @@ function ApplyField({ label, value, unit, onApply, validate, testId, hint, input
 }
 
 /** A field's problem in the schema's own words (the CLI says the same), or null. */
-const problemOf = (key: SettingKey) => (v: string) => {
+export const problemOf = (key: SettingKey) => (v: string) => {
   const r = parseSettingText(key, v.trim());
   return r.ok ? null : `${r.problem[0]!.toUpperCase()}${r.problem.slice(1)}`;
 };
-const valueOf = (key: SettingKey, v: string) => {
+export const valueOf = (key: SettingKey, v: string) => {
   const r = parseSettingText(key, v.trim());
   return r.ok ? r.value : undefined;
 };
