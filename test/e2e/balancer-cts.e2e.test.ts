@@ -115,8 +115,12 @@ describe('the Balancer and CTS tabs in Chromium', () => {
 
   it('dark theme: both tabs', async () => {
     await page().getByRole('button', { name: /Switch to dark theme/ }).click();
+    // The theme fades in: shoot once its transitions are over.
+    const settled = () => page().evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished)));
+    await settled();
     await s.shot('cts-02-dark');
     await tab(/Balancer/).click();
+    await settled();
     await s.shot('lb-02-dark');
     expect(pageErrors).toEqual([]);
   });

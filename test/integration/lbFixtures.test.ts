@@ -58,6 +58,8 @@ const CASES: Case[] = [
   // The location's own proxy_set_header line hides the server block's Host: nginx sends Host: openam.
   { file: 'nginx/no-host-header.conf', errors: ['upstream-host'], outcome: 'bad-host' },
   { file: 'ingress/persistent.yaml', errors: [], warnings: ['samesite-cross-site', 'balancer-cookie'], lab: { publicHost: 'am.example.com' }, outcome: 'success' },
+  // balanced breaks only when pods scale mid-login: lbRuntime.test.ts scales out between the steps.
+  { file: 'ingress/balanced.yaml', errors: [], warnings: ['ingress-balanced', 'balancer-cookie'], lab: { publicHost: 'am.example.com' }, outcome: 'success' },
   { file: 'ingress/regex-path.yaml', errors: ['cookie-path'], outcome: 'timed-out' },
   { file: 'ingress/samesite-lax.yaml', errors: [], warnings: ['samesite-cross-site'], lab: { publicHost: 'am.example.com', https: true }, origin: 'https://app.example.com', outcome: 'success' },
   { file: 'ingress/samesite-lax.yaml', errors: [], warnings: ['samesite-cross-site'], lab: { publicHost: 'am.example.com', https: true }, origin: 'https://app.example.org', outcome: 'timed-out' },
