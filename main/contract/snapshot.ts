@@ -1,6 +1,6 @@
 /** The lab as the window shows it: settings, clock, nodes, browsers, sessions, trace size. */
-import type { GrantRow } from './oauth2';
 import type { BalancerView } from './balancer';
+import type { GrantRow } from './oauth2';
 import type { LabConfig } from './settings';
 import type { TerminationReason } from './trace';
 
