@@ -7,6 +7,7 @@ import { MINUTE, middleEllipsis, prettyBody } from '../lib/format';
 import { useLab, useStore } from '../state/store';
 import { OAuth2Section } from './OAuth2Section';
 import { Button, CodeBlock, EmptyState } from './ui';
+import '../styles/browsers.css';
 
 /** One authenticate call as the card shows it: what AM sent, and the exchange that carried it. */
 interface StepResult {

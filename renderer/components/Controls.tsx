@@ -4,6 +4,7 @@ import type { LiveConfigPatch } from '../../main/contract/settings';
 import { parseSettingText, settingLimits, settingMeta, type SettingKey } from '../../main/contract/settings';
 import { useLab, useStore } from '../state/store';
 import { Badge, Button, Segmented, Switch } from './ui';
+import '../styles/controls.css';
 
 type Patch = LiveConfigPatch;
 

@@ -2,6 +2,7 @@ import type { CookieView } from '../../main/contract';
 import { formatCountdown, formatDateTime } from '../lib/format';
 import { useLab, useLabNow } from '../state/store';
 import { EmptyState } from './ui';
+import '../styles/cookies.css';
 
 function Check({ on }: { on: boolean }) {
   return on ? <span aria-label="yes">✓</span> : <span className="muted" aria-label="no" />;

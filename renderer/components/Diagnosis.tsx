@@ -5,6 +5,8 @@ import { download } from '../lib/download';
 import { formatBytes } from '../lib/format';
 import { useLab, useStore } from '../state/store';
 import { Badge, Button, EmptyState, Spinner } from './ui';
+import '../styles/diagnosis.css';
+import '../styles/sequence.css';
 
 const TONE = { error: 'error', warning: 'warn', info: 'info' } as const;
 

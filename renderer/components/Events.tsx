@@ -5,6 +5,7 @@ import { eventSeverity, matchesEventFilter, type EventFilter } from '../lib/filt
 import { formatClock } from '../lib/format';
 import { useLab } from '../state/store';
 import { EmptyState, Segmented } from './ui';
+import '../styles/events.css';
 
 /** The cluster's own account of what happened, newest first; an event tied to a request opens it. */
 export function EventsPanel({ onOpenExchange }: { onOpenExchange: (exchangeId: string) => void }) {

@@ -6,6 +6,7 @@ import { eventSeverity } from '../lib/filters';
 import { formatBytes, formatClockMs, formatDateTime, formatDuration, formatMs, prettyBody } from '../lib/format';
 import { CookieColumns } from './Cookies';
 import { Badge, Button, CodeBlock, Tabs } from './ui';
+import '../styles/detail.css';
 
 type Section = 'overview' | 'request' | 'response' | 'cookies';
 

@@ -3,6 +3,7 @@ import { MINUTE, formatClock, formatDay, formatDuration, formatSpeed } from '../
 import { useLab, useLabNow, useStore } from '../state/store';
 import { Badge, Button, Segmented } from './ui';
 import type { Theme } from './theme';
+import '../styles/header.css';
 
 const SPEEDS = [1, 60, 3600] as const;
 const ADVANCES = [1, 5, 31, 121] as const;

@@ -4,6 +4,7 @@ import { download } from '../lib/download';
 import { formatDuration } from '../lib/format';
 import { useLab, useStore } from '../state/store';
 import { Badge, Button, CodeBlock, EmptyState } from './ui';
+import '../styles/recipes.css';
 
 const STATUS: Record<RecipeStepView['status'], { tone: 'ok' | 'error' | 'warn' | 'info' | 'neutral'; text: string }> = {
   passed: { tone: 'ok', text: 'passed' },

@@ -4,6 +4,8 @@ import { countdownLevel, formatCountdown, formatDateTime, middleEllipsis } from 
 import { useLab, useLabNow, useStore } from '../state/store';
 import { OAuth2Grants } from './OAuth2Grants';
 import { Badge, Button, EmptyState, Segmented } from './ui';
+import '../styles/grid.css';
+import '../styles/sessions.css';
 
 const REASONS: Record<string, string> = { logout: 'logged out', admin: 'terminated by admin', 'max-time': 'max session time', idle: 'max idle time' };
 

@@ -2,6 +2,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { NodeStatus } from '../../main/contract';
 import { useLab, useStore } from '../state/store';
 import { Badge, Menu } from './ui';
+import '../styles/topology.css';
 
 interface Pulse {
   key: number;

@@ -6,6 +6,8 @@ import { formatClockMs, formatMs, shortPath } from '../lib/format';
 import { useLab, useStore } from '../state/store';
 import { ExchangeDetail } from './ExchangeDetail';
 import { Button, EmptyState } from './ui';
+import '../styles/grid.css';
+import '../styles/traffic.css';
 
 const ROW_H = 30;
 
