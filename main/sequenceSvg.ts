@@ -11,7 +11,7 @@ const MARGIN = 24;
 const HEAD = 74;
 const ROW = 30;
 const COLOR: Record<Tone, string> = { normal: '#263238', failed: '#c62828', muted: '#607d8b' };
-const LANE_FILL = { browser: '#e3f2fd', balancer: '#eceff1', node: '#e3f2fd', cts: '#e8f5e9' };
+const LANE_FILL: Record<SequenceModel['lanes'][number]['kind'], string> = { origin: '#fff8e1', browser: '#e3f2fd', balancer: '#eceff1', node: '#e3f2fd', cts: '#e8f5e9' };
 
 export function sequenceSvg(model: SequenceModel, opts: { idPrefix?: string } = {}): string {
   const p = (opts.idPrefix ?? 'seq').replace(/[^A-Za-z0-9_-]/g, '') || 'seq';

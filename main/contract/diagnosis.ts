@@ -48,6 +48,10 @@ export interface FlowSummary {
   title: string;
   browser: string | null;
   exchangeIds: string[];
+  /** Lab time of its first exchange: two logins of one browser differ by it. */
+  at: number;
+  /** A login: success, failure or still in progress; a browser's life: failed when any answer was 4xx/5xx. */
+  outcome: 'ok' | 'failed' | 'in-progress';
 }
 
 /**
@@ -57,7 +61,8 @@ export interface FlowSummary {
  */
 export interface SequenceModel {
   title: string;
-  lanes: { label: string; kind: 'browser' | 'balancer' | 'node' | 'cts' }[];
+  /** An imported HAR's other sites (the app's own pages) get one 'origin' lane, first: they never cross the balancer. */
+  lanes: { label: string; kind: 'origin' | 'browser' | 'balancer' | 'node' | 'cts' }[];
   /** In time order: the exchanges, with the cluster's own events (node down, settings, clock) between them. */
   rows: SequenceRow[];
   /** Exchanges chosen but left out (a diagram draws at most so many). */

@@ -64,6 +64,20 @@ const LOGIN_FAILURE: Record<z.infer<typeof LoginFailureSchema>, string> = {
 /** Why a session token was refused on access (AM's reasons, as the node resolved them). */
 export const DeadSessionSchema = z.enum(['malformed', 'unknown', 'forged', 'denylisted', 'expired', 'cts-unavailable', ...TerminationReasonSchema.options]);
 
+/** Each reason in words, for the sentences (an imported HAR may carry any of them). */
+export const DEAD_SESSION_WORDS: Record<z.infer<typeof DeadSessionSchema>, string> = {
+  malformed: 'the token is malformed',
+  unknown: 'no such session in the CTS',
+  forged: 'the token does not match the session it names',
+  denylisted: 'it is on the logout denylist',
+  expired: 'it had expired',
+  'cts-unavailable': 'the CTS could not be reached',
+  logout: 'it was logged out',
+  admin: 'an administrator terminated it',
+  'max-time': 'it reached its max session time',
+  idle: 'it passed its max idle time',
+};
+
 /** A session as recorded when it ended (what the admin list and the diagnosis show of it). */
 const EndedSession = z.object({
   handle: z.string(),
@@ -150,10 +164,10 @@ export const EVENTS = {
   ),
   /** A node told the browser to drop its session (and sticky) cookie. */
   'cookie-invalidated': event(z.object({ why: DeadSessionSchema, sessionCookie: z.string(), lbCookie: z.string().optional() }), (d, node) =>
-    d.why === 'logout' ? `Node ${node} invalidated the ${d.sessionCookie}${d.lbCookie ? ` and ${d.lbCookie}` : ''} cookies of the logged-out session` : `Node ${node} cleared a ${d.sessionCookie} cookie that named a dead session (${d.why})`,
+    d.why === 'logout' ? `Node ${node} invalidated the ${d.sessionCookie}${d.lbCookie ? ` and ${d.lbCookie}` : ''} cookies of the logged-out session` : `Node ${node} cleared the ${d.sessionCookie} cookie: ${DEAD_SESSION_WORDS[d.why]}`,
   ),
   /** A node found the session a request presented dead (the response itself says only "not valid"). */
-  'session-rejected': event(z.object({ why: DeadSessionSchema }), (d, node) => `Node ${node} found the presented session dead (${d.why})`),
+  'session-rejected': event(z.object({ why: DeadSessionSchema }), (d, node) => `Node ${node} refused the presented session: ${DEAD_SESSION_WORDS[d.why]}`),
   /** A virtual browser refused a Set-Cookie, as Chromium would; `reason` is in DevTools' words. */
   'cookie-blocked': event(z.object({ browser: z.string(), browserName: z.string(), cookie: z.string(), reason: z.string(), url: z.string() }), (d) => `Browser ${d.browserName} refused Set-Cookie ${d.cookie}: ${d.reason}`),
   'oauth2-code-issued': event(

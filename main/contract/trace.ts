@@ -64,6 +64,27 @@ export interface TraceExchange {
 
 export type TraceItem = TraceExchange | LabEvent;
 
+/**
+ * The redaction rules by the ids a redacted HAR counts them under (`log._redaction.counts`), each in
+ * the words the window shows next to its count.
+ */
+export const REDACTION_RULES = {
+  R1: 'cookie values (session, AMAuthCookie and other cookies; amlbcookie is kept)',
+  R2: 'Authorization header credentials',
+  R3: 'headers named like the session cookie',
+  R4: 'X-OpenAM-Password headers',
+  R5: 'passwords (callback inputs, form fields, URL parameters)',
+  R6: 'authIds',
+  R7: 'tokenId and session upgrade tokens in JSON',
+  R8: 'secrets in URLs, forms and JSON (OAuth 2.0 codes and tokens, goto URLs, suspended ids)',
+  R9: 'session handles',
+  R10: 'base64 bodies, decoded and redacted as text',
+  K4: 'user names (customer files only)',
+  sweep: 'a known secret found outside its own field',
+  shape: 'token- or JWT-shaped text anywhere',
+} as const;
+export type RedactionRule = keyof typeof REDACTION_RULES;
+
 /** A lab event as a HAR file carries it (in `_events`). */
 export type HarEvent = Omit<LabEvent, 'kind'>;
 

@@ -25,6 +25,29 @@ describe('sequenceModel: the engine describes, the host draws', () => {
     expect(m).toMatchObject({ title: 'ticket 4242', omitted: 0, outcome: 'failed' });
     expect(sequenceModel(items, { maxExchanges: 2 }).omitted).toBe(3);
   });
+
+  it("draws an imported HAR's app pages straight to their own site, never through the balancer", () => {
+    const { items } = importHar(fixture('chrome-oauth2-code-pkce.har'));
+    const m = sequenceModel(items);
+    expect(m.lanes[0]).toEqual({ label: 'app.example.com', kind: 'origin' });
+    // AM's own calls still cross the balancer (to "Node ?": this HAR names no server for them).
+    expect(m.lanes.map((l) => l.label)).toEqual(['app.example.com', 'Browser', 'Balancer', 'Node ?', 'CTS']);
+    const callback = m.rows.find((r) => r.kind === 'exchange' && r.title.includes('app.example.com/callback'));
+    if (callback?.kind !== 'exchange') throw new Error('expected the callback page');
+    // Browser (lane 1) → the app's site (lane 0) and back: two arrows, none to the balancer (lane 2).
+    expect(callback.marks.map((k) => (k.kind === 'arrow' ? `${k.from}>${k.to}` : 'note'))).toEqual(['1>0', '0>1']);
+    expect(callback.marks[0]).toMatchObject({ label: 'GET app.example.com/callback' });
+    const authorize = m.rows.find((r) => r.kind === 'exchange' && r.title.includes('/authorize'));
+    if (authorize?.kind !== 'exchange') throw new Error('expected the authorize call');
+    expect(authorize.marks[0]).toMatchObject({ from: 1, to: 2, label: 'GET /am/oauth2/realms/root/realms/alpha/authorize' });
+  });
+
+  it('offers each flow with its time and outcome, so two logins of one browser differ', () => {
+    const { items } = importHar(fixture('chrome-full-seed401.har'));
+    const logins = listFlows(items).filter((f) => f.kind === 'login');
+    expect(logins.map((f) => f.outcome)).toEqual(['failed', 'ok']);
+    expect(logins[0]!.at).toBeLessThan(logins[1]!.at);
+  });
 });
 
 describe('sequenceSvg', () => {

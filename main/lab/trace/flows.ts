@@ -76,12 +76,14 @@ export function listFlows(items: readonly TraceItem[]): FlowSummary[] {
     browsers.get(key)!.push(ex);
   }
   for (const [b, list] of browsers) {
-    out.push({ id: `browser:${b}`, kind: 'browser', title: b ? `Virtual browser ${b}` : 'Other clients', browser: b || null, exchangeIds: list.map((e) => e.id) });
+    const outcome = list.some((e) => e.response.status >= 400) ? 'failed' : 'ok';
+    out.push({ id: `browser:${b}`, kind: 'browser', title: b ? `Virtual browser ${b}` : 'Other clients', browser: b || null, exchangeIds: list.map((e) => e.id), at: list[0]!.labStart, outcome });
   }
   for (const f of loginFlows(exchanges)) {
     const n = f.steps.length;
     const what = f.zeroPage ? 'zero-page login' : `login, ${n} step${n === 1 ? '' : 's'}`;
-    out.push({ id: f.id, kind: 'login', title: `${f.browser ?? 'client'}: ${what} — ${f.outcome}`, browser: f.browser, exchangeIds: f.steps.map((e) => e.id) });
+    const outcome = f.outcome === 'success' ? 'ok' : f.outcome === 'failure' ? 'failed' : 'in-progress';
+    out.push({ id: f.id, kind: 'login', title: `${f.browser ?? 'client'}: ${what} — ${f.outcome}`, browser: f.browser, exchangeIds: f.steps.map((e) => e.id), at: f.steps[0]!.labStart, outcome });
   }
   return out;
 }

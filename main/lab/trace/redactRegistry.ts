@@ -1,3 +1,4 @@
+import type { RedactionRule } from '../../contract/trace';
 import { base64Text, base64UrlText } from './http';
 import { authIdInfo, jwtPayload, parsePseudonym, tokenInfo } from './tokenInfo';
 
@@ -22,8 +23,8 @@ export type SecretKind =
   | 'jwt'
   | 'username';
 
-/** R1…R12 as in the redaction rules; `sweep` = a registered secret found outside its field; `shape` = token- or JWT-shaped text. */
-export type RuleId = 'R1' | 'R2' | 'R3' | 'R4' | 'R5' | 'R6' | 'R7' | 'R8' | 'R9' | 'R10' | 'K4' | 'sweep' | 'shape';
+/** The rule ids, described in the contract (REDACTION_RULES) for whoever shows the counts. */
+export type RuleId = RedactionRule;
 
 export const PASSWORD_MARK = '[REDACTED-PASSWORD]';
 

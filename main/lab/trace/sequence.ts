@@ -38,25 +38,32 @@ export function sequenceModel(items: readonly TraceItem[], opts: SequenceOptions
   for (const f of loginFlows(all)) for (const s of f.steps) steps.set(s.id, stepNumber(f, s));
 
   const nodeOf = (ex: TraceExchange) => answeringNode(ex).node;
+  // Only AM's traffic crosses the balancer; an imported HAR's app pages and other sites go straight to their origin.
+  const isAm = amTraffic(all);
   const nodeSet = new Set<string>();
-  for (const ex of drawn) {
+  for (const ex of drawn.filter(isAm)) {
     const n = nodeOf(ex);
     if (n) nodeSet.add(n);
     for (const a of ex.routing.attempts) if (a.node) nodeSet.add(a.node);
   }
   for (const e of events) if (e.node && (!ids || (e.exchangeId && drawnIds.has(e.exchangeId)) || (!e.exchangeId && e.type.startsWith('node-')))) nodeSet.add(e.node);
   const nodes = [...nodeSet].sort();
-  const unknown = drawn.some((e) => !nodeOf(e));
+  const unknown = drawn.some((e) => isAm(e) && !nodeOf(e));
+  const others = [...new Set(drawn.filter((e) => !isAm(e)).map((e) => originOf(e.request.url)))];
   const browsers = new Set(drawn.map((e) => e.browser ?? 'client'));
   const only = [...browsers][0] ?? 'client';
   const lanes: SequenceModel['lanes'] = [
+    ...(others.length ? [{ label: others.length === 1 ? hostOf(others[0]!) : 'Other sites', kind: 'origin' as const }] : []),
     { label: browsers.size > 1 ? 'Browsers' : only === 'client' || only.startsWith('page_') ? 'Browser' : `Browser ${only}`, kind: 'browser' },
     { label: 'Balancer', kind: 'balancer' },
     ...nodes.map((n) => ({ label: `Node ${n}`, kind: 'node' as const })),
     ...(unknown ? [{ label: 'Node ?', kind: 'node' as const }] : []),
     { label: 'CTS', kind: 'cts' },
   ];
-  const laneOf = (node: string | null) => 2 + (node && nodeSet.has(node) ? nodes.indexOf(node) : nodes.length);
+  const site = others.length ? 0 : -1;
+  const client = site + 1;
+  const balancer = client + 1;
+  const laneOf = (node: string | null) => balancer + 1 + (node && nodeSet.has(node) ? nodes.indexOf(node) : nodes.length);
   const cts = lanes.length - 1;
 
   const rows: SequenceRow[] = [];
@@ -78,40 +85,83 @@ export function sequenceModel(items: readonly TraceItem[], opts: SequenceOptions
     looseUntil(groupSeq(ex));
     const bad = failing.has(ex.id);
     const tone = bad ? 'failed' : 'normal';
+    const title = `${clockTime(ex.labStart)} ${ex.request.method} ${ex.request.url} → ${ex.response.status}`;
+    if (!isAm(ex)) {
+      const path = `${ex.request.method} ${hostOf(originOf(ex.request.url))}${(ex.request.path || pathOf(ex.request.url)).split('?')[0]}`;
+      marks(rows, ex, bad, title, [
+        { kind: 'arrow', from: client, to: site, label: path, tone: 'normal', dashed: false },
+        { kind: 'arrow', from: site, to: client, label: responseLabel(ex), tone, dashed: true },
+      ]);
+      continue;
+    }
     const node = nodeOf(ex);
     const lane = laneOf(node);
     const step = steps.get(ex.id);
     const lb = requestCookie(ex.request.headers, 'amlbcookie');
-    const marks: SequenceMark[] = [
+    const am = endpoint(ex) !== 'other';
+    const out: SequenceMark[] = [
       {
         kind: 'arrow',
-        from: 0,
-        to: 1,
-        label: `${ex.request.method} ${requestLabel(ex)}${step ? ` (step ${step})` : ''}`,
-        sub: endpoint(ex) === 'other' ? undefined : lb !== undefined ? `amlbcookie=${lb}` : 'no amlbcookie',
+        from: client,
+        to: balancer,
+        label: `${am ? `${ex.request.method} ` : ''}${requestLabel(ex)}${step ? ` (step ${step})` : ''}`,
+        sub: !am ? undefined : lb !== undefined ? `amlbcookie=${lb}` : 'no amlbcookie',
         tone: 'normal',
         dashed: false,
       },
     ];
-    for (const a of ex.routing.attempts.filter((a) => !/^\d+$/.test(a.outcome))) marks.push({ kind: 'arrow', from: 1, to: laneOf(a.node), label: `✗ ${a.outcome}`, tone: 'muted', dashed: true });
+    for (const a of ex.routing.attempts.filter((a) => !/^\d+$/.test(a.outcome))) out.push({ kind: 'arrow', from: balancer, to: laneOf(a.node), label: `✗ ${a.outcome}`, tone: 'muted', dashed: true });
     const why = ex.routing.policy === 'unknown' ? (node ? `node from ${ex.routing.reason}` : 'node not recorded') : ex.routing.reason || ex.routing.policy;
-    marks.push({ kind: 'arrow', from: 1, to: lane, label: why, tone, dashed: false });
+    out.push({ kind: 'arrow', from: balancer, to: lane, label: why, tone, dashed: false });
     for (const e of evOf.get(ex.id) ?? []) {
       const toCts = (e.type === 'auth-session-created' && e.data.storage === 'cts') || (e.type === 'session-created' && e.data.kind === 'cts') || (e.type === 'session-terminated' && e.data.kind === 'cts');
       const evLane = e.node ? laneOf(e.node) : lane;
-      if (toCts) marks.push({ kind: 'arrow', from: evLane, to: cts, label: ctsLabel(e), tone: 'muted', dashed: false });
-      else marks.push({ kind: 'note', lane: evLane, text: e.message, tone: e.type === 'auth-session-missed' || e.type === 'login-failed' ? 'failed' : 'muted' });
+      if (toCts) out.push({ kind: 'arrow', from: evLane, to: cts, label: ctsLabel(e), tone: 'muted', dashed: false });
+      else out.push({ kind: 'note', lane: evLane, text: e.message, tone: e.type === 'auth-session-missed' || e.type === 'login-failed' ? 'failed' : 'muted' });
     }
     const set = setCookies(ex.response.headers)
       .map((c) => `${c.name}=${c.invalidates ? (c.value || '""') + ' (cleared)' : c.name === 'amlbcookie' ? c.value : '…'}`)
       .join(', ');
-    marks.push({ kind: 'arrow', from: lane, to: 1, label: responseLabel(ex), tone, dashed: true });
-    marks.push({ kind: 'arrow', from: 1, to: 0, label: responseLabel(ex), sub: set ? `Set-Cookie ${set}` : undefined, tone, dashed: true });
-    rows.push({ kind: 'exchange', exchangeId: ex.id, failing: bad, title: `${clockTime(ex.labStart)} ${ex.request.method} ${ex.request.url} → ${ex.response.status}`, marks });
+    out.push({ kind: 'arrow', from: lane, to: balancer, label: responseLabel(ex), tone, dashed: true });
+    out.push({ kind: 'arrow', from: balancer, to: client, label: responseLabel(ex), sub: set ? `Set-Cookie ${set}` : undefined, tone, dashed: true });
+    marks(rows, ex, bad, title, out);
   }
   looseUntil(Infinity);
   const outcome = !drawn.length ? 'empty' : drawn.some((e) => failing.has(e.id)) ? 'failed' : 'ok';
   return { title: opts.title ?? 'AM Session Lab — sequence', lanes, rows, omitted: chosen.length - drawn.length, outcome };
+}
+
+function marks(rows: SequenceRow[], ex: TraceExchange, failing: boolean, title: string, list: SequenceMark[]): void {
+  rows.push({ kind: 'exchange', exchangeId: ex.id, failing, title, marks: list });
+}
+
+/** AM's paths (REST, OAuth 2.0, its UI, health): an origin serving one of them is AM behind the balancer. */
+const AM_PATH = /\/(?:json|oauth2|XUI|UI|isAlive\.jsp|identity|saml2|Consent)(?:[/?#]|$)/;
+
+/** Which exchanges are AM's: all of a lab trace; in an imported HAR, those to an origin that served an AM path. */
+function amTraffic(exchanges: readonly TraceExchange[]): (ex: TraceExchange) => boolean {
+  const am = new Set(exchanges.filter((e) => AM_PATH.test(pathOf(e.request.url))).map((e) => originOf(e.request.url)));
+  return (ex) => ex.routing.policy !== 'unknown' || !am.size || am.has(originOf(ex.request.url));
+}
+
+function originOf(url: string): string {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
+}
+
+function hostOf(origin: string): string {
+  return origin.replace(/^[a-z]+:\/\//, '') || 'another site';
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return url;
+  }
 }
 
 function ctsLabel(e: LabEvent): string {
