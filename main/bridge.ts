@@ -6,6 +6,7 @@
 import type { Lab } from './lab/lab';
 import type { LabState, Outcome, PushMessage } from './contract';
 import { dispatch } from './operations';
+import { windowState } from './windowViews';
 
 export type PushListener = (message: PushMessage) => void;
 
@@ -56,11 +57,8 @@ export class LabBridge {
     return () => this.listeners.delete(listener);
   }
 
-  async state(): Promise<LabState> {
-    const snapshot = await this.lab.snapshot();
-    const jars: LabState['jars'] = {};
-    for (const b of this.lab.browsers.values()) jars[b.id] = await b.cookies();
-    return { snapshot, jars };
+  state(): Promise<LabState> {
+    return windowState(this.lab);
   }
 
   private send(message: PushMessage): void {

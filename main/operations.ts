@@ -17,6 +17,7 @@ import { HarImportError, importHar } from './lab/trace/harImport';
 import { sequenceModel } from './lab/trace/sequence';
 import { amSideOf, checkConfigText } from './lab/lbconfig/view';
 import { sequenceSvg } from './sequenceSvg';
+import { sessionPage } from './windowViews';
 
 /** What an operation may do besides answering: push progress to the windows (recipe and load runs). */
 export interface OperationContext {
@@ -104,6 +105,7 @@ export const operations: Registry = {
     },
   },
   sessions: { run: (lab) => lab.sessionRows() },
+  sessionPage: { run: (lab, query) => sessionPage(lab, query) },
   diagnose: { run: (lab) => ({ findings: findingViews(diagnose(lab.recorder.items())) }) },
   flows: { run: (lab) => listFlows(lab.recorder.items()) },
   sequence: {
@@ -142,6 +144,7 @@ export const operations: Registry = {
         findings: findingViews(diagnose(r.items)),
         sequence,
         svg: sequenceSvg(sequence),
+        items: r.items,
       };
     },
   },
@@ -159,11 +162,11 @@ export const operations: Registry = {
       const abort = new AbortController();
       runs.set(lab, abort);
       try {
+        // In a lab of its own, as compare runs: a recipe pauses and advances the clock, restarts nodes and
+        // changes settings, none of which could be undone in the window's lab (its sessions would have expired).
         const result = await runRecipe(recipe, {
           variant,
-          lab,
           signal: abort.signal,
-          log: actionLogOf(lab),
           onProgress: (e) => {
             if (e.type === 'run-finished') return; // the command's answer carries the result
             ctx.push({ type: 'recipe', progress: e.type === 'step-finished' ? { type: e.type, index: e.index, step: stepView(e.step) } : e.type === 'step-started' ? { type: e.type, index: e.index } : e });
@@ -218,10 +221,14 @@ function stepView(s: RecipeStepResult): RecipeStepView {
   return { index: s.index, line: s.line, label: s.label, ...(s.note ? { note: s.note } : {}), status: s.status, summary: s.summary, ...(s.error ? { error: s.error } : {}), expectations: s.expectations, seq: s.seq };
 }
 
-/** The run without its trace copy and observations: the window already has the trace. */
+/** The run without its observations, with its trace (it ran in a lab of its own, which is gone). */
 function runView(r: RecipeResult): RecipeRunView {
-  return { name: r.name, title: r.title, variant: r.variant, passed: r.passed, aborted: r.aborted, steps: r.steps.map(stepView), browsers: r.browsers, durationMs: r.durationMs, labElapsedMs: r.labElapsedMs };
+  const items = r.items.length > RUN_ITEMS ? r.items.slice(-RUN_ITEMS) : r.items;
+  return { name: r.name, title: r.title, variant: r.variant, passed: r.passed, aborted: r.aborted, steps: r.steps.map(stepView), browsers: r.browsers, durationMs: r.durationMs, labElapsedMs: r.labElapsedMs, items };
 }
+
+/** The most trace items a recipe run hands the window (a load step's sample included). */
+const RUN_ITEMS = 20_000;
 
 /**
  * Validates and runs one command: the one place input from a host (IPC, HTTP, WebSocket) is

@@ -7,21 +7,22 @@
  * Node-only import: the window bundles it.
  */
 import { z } from 'zod';
-import { ActionSchema, BrowserIdSchema, type Action, type ActionName, type ActionResult } from './actions';
+import { ActionSchema, BrowserIdSchema, NodeIdSchema, type Action, type ActionName, type ActionResult } from './actions';
 import type { BalancerView, LbConfigView, LbFinding } from './balancer';
 import type { AuthPayload, BrowserResponse, CookieView, LoginStep } from './browser';
 import type { Finding, FlowSummary, SequenceModel } from './diagnosis';
 import { COMMAND_NAMES, DEMO_LABEL, IPC_PREFIX, IPC_PUSH, MAX_IMPORT_BYTES, TOKEN_HEADER, WS_PROTOCOL, type CommandName } from './names';
 import type { CompareRow, ExpectationResult, LoadProgress, LoadSummary } from './recipes';
 import { ConfigPatchSchema, type LabConfig } from './settings';
-import type { LabInfo, LabSnapshot, NodeStatus, SessionRow } from './snapshot';
+import { SESSION_SORTS, type LabInfo, type LabSnapshot, type NodeStatus, type SessionPage, type SessionPageRow, type SessionRow, type SessionSort, type WindowSnapshot } from './snapshot';
 import type { LabEvent, LabHar, TraceExchange, TraceItem } from './trace';
 
 export { COMMAND_NAMES, DEMO_LABEL, IPC_PREFIX, IPC_PUSH, MAX_IMPORT_BYTES, TOKEN_HEADER, WS_PROTOCOL, type CommandName };
 export { ActionSchema, ConfigPatchSchema };
 export type { Action, ActionName, ActionResult };
 export type { BalancerView, LbConfigView, LbFinding };
-export type { LabConfig, LabInfo, LabSnapshot, NodeStatus, SessionRow, AuthPayload, BrowserResponse, CookieView, LoginStep, LabEvent, TraceExchange, TraceItem, Finding, FlowSummary, SequenceModel, LoadProgress, ExpectationResult, CompareRow };
+export { SESSION_SORTS };
+export type { LabConfig, LabInfo, LabSnapshot, WindowSnapshot, NodeStatus, SessionRow, SessionPage, SessionPageRow, SessionSort, AuthPayload, BrowserResponse, CookieView, LoginStep, LabEvent, TraceExchange, TraceItem, Finding, FlowSummary, SequenceModel, LoadProgress, ExpectationResult, CompareRow };
 
 const empty = z.strictObject({});
 const exchangeIds = z.array(z.string().min(1).max(64)).max(50_000);
@@ -48,6 +49,22 @@ export const commands = {
   cookies: z.strictObject({ browser: BrowserIdSchema }),
   clearCookies: z.strictObject({ browser: BrowserIdSchema }),
   sessions: empty,
+  /**
+   * The sessions monitor's page: filtered (user name contains `user`, home node, owning virtual
+   * browser or 'none', state), sorted, then rows [offset, offset + limit). With `handles`, exactly
+   * those rows in that order (what a frozen view refreshes in place).
+   */
+  sessionPage: z.strictObject({
+    user: z.string().trim().max(256).optional(),
+    node: NodeIdSchema.optional(),
+    browser: z.union([BrowserIdSchema, z.literal('none')]).optional(),
+    state: z.enum(['all', 'active', 'ended']).default('all'),
+    sort: z.enum(SESSION_SORTS).default('created'),
+    dir: z.enum(['asc', 'desc']).default('desc'),
+    offset: z.number().int().min(0).max(10_000_000).default(0),
+    limit: z.number().int().min(1).max(1000).default(100),
+    handles: z.array(z.string().min(1).max(512)).max(1000).optional(),
+  }),
   /** Findings for every 401, failed step, ended session and node loss in the lab's trace. */
   diagnose: empty,
   /** Logins and browser lives in the trace, for the sequence view. */
@@ -58,7 +75,7 @@ export const commands = {
   /** A customer's (or the lab's) HAR file: checked, then diagnosed and drawn. Nothing is kept. */
   importHar: z.strictObject({ text: z.string().max(MAX_IMPORT_BYTES), name: z.string().max(260).optional() }),
   recipes: empty,
-  /** Runs a built-in ticket recipe in this lab (it is brought to the recipe's starting state). */
+  /** Runs a built-in ticket recipe in a fresh lab of its own (the window's lab is left as it is), with progress pushed. */
   runRecipe: z.strictObject({ name: recipeName, variant: recipeName.optional() }),
   /** Broken vs fixed: the recipe under two of its variants, each in a fresh lab of its own. */
   compareRecipe: z.strictObject({ name: recipeName, a: recipeName, b: recipeName }),
@@ -100,9 +117,10 @@ export interface Results {
   cookies: CookieView[];
   clearCookies: { cleared: string };
   sessions: SessionRow[];
+  sessionPage: SessionPage;
   diagnose: { findings: FindingView[] };
   flows: FlowSummary[];
-  /** The diagram as data (for the window to draw) and, until it does, drawn as SVG. */
+  /** The diagram as data (the window draws it) and as SVG text (for a file). */
   sequence: { model: SequenceModel; svg: string; exchanges: number };
   exportHar: HarExport;
   importHar: HarImportView;
@@ -145,9 +163,11 @@ export interface HarImportView {
   exchanges: number;
   events: number;
   findings: FindingView[];
-  /** Sequence diagram of the file, as data and drawn (SVG text with no script; shown as an image). */
+  /** Sequence diagram of the file, as data (the window draws it) and as SVG text with no script (for a file). */
   sequence: SequenceModel;
   svg: string;
+  /** The file's exchanges and events as trace items, for the traffic table. */
+  items: TraceItem[];
 }
 
 export interface RecipeSummary {
@@ -181,6 +201,8 @@ export interface RecipeRunView {
   browsers: Record<string, string>;
   durationMs: number;
   labElapsedMs: number;
+  /** The run's trace (exchanges and events in seq order, the newest 20,000 at most): its lab is gone. */
+  items: TraceItem[];
 }
 
 export interface CompareView {
@@ -217,9 +239,15 @@ export type LabBridgeApi = { [K in CommandName]: (input: CommandInput<K>) => Pro
 
 /** State the engine pushes without being asked. */
 export interface LabState {
-  snapshot: LabSnapshot;
+  snapshot: WindowSnapshot;
   /** Each virtual browser's cookie jar, expiry judged on the lab clock. */
   jars: Record<string, CookieView[]>;
+  /**
+   * Each virtual browser's newest session as the lab knows it now (active, or ended with its
+   * reason); null before its first login, or when the lab keeps no row for it (client-based
+   * sessions live in the cookie; ended ones are kept for a while only).
+   */
+  browserSessions: Record<string, SessionRow | null>;
 }
 
 export type PushMessage =

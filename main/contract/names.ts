@@ -16,6 +16,7 @@ export const COMMAND_NAMES = [
   'cookies',
   'clearCookies',
   'sessions',
+  'sessionPage',
   'diagnose',
   'flows',
   'sequence',

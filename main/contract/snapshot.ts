@@ -33,6 +33,32 @@ export interface SessionRow {
   endedAt: number | null;
 }
 
+/** A session row with the virtual browser whose login created it (null: a load run, a script, an SDK app). */
+export interface SessionPageRow extends SessionRow {
+  browser: string | null;
+}
+
+/** Columns the sessions monitor sorts by. */
+export const SESSION_SORTS = ['created', 'user', 'node', 'browser', 'lastAccess', 'idle', 'maxTime', 'status'] as const;
+export type SessionSort = (typeof SESSION_SORTS)[number];
+
+/** One page of the sessions monitor: the rows asked for, and how many match in all. */
+export interface SessionPage {
+  rows: SessionPageRow[];
+  /** Rows matching the query (the page is rows[offset, offset + limit)). */
+  total: number;
+  offset: number;
+  /** Whole lab, whatever the query: active CTS sessions and recently ended ones. */
+  active: number;
+  ended: number;
+}
+
+/**
+ * The snapshot as it is pushed to the window: without the session list, which may hold thousands
+ * of rows (the sessions monitor pages through it with `sessionPage`), but with its counts.
+ */
+export type WindowSnapshot = Omit<LabSnapshot, 'sessions'> & { sessionCounts: { active: number; ended: number } };
+
 export interface LabSnapshot {
   config: LabConfig;
   clock: { now: number; speed: number; paused: boolean };

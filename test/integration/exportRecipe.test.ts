@@ -3,13 +3,13 @@ import type { Action, ActionResult, RecipeExport } from '../../main/contract';
 import { MACHINE_SETTINGS, parseConfig, type LiveConfigPatch } from '../../main/lab/config';
 import type { Lab } from '../../main/lab/lab';
 import { dispatch } from '../../main/operations';
-import { builtinRecipes, loadRecipe, parseRecipe, runRecipe, type RecipeResult } from '../../main/lab/scenario';
+import { actionLogOf, builtinRecipes, loadRecipe, parseRecipe, runRecipe, type RecipeResult } from '../../main/lab/scenario';
 import { DEMO, recipeLabs, startLab } from './helpers';
 
 /**
  * The window's session and recipes are one vocabulary: what the window performs is logged as
  * recipe steps, an exported recipe re-runs headless with the same outcomes, and a recipe played in
- * the window exports back as itself.
+ * a lab with its action log exports back as itself.
  */
 function window(lab: Lab) {
   return async <T>(name: string, input: unknown = {}) => {
@@ -142,8 +142,10 @@ describe('exportRecipe: the window session as a recipe', () => {
     for (const { name } of builtinRecipes()) {
       const original = loadRecipe(name);
       const variant = Object.keys(original.variants)[0];
-      const call = window(await labFor(original, variant));
-      const played = await call<{ passed: boolean }>('runRecipe', { name, ...(variant ? { variant } : {}) });
+      const recipeLab = await labFor(original, variant);
+      const call = window(recipeLab);
+      // Played in the window's lab, with its action log: what the engine's runner does when given a lab.
+      const played = await runRecipe(original, { lab: recipeLab, variant, log: actionLogOf(recipeLab) });
       expect(played.passed, name).toBe(true);
       const exported = parseRecipe((await call<RecipeExport>('exportRecipe', { name: `${name}-again` })).yaml, `${name}-again.yaml`);
       // The same ticket settings, the same users, the same actions in the same order.

@@ -76,12 +76,17 @@ describe('operations: diagnosis, HAR and recipes through the bridge', () => {
     expect(svg).toContain('Session has timed out');
   });
 
-  it('runs a built-in recipe in this lab, pushing each step, and refuses paths and unknown names', async () => {
+  it('runs a built-in recipe in a lab of its own, pushing each step, leaving this lab alone, and refuses paths and unknown names', async () => {
     const list = await call<{ name: string; variants: string[] }[]>('recipes');
     expect(list.find((r) => r.name === 'seed-401')?.variants).toEqual(['broken', 'fixed']);
     pushes.length = 0;
+    const before = { config: lab.config, browsers: [...lab.browsers.keys()], exchanges: lab.recorder.stats().exchanges, paused: lab.clock.state().paused };
     const run = await call<RecipeRunView>('runRecipe', { name: 'seed-401', variant: 'broken' });
     expect(run).toMatchObject({ name: 'seed-401', variant: 'broken', passed: true, aborted: false });
+    // Its settings, browsers, clock and traffic stayed in its own lab; the run hands its trace over.
+    expect({ config: lab.config, browsers: [...lab.browsers.keys()], exchanges: lab.recorder.stats().exchanges, paused: lab.clock.state().paused }).toEqual(before);
+    expect(run.items.filter((i) => i.kind === 'exchange' && i.response.status === 401).length).toBeGreaterThan(0);
+    expect(run.steps[1]!.note).toMatch(/Without stickiness/);
     const progress = pushes.filter((p): p is Extract<PushMessage, { type: 'recipe' }> => p.type === 'recipe').map((p) => p.progress.type);
     expect(progress[0]).toBe('run-started');
     expect(progress.filter((t) => t === 'step-finished')).toHaveLength(run.steps.length);

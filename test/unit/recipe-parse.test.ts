@@ -109,6 +109,16 @@ describe('parseRecipe', () => {
     expect(problems(base + '  - kill-node: 10\n')[0]).toMatch(/step 1 kill-node: a node id such as "01"/);
   });
 
+  it('reads a note per variant, so the fixed run never explains the broken case', async () => {
+    const { stepNote } = await import('../../main/lab/scenario/schema');
+    const text = ok.replace('    note: first page\n', '    note:\n      broken: the balancer picks another server\n      fixed: amlbcookie brings it back\n');
+    const step = parseRecipe(text, 'r.yaml').steps[0]!;
+    expect(stepNote(step, 'broken')).toBe('the balancer picks another server');
+    expect(stepNote(step, 'fixed')).toBe('amlbcookie brings it back');
+    expect(stepNote(step, null)).toBeUndefined();
+    expect(problems(ok.replace('    note: first page\n', '    note: { sideways: x }\n'))[0]).toMatch(/step 1: note is text, or text per variant \(broken, fixed\)/);
+  });
+
   it('needs a description a customer can read, and at least one step', () => {
     const p = problems('steps: []\n');
     expect(p).toContain('r.yaml:1:1: description: a recipe needs a description: what ticket it reproduces, in words a customer can read');

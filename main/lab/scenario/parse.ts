@@ -175,12 +175,14 @@ function parseStep(raw: unknown, index: number, path: Path, ctx: StepContext): R
   if (action.action === 'load' && action.as && !(action.as in ctx.users)) ctx.report([...path, key, 'as'], `step ${index + 1}: no user "${action.as}" in users`);
 
   let note: string | undefined;
-  if (obj.note !== undefined) {
-    if (typeof obj.note === 'string') note = obj.note.trim();
-    else ctx.report([...path, 'note'], `step ${index + 1}: note is text`);
-  }
+  let notes: Record<string, string> | undefined;
+  const variantNames = Object.keys(ctx.variants);
+  if (typeof obj.note === 'string') note = obj.note.trim();
+  else if (obj.note && typeof obj.note === 'object' && !Array.isArray(obj.note) && variantNames.length && Object.entries(obj.note).every(([k, v]) => variantNames.includes(k) && typeof v === 'string')) {
+    notes = Object.fromEntries(Object.entries(obj.note as Record<string, string>).map(([k, v]) => [k, v.trim()]));
+  } else if (obj.note !== undefined) ctx.report([...path, 'note'], `step ${index + 1}: note is text${variantNames.length ? `, or text per variant (${variantNames.join(', ')})` : ''}`);
   const expect = parseExpect(obj.expect, action.action, index, [...path, 'expect'], ctx);
-  return { index, line, label: stepLabel(action), note, action, expect };
+  return { index, line, label: stepLabel(action), note, ...(notes ? { notes } : {}), action, expect };
 }
 
 function parseExpect(raw: unknown, kind: ActionName, index: number, path: Path, ctx: StepContext): Record<string, Expectation> {

@@ -9,7 +9,7 @@ import { evaluate, type ExpectationResult } from './expect';
 import { bindStep } from './grammar';
 import type { LoadProgress } from './load';
 import { observe, summarize, type Observation } from './observe';
-import type { Recipe, RecipeStep, RecipeUser } from './schema';
+import { stepNote, type Recipe, type RecipeStep, type RecipeUser } from './schema';
 import { prepareLab } from './prepare';
 
 /** A recipe user during a run: its credentials and the virtual browser it acts through. */
@@ -120,17 +120,17 @@ export async function runRecipe(recipe: Recipe, opts: RunOptions = {}): Promise<
     }
     const settings = lab.config;
     opts.log?.clear();
-    emit({ type: 'run-started', recipe: recipe.name, variant, steps: recipe.steps.map(({ index, line, label, note }) => ({ index, line, label, note })) });
+    emit({ type: 'run-started', recipe: recipe.name, variant, steps: recipe.steps.map((step) => ({ index: step.index, line: step.line, label: step.label, note: stepNote(step, variant) })) });
 
     let broken = false;
     for (const step of recipe.steps) {
       if (signal.aborted) {
         aborted = true;
-        steps.push(skipped(step, 'the run was stopped'));
+        steps.push(skipped(step, variant, 'the run was stopped'));
         continue;
       }
       if (broken) {
-        steps.push(skipped(step, 'an earlier step could not run'));
+        steps.push(skipped(step, variant, 'an earlier step could not run'));
         continue;
       }
       const result = await runStep(lab, step, variant, users, collector, signal, emit, opts.log);
@@ -217,7 +217,7 @@ async function runStep(
     index: step.index,
     line: step.line,
     label: step.label,
-    ...(step.note ? { note: step.note } : {}),
+    ...(stepNote(step, variant) ? { note: stepNote(step, variant) } : {}),
     status,
     seq,
     durationMs: Math.round(performance.now() - t0),
@@ -231,8 +231,8 @@ async function runStep(
   return result;
 }
 
-function skipped(step: RecipeStep, why: string): RecipeStepResult {
-  return { index: step.index, line: step.line, label: step.label, note: step.note, status: 'skipped', seq: null, durationMs: 0, labTime: 0, summary: `skipped: ${why}`, observation: null, expectations: [] };
+function skipped(step: RecipeStep, variant: string | null, why: string): RecipeStepResult {
+  return { index: step.index, line: step.line, label: step.label, note: stepNote(step, variant), status: 'skipped', seq: null, durationMs: 0, labTime: 0, summary: `skipped: ${why}`, observation: null, expectations: [] };
 }
 
 /**

@@ -97,7 +97,9 @@ export interface RecipeStep {
   /** 1-based line of the step in its file. */
   line: number;
   label: string;
+  /** Shown with the step; by variant when the step reads differently in each (`note: { broken: …, fixed: … }`). */
   note?: string;
+  notes?: Record<string, string>;
   action: StepAction;
   /** Expectations by variant; '*' applies to every run. */
   expect: Record<string, Expectation>;
@@ -118,4 +120,9 @@ export interface Recipe {
   variants: Record<string, RecipeSettings>;
   users: Record<string, RecipeUser>;
   steps: RecipeStep[];
+}
+
+/** The step's note as one variant's run shows it. */
+export function stepNote(step: Pick<RecipeStep, 'note' | 'notes'>, variant: string | null): string | undefined {
+  return (variant !== null ? step.notes?.[variant] : undefined) ?? step.note;
 }
