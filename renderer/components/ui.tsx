@@ -1,5 +1,6 @@
 /** Small building blocks with one look and keyboard behaviour everywhere. */
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { createPortal } from 'react-dom';
 
 export function Button(props: {
   children: ReactNode;
@@ -155,21 +156,46 @@ export function Tabs<T extends string>({ tabs, active, onChange, label }: { tabs
   );
 }
 
-/** A menu button: Enter/Space/ArrowDown opens, arrows move, Escape closes and returns focus. */
+/**
+ * A menu button: Enter/Space/ArrowDown opens, arrows move, Escape closes and returns focus. The list
+ * is drawn in a layer above the page (a portal, fixed to the button), so no panel clips it and no
+ * bar covers it; it opens upwards when there is no room below.
+ */
 export function Menu({ label, items, icon, testId }: { label: string; icon?: ReactNode; testId?: string; items: { label: string; onSelect: () => void; danger?: boolean; disabled?: boolean; testId?: string }[] }) {
   const [open, setOpen] = useState(false);
+  const [at, setAt] = useState<{ top: number; left: number } | null>(null);
   const button = useRef<HTMLButtonElement>(null);
   const list = useRef<HTMLDivElement>(null);
   const id = useId();
+  useLayoutEffect(() => {
+    if (!open) return setAt(null);
+    const place = () => {
+      const b = button.current?.getBoundingClientRect();
+      const l = list.current;
+      if (!b || !l) return;
+      const { offsetWidth: w, offsetHeight: h } = l;
+      const below = b.bottom + 4 + h <= window.innerHeight - 8;
+      setAt({ top: below ? b.bottom + 4 : Math.max(8, b.top - 4 - h), left: Math.max(8, Math.min(b.right - w, window.innerWidth - w - 8)) });
+    };
+    place();
+    // The page moves under a fixed layer: a scroll or resize closes the menu rather than leave it adrift.
+    const close = () => setOpen(false);
+    window.addEventListener('resize', close);
+    window.addEventListener('scroll', close, true);
+    return () => {
+      window.removeEventListener('resize', close);
+      window.removeEventListener('scroll', close, true);
+    };
+  }, [open]);
   useEffect(() => {
-    if (!open) return;
+    if (!open || !at) return;
     list.current?.querySelector<HTMLButtonElement>('button:not(:disabled)')?.focus();
     const close = (e: MouseEvent) => {
       if (!list.current?.contains(e.target as Node) && !button.current?.contains(e.target as Node)) setOpen(false);
     };
     document.addEventListener('mousedown', close);
     return () => document.removeEventListener('mousedown', close);
-  }, [open]);
+  }, [open, at]);
   const focusItem = (delta: number) => {
     const buttons = [...(list.current?.querySelectorAll<HTMLButtonElement>('button:not(:disabled)') ?? [])];
     const i = buttons.indexOf(document.activeElement as HTMLButtonElement);
@@ -194,38 +220,42 @@ export function Menu({ label, items, icon, testId }: { label: string; icon?: Rea
       >
         {icon ?? '⋯'}
       </button>
-      {open && (
-        <div
-          ref={list}
-          id={id}
-          role="menu"
-          className="menu-list"
-          onKeyDown={(e) => {
-            if (e.key === 'Escape') (e.preventDefault(), setOpen(false), button.current?.focus());
-            if (e.key === 'ArrowDown') (e.preventDefault(), focusItem(1));
-            if (e.key === 'ArrowUp') (e.preventDefault(), focusItem(-1));
-            if (e.key === 'Tab') setOpen(false);
-          }}
-        >
-          {items.map((it) => (
-            <button
-              key={it.label}
-              type="button"
-              role="menuitem"
-              className={`menu-item${it.danger ? ' is-danger' : ''}`}
-              disabled={it.disabled}
-              data-testid={it.testId}
-              onClick={() => {
-                setOpen(false);
-                button.current?.focus();
-                it.onSelect();
-              }}
-            >
-              {it.label}
-            </button>
-          ))}
-        </div>
-      )}
+      {open &&
+        createPortal(
+          <div
+            ref={list}
+            id={id}
+            role="menu"
+            aria-label={label}
+            className="menu-list"
+            style={at ? { top: at.top, left: at.left } : { top: 0, left: 0, visibility: 'hidden' }}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') (e.preventDefault(), setOpen(false), button.current?.focus());
+              if (e.key === 'ArrowDown') (e.preventDefault(), focusItem(1));
+              if (e.key === 'ArrowUp') (e.preventDefault(), focusItem(-1));
+              if (e.key === 'Tab') (setOpen(false), button.current?.focus());
+            }}
+          >
+            {items.map((it) => (
+              <button
+                key={it.label}
+                type="button"
+                role="menuitem"
+                className={`menu-item${it.danger ? ' is-danger' : ''}`}
+                disabled={it.disabled}
+                data-testid={it.testId}
+                onClick={() => {
+                  setOpen(false);
+                  button.current?.focus();
+                  it.onSelect();
+                }}
+              >
+                {it.label}
+              </button>
+            ))}
+          </div>,
+          document.body,
+        )}
     </div>
   );
 }
@@ -241,4 +271,34 @@ export function CodeBlock({ text, label, maxHeight, testId }: { text: string; la
 
 export function Spinner({ label = 'Loading' }: { label?: string }) {
   return <span className="spinner" role="progressbar" aria-label={label} />;
+}
+
+/**
+ * Asks before something that cannot be undone (AM has no "un-terminate"). A modal <dialog>: focus
+ * moves into it, Escape cancels, and focus returns to what opened it.
+ */
+export function ConfirmDialog({ title, children, confirm, onConfirm, onCancel, testId }: { title: string; children: ReactNode; confirm: string; onConfirm: () => void; onCancel: () => void; testId?: string }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    const d = ref.current;
+    if (d && !d.open) d.showModal?.();
+    return () => opener?.focus?.();
+  }, []);
+  return (
+    <dialog ref={ref} className="dialog" aria-labelledby="dialog-title" data-testid={testId} onCancel={(e) => (e.preventDefault(), onCancel())}>
+      <h2 id="dialog-title" className="dialog-title">
+        {title}
+      </h2>
+      <div className="dialog-body">{children}</div>
+      <div className="actions dialog-actions">
+        <Button tone="ghost" onClick={onCancel}>
+          Cancel
+        </Button>
+        <Button tone="danger" onClick={onConfirm} data-testid="confirm">
+          {confirm}
+        </Button>
+      </div>
+    </dialog>
+  );
 }
