@@ -80,7 +80,7 @@ export function Topology() {
   const edge = (i: number) => `M ${cx} ${ROW.balancer + 26} C ${cx} ${ROW.balancer + 52}, ${nodeX(i)} ${ROW.nodes - 30}, ${nodeX(i)} ${ROW.nodes}`;
   const pulsePath = (i: number) => (i < 0 ? `M ${cx} ${ROW.browsers + 16} L ${cx} ${ROW.balancer}` : `M ${cx} ${ROW.browsers + 16} L ${cx} ${ROW.balancer + 26} C ${cx} ${ROW.balancer + 52}, ${nodeX(i)} ${ROW.nodes - 30}, ${nodeX(i)} ${ROW.nodes}`);
   const hot = new Set(pulses.map((p) => p.node));
-  const activeSessions = snapshot.sessions.filter((s) => s.status === 'active').length;
+  const activeSessions = snapshot.sessionCounts.active;
   const browsers = snapshot.browsers.length;
 
   return (

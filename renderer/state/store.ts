@@ -4,10 +4,10 @@
  * useLab(selector).
  */
 import { useSyncExternalStore } from 'react';
-import type { CookieView, LabInfo, LabSnapshot, LoadProgress, PushMessage, RecipeProgressView, TraceItem } from '../../main/contract';
+import type { CookieView, LabInfo, LoadProgress, PushMessage, RecipeProgressView, SessionRow, TraceItem, WindowSnapshot } from '../../main/contract';
 import { applyRecipeProgress, type RecipeRunState } from './recipeRun';
 import { CommandError, type ConnectionStatus, type LabConnection } from '../api/client';
-import { EMPTY_TRACE, addItems, type TraceView } from './trace';
+import { EMPTY_TRACE, addItems, emptyTrace, type TraceView } from './trace';
 
 /** The window keeps as much trace as the engine's default ring. */
 export const TRACE_CAP = 20_000;
@@ -23,10 +23,12 @@ export interface ViewState {
   status: ConnectionStatus;
   statusDetail?: string;
   host: 'electron' | 'web';
-  snapshot: LabSnapshot | null;
+  snapshot: WindowSnapshot | null;
   /** Real time (this machine) when the snapshot arrived: the clock is extrapolated from it. */
   snapshotAt: number;
   jars: Record<string, CookieView[]>;
+  /** Each virtual browser's newest session as the lab has it now. */
+  browserSessions: Record<string, SessionRow | null>;
   info: LabInfo | null;
   trace: TraceView;
   traceLoaded: boolean;
@@ -51,7 +53,7 @@ export class LabStore {
   private fetching: Promise<void> | undefined;
 
   constructor(readonly conn: LabConnection) {
-    this.state = { status: 'connecting', host: conn.kind, snapshot: null, snapshotAt: 0, jars: {}, info: null, trace: EMPTY_TRACE, traceLoaded: false, notices: [], recipeRun: null, loadProgress: null };
+    this.state = { status: 'connecting', host: conn.kind, snapshot: null, snapshotAt: 0, jars: {}, browserSessions: {}, info: null, trace: EMPTY_TRACE, traceLoaded: false, notices: [], recipeRun: null, loadProgress: null };
     conn.onPush((m) => this.onPush(m));
     conn.onStatus((status, detail) => {
       this.set({ status, statusDetail: detail });
@@ -128,6 +130,7 @@ export class LabStore {
     if (this.pendingState) {
       patch.snapshot = this.pendingState.snapshot;
       patch.jars = this.pendingState.jars;
+      patch.browserSessions = this.pendingState.browserSessions;
       patch.snapshotAt = Date.now();
       this.pendingState = undefined;
     }
@@ -143,7 +146,7 @@ export class LabStore {
   }
 
   clearTraceView(): void {
-    this.set({ trace: { ...EMPTY_TRACE, lastSeq: this.state.trace.lastSeq } });
+    this.set({ trace: emptyTrace(this.state.trace.lastSeq) });
   }
 
   notify(tone: Notice['tone'], title: string, message: string): void {
@@ -194,7 +197,11 @@ const tickListeners = new Set<() => void>();
 let tick = 0;
 let tickTimer: ReturnType<typeof setInterval> | undefined;
 
-function subscribeTick(l: () => void): () => void {
+/**
+ * Five times a second while anyone listens. A countdown cell writes its own text from here
+ * (onTick) instead of re-rendering its table; the header clock re-renders (useLabNow).
+ */
+export function onTick(l: () => void): () => void {
   tickListeners.add(l);
   tickTimer ??= setInterval(() => {
     tick++;
@@ -211,7 +218,7 @@ function subscribeTick(l: () => void): () => void {
 
 /** Lab time that re-renders the caller five times a second: countdowns and the header clock. */
 export function useLabNow(): number {
-  useSyncExternalStore(subscribeTick, () => tick);
+  useSyncExternalStore(onTick, () => tick);
   const snapshot = useLab((s) => s.snapshot);
   const snapshotAt = useLab((s) => s.snapshotAt);
   return labNow({ snapshot, snapshotAt });
