@@ -1,97 +1,42 @@
-import { useState } from 'react';
-import type { ActionResult, AuthPayload, BrowserResponse, LoginStep, TraceExchange } from '../../main/contract';
+import { useEffect, useRef, useState } from 'react';
+import type { BrowserResponse, LoginStep, TraceExchange } from '../../main/contract';
 import { callbackAnswers } from '../../main/contract/browser';
 import { DEMO_USER } from '../../main/contract/names';
-import { explainExchange } from '../lib/explain';
-import { MINUTE, middleEllipsis, prettyBody } from '../lib/format';
+import { middleEllipsis } from '../lib/format';
+import { routingText } from '../lib/routing';
 import { useLab, useStore } from '../state/store';
+import { BrowserStatus, IdleButton } from './BrowserStatus';
+import { LoginSteps, stepsOf, type StepResult } from './LoginSteps';
 import { OAuth2Section } from './OAuth2Section';
 import { Button, CodeBlock, EmptyState } from './ui';
 import '../styles/browsers.css';
 
-/** One authenticate call as the card shows it: what AM sent, and the exchange that carried it. */
-interface StepResult {
-  step: LoginStep;
-  exchange: TraceExchange | null;
-}
-
-/** A login action's steps, each with its exchange (one authenticate call is one exchange). */
-const stepsOf = (r: ActionResult): StepResult[] => (r.steps ?? []).map((step, i) => ({ step, exchange: r.exchanges[i] ?? null }));
-
-function prompt(cb: AuthPayload['callbacks'][number]): string {
-  const p = cb.output?.find((o) => o.name === 'prompt')?.value;
-  return typeof p === 'string' && p ? p : cb.type;
-}
-
-function stepSummary(s: StepResult): string {
-  const node = s.exchange?.routing.node;
-  const status = s.exchange?.response.status ?? s.step.status;
-  const what = s.step.kind === 'callbacks' ? `callbacks (${s.step.payload.callbacks?.map((c) => c.type.replace('Callback', '')).join(', ')})` : s.step.kind === 'success' ? 'success' : 'failure';
-  return `${status} · ${node ? `node ${node}` : 'no node'} · ${what}`;
-}
-
-function StepView({ s, index, open }: { s: StepResult; index: number; open: boolean }) {
-  const submitted = s.exchange?.request.body ? prettyBody(s.exchange.request.body) : '';
-  const answered = s.exchange ? prettyBody(s.exchange.response.body) : JSON.stringify(s.step, null, 2);
-  return (
-    <details className={`step step-${s.step.kind}`} open={open} data-testid="login-step">
-      <summary>
-        <span className="step-n">Step {index + 1}</span> {stepSummary(s)}
-        {s.exchange && <span className="muted"> · {s.exchange.routing.reason}</span>}
-      </summary>
-      <div className="step-io">
-        <div>
-          <div className="step-label">Submitted</div>
-          {submitted ? <CodeBlock text={submitted} maxHeight={180} label="What was submitted" /> : <p className="muted small">Empty body: the first call asks AM which callbacks it wants.</p>}
-        </div>
-        <div>
-          <div className="step-label">AM sent</div>
-          <CodeBlock text={answered} maxHeight={180} label="What AM sent" testId="am-sent" />
-        </div>
-      </div>
-    </details>
-  );
-}
-
-function Outcome({ step, exchange }: { step: LoginStep; exchange: TraceExchange | null }) {
-  // The events recorded during the exchange arrive with the trace; the explanation fills in then.
-  const byExchange = useLab((s) => s.trace.byExchange);
-  if (step.kind === 'callbacks') return null;
-  const why = exchange ? explainExchange(exchange, byExchange.get(exchange.id)) : null;
-  if (step.kind === 'success') {
-    const token = typeof step.body.tokenId === 'string' ? step.body.tokenId : '';
-    return (
-      <div className="outcome outcome-ok" role="status" data-testid="login-outcome">
-        <strong>Logged in</strong>
-        {exchange?.routing.node && <> on node {exchange.routing.node}</>}
-        {token ? <span className="mono small"> · tokenId {middleEllipsis(token, 8)}</span> : <span className="muted small"> · token in the HttpOnly cookie only (AM 7.5+)</span>}
-      </div>
-    );
-  }
-  const message = typeof step.body.message === 'string' ? step.body.message : 'Login failed';
-  return (
-    <div className="outcome outcome-error" role="alert" data-testid="login-outcome">
-      <strong>
-        {step.status} {message}
-      </strong>
-      {why && <div className="small">{why}</div>}
-    </div>
-  );
-}
-
-function BrowserCard({ id, name }: { id: string; name: string }) {
+function BrowserCard({ id, name, highlight }: { id: string; name: string; highlight: number }) {
   const store = useStore();
   const jar = useLab((s) => s.jars[id]);
-  const maxIdle = useLab((s) => s.snapshot?.config.maxIdleTime ?? 30);
+  const session = useLab((s) => s.browserSessions[id] ?? null);
+  const newest = useLab((s) => s.trace.lastByBrowser.get(id));
   const [username, setUsername] = useState<string>(DEMO_USER.username);
   const [password, setPassword] = useState<string>(DEMO_USER.password);
   const [steps, setSteps] = useState<StepResult[]>([]);
   const [values, setValues] = useState<Record<string, string>>({});
+  const [focusKey, setFocusKey] = useState(0);
   const [last, setLast] = useState<{ action: string; response: BrowserResponse; exchange: TraceExchange | null } | null>(null);
-  const current = steps.length ? steps[steps.length - 1]! : null;
-  const pending = current?.step.kind === 'callbacks' ? current.step.payload : null;
+  const card = useRef<HTMLElement>(null);
   // The form shows the callbacks AM sent, pre-filled from the credentials as the SDK would fill them.
   const showForm = (step: LoginStep | undefined) => step?.kind === 'callbacks' && setValues(callbackAnswers(step.payload, username, password));
+  const loginEnd = steps.at(-1)?.exchange?.seq ?? 0;
+
+  // Shown from elsewhere (a session's browser link): scrolled into view, focused, briefly marked.
+  useEffect(() => {
+    const el = card.current;
+    if (!highlight || !el) return;
+    el.scrollIntoView({ block: 'nearest' });
+    el.querySelector<HTMLElement>('.card-title')?.focus();
+    el.classList.add('is-shown');
+    const t = setTimeout(() => el.classList.remove('is-shown'), 1600);
+    return () => clearTimeout(t);
+  }, [highlight]);
 
   const begin = async () => {
     const r = await store.run(`${name}: could not start the login`, () => store.api.perform({ action: 'login-start', browser: id }));
@@ -99,13 +44,14 @@ function BrowserCard({ id, name }: { id: string; name: string }) {
     setSteps(stepsOf(r));
     setLast(null);
     showForm(r.steps?.at(-1));
+    setFocusKey((k) => k + 1);
   };
   const submit = async () => {
-    if (!pending) return;
     const r = await store.run(`${name}: the step was refused`, () => store.api.perform({ action: 'login-next', browser: id, values }));
     if (!r) return;
     setSteps((s) => [...s, ...stepsOf(r)]);
     showForm(r.steps?.at(-1));
+    setFocusKey((k) => k + 1);
   };
   const oneClick = async () => {
     const r = await store.run(`${name}: login failed to run`, () => store.api.perform({ action: 'login', browser: id, username, password }));
@@ -120,10 +66,10 @@ function BrowserCard({ id, name }: { id: string; name: string }) {
   const isDemo = username === DEMO_USER.username && password === DEMO_USER.password;
 
   return (
-    <article className="card browser" aria-labelledby={`bn-${id}`} data-testid={`browser-${id}`}>
+    <article ref={card} className="card browser" aria-labelledby={`bn-${id}`} data-testid={`browser-${id}`}>
       <header className="card-head">
         <div>
-          <h3 id={`bn-${id}`} className="card-title">
+          <h3 id={`bn-${id}`} className="card-title" tabIndex={-1}>
             {name}
           </h3>
           <span className="muted small">
@@ -134,6 +80,8 @@ function BrowserCard({ id, name }: { id: string; name: string }) {
           ✕
         </Button>
       </header>
+
+      <BrowserStatus browser={id} />
 
       <form
         className="creds-row"
@@ -163,50 +111,15 @@ function BrowserCard({ id, name }: { id: string; name: string }) {
         </Button>
       </div>
 
-      {steps.length > 0 && (
-        <div className="steps" aria-label="Login steps">
-          {steps.map((s, i) => (
-            <StepView key={i} s={s} index={i} open={i === steps.length - 1} />
-          ))}
-          {pending && (
-            <form
-              className="callbacks"
-              onSubmit={(e) => {
-                e.preventDefault();
-                void submit();
-              }}
-            >
-              <div className="step-label">Step {steps.length + 1}: answer the callbacks</div>
-              {pending.callbacks.map((cb, i) => {
-                const input = cb.input?.[0];
-                if (!input) return null;
-                return (
-                  <label key={i} className="callback">
-                    <span>
-                      {prompt(cb)} <span className="muted small">({cb.type}, {input.name})</span>
-                    </span>
-                    <input
-                      type={cb.type === 'PasswordCallback' ? 'password' : 'text'}
-                      value={values[input.name] ?? String(input.value ?? '')}
-                      onChange={(e) => setValues((v) => ({ ...v, [input.name]: e.target.value }))}
-                      autoComplete="off"
-                    />
-                  </label>
-                );
-              })}
-              <div className="actions">
-                <Button type="submit" tone="primary" data-testid="submit-step">
-                  Submit step {steps.length + 1}
-                </Button>
-                <Button tone="ghost" onClick={() => setSteps([])}>
-                  Abandon
-                </Button>
-              </div>
-            </form>
-          )}
-          {current && <Outcome step={current.step} exchange={current.exchange} />}
-        </div>
-      )}
+      <LoginSteps
+        steps={steps}
+        values={values}
+        onValue={(k, v) => setValues((all) => ({ ...all, [k]: v }))}
+        onSubmit={() => void submit()}
+        onAbandon={() => setSteps([])}
+        current={!newest || newest.seq <= loginEnd}
+        focusKey={focusKey}
+      />
 
       <div className="actions actions-session" role="group" aria-label="Session actions">
         <Button size="sm" onClick={call('validate')} data-testid="validate">
@@ -218,9 +131,7 @@ function BrowserCard({ id, name }: { id: string; name: string }) {
         <Button size="sm" onClick={call('access')} title="getSessionInfo: any use of the session">
           Session info
         </Button>
-        <Button size="sm" title={`Jump the lab clock past max idle time (${maxIdle} min) without using the session`} onClick={() => store.run('Could not advance the clock', () => store.api.perform({ action: 'wait', ms: (maxIdle + 1) * MINUTE }))} data-testid="idle">
-          Idle {maxIdle + 1} min
-        </Button>
+        <IdleButton session={session} />
         <Button size="sm" onClick={call('logout')} data-testid="logout">
           Log out
         </Button>
@@ -233,9 +144,9 @@ function BrowserCard({ id, name }: { id: string; name: string }) {
           <div className="small">
             <strong>{last.action}</strong> → {last.response.status}
             {last.exchange?.routing.node && <> · node {last.exchange.routing.node}</>}
-            {last.exchange && <span className="muted"> · {last.exchange.routing.reason}</span>}
+            {last.exchange && <span className="muted"> · {routingText(last.exchange.routing)}</span>}
           </div>
-          <CodeBlock text={JSON.stringify(last.response.body, null, 2)} maxHeight={120} label={`${last.action} response`} />
+          <CodeBlock text={JSON.stringify(last.response.body, null, 2)} maxHeight={100} label={`${last.action} response`} />
         </div>
       )}
       <OAuth2Section browser={id} name={name} />
@@ -253,7 +164,7 @@ function BrowserCard({ id, name }: { id: string; name: string }) {
 }
 
 /** Virtual browsers side by side, each with its own jar: log in, validate, idle, log out. */
-export function Browsers() {
+export function Browsers({ show }: { show?: { id: string; at: number } | null }) {
   const store = useStore();
   const browsers = useLab((s) => s.snapshot?.browsers);
   const [name, setName] = useState('');
@@ -294,7 +205,7 @@ export function Browsers() {
       ) : (
         <div className="browser-grid">
           {browsers.map((b) => (
-            <BrowserCard key={b.id} id={b.id} name={b.name} />
+            <BrowserCard key={b.id} id={b.id} name={b.name} highlight={show?.id === b.id ? show.at : 0} />
           ))}
         </div>
       )}
