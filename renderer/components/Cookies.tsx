@@ -1,7 +1,9 @@
+import { useMemo } from 'react';
 import type { CookieView } from '../../main/contract';
-import { formatCountdown, formatDateTime } from '../lib/format';
-import { useLab, useLabNow } from '../state/store';
-import { EmptyState } from './ui';
+import { cookieHistory } from '../lib/cookieHistory';
+import { formatClock, formatCountdown, formatDateTime, middleEllipsis, shortPath } from '../lib/format';
+import { labNow, useLab, useLabNow, useStore } from '../state/store';
+import { Badge, EmptyState } from './ui';
 import '../styles/cookies.css';
 
 function Check({ on }: { on: boolean }) {
@@ -73,7 +75,67 @@ export function CookieTable({ cookies, now, label }: { cookies: CookieView[]; no
   );
 }
 
-export function Cookies() {
+const CHANGE_TONE = { set: 'ok', changed: 'info', refreshed: 'neutral', removed: 'warn', expired: 'warn', refused: 'error' } as const;
+
+/** What happened to this browser's cookies, and by which response: newest last. */
+function CookieHistory({ browser, name, onOpenExchange }: { browser: string; name: string; onOpenExchange: (id: string) => void }) {
+  const store = useStore();
+  const newest = useLab((s) => s.trace.lastByBrowser.get(browser));
+  const minute = Math.floor(useLabNow() / 60_000);
+  const rows = useMemo(() => {
+    const { exchanges, events } = store.getState().trace;
+    const mine = exchanges.filter((e) => e.browser === browser);
+    const refused = events.filter((e) => e.type === 'cookie-blocked' && e.data.browser === browser);
+    return cookieHistory(mine, refused, labNow(store.getState()));
+  }, [store, browser, newest, minute]); // eslint-disable-line react-hooks/exhaustive-deps
+  return (
+    <details className="cookie-history" data-testid={`cookie-history-${browser}`}>
+      <summary className="small">
+        History <span className="muted">({rows.length} change{rows.length === 1 ? '' : 's'})</span>
+      </summary>
+      {rows.length === 0 ? (
+        <p className="muted small">No response has set a cookie in this browser yet.</p>
+      ) : (
+        <table className="grid-table" aria-label={`Cookie history of ${name}`}>
+          <thead>
+            <tr>
+              <th>Lab time</th>
+              <th>Cookie</th>
+              <th>Change</th>
+              <th>Value</th>
+              <th>By</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r, i) => (
+              <tr key={i} data-change={r.change}>
+                <td className="mono small">{formatClock(r.at)}</td>
+                <td className="mono">{r.name}</td>
+                <td>
+                  <Badge tone={CHANGE_TONE[r.change]}>{r.change}</Badge> <span className="muted small">{r.detail}</span>
+                </td>
+                <td className="mono wrap cookie-value" title={r.value}>
+                  {r.value ? middleEllipsis(r.value, 10) : <span className="muted">—</span>}
+                </td>
+                <td>
+                  {r.exchange ? (
+                    <button type="button" className="link small" onClick={() => onOpenExchange(r.exchange!.id)} title="Show this response in Traffic">
+                      #{r.exchange.seq} {r.exchange.request.method} {shortPath(r.exchange.request.path.split('?')[0] ?? '')} → {r.exchange.response.status}
+                    </button>
+                  ) : (
+                    <span className="muted small">{r.change === 'refused' ? 'the browser' : 'the lab clock'}</span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </details>
+  );
+}
+
+export function Cookies({ onOpenExchange }: { onOpenExchange: (id: string) => void }) {
   const browsers = useLab((s) => s.snapshot?.browsers);
   const jars = useLab((s) => s.jars);
   const now = useLabNow();
@@ -92,6 +154,7 @@ export function Cookies() {
             {b.name} <span className="muted small">({b.id})</span>
           </h3>
           <CookieTable cookies={jars[b.id] ?? []} now={now} label={`Cookies of ${b.name}`} />
+          <CookieHistory browser={b.id} name={b.name} onOpenExchange={onOpenExchange} />
         </section>
       ))}
     </div>
