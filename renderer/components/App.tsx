@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useCallback, useState, type ReactNode } from 'react';
 import { useLab, useStore } from '../state/store';
 import { Balancer } from './Balancer';
 import { Browsers } from './Browsers';
@@ -14,8 +14,6 @@ import { Topology } from './Topology';
 import { Traffic } from './Traffic';
 import { initialTheme, saveTheme, type Theme } from './theme';
 import { Button, Spinner, Tabs } from './ui';
-
-type Dock = 'browsers' | 'traffic' | 'cookies' | 'sessions' | 'diagnosis' | 'recipes' | 'balancer' | 'cts';
 
 function Notices() {
   const store = useStore();
@@ -60,30 +58,59 @@ function Gate() {
   );
 }
 
+/**
+ * The dock's tabs, in order. A panel is one entry: its tab (label, optional count and alert) and
+ * what it shows; `lazy` panels mount only while shown (the rest keep their state when hidden).
+ */
+interface DockPanel {
+  id: string;
+  label: string;
+  count?: number;
+  alert?: boolean;
+  lazy?: boolean;
+  render: () => ReactNode;
+}
+
 export function App() {
   const [theme, setTheme] = useState<Theme>(() => {
     const t = initialTheme();
     saveTheme(t);
     return t;
   });
-  const [dock, setDock] = useState<Dock>('browsers');
+  const [dock, setDock] = useState('browsers');
   const [selected, setSelected] = useState<string | null>(null);
+  const [shownBrowser, setShownBrowser] = useState<{ id: string; at: number } | null>(null);
   const ready = useLab((s) => s.snapshot !== null);
   const status = useLab((s) => s.status);
   const exchanges = useLab((s) => s.trace.exchanges.length);
   const browsers = useLab((s) => s.snapshot?.browsers.length ?? 0);
-  const sessions = useLab((s) => s.snapshot?.sessions.filter((r) => r.status === 'active').length ?? 0);
-  const lastFailure = useLab((s) => s.trace.exchanges.findLast((e) => e.response.status >= 400)?.seq ?? 0);
+  const sessions = useLab((s) => s.snapshot?.sessionCounts.active ?? 0);
+  const lastFailure = useLab((s) => s.trace.lastFailureSeq);
   const [seenFailure, setSeenFailure] = useState(0);
 
-  const openExchange = (id: string) => {
+  const openExchange = useCallback((id: string) => {
     setSelected(id);
     setDock('traffic');
-  };
-  const changeDock = (d: Dock) => {
+  }, []);
+  const openBrowser = useCallback((id: string) => {
+    setShownBrowser({ id, at: Date.now() });
+    setDock('browsers');
+  }, []);
+  const changeDock = (d: string) => {
     setDock(d);
     if (d === 'traffic') setSeenFailure(lastFailure);
   };
+
+  const panels: DockPanel[] = [
+    { id: 'browsers', label: 'Browsers', count: browsers, render: () => <Browsers show={shownBrowser} /> },
+    { id: 'traffic', label: 'Traffic', count: exchanges, alert: dock !== 'traffic' && lastFailure > seenFailure, render: () => <Traffic selectedId={selected} onSelect={setSelected} /> },
+    { id: 'cookies', label: 'Cookies', lazy: true, render: () => <Cookies onOpenExchange={openExchange} /> },
+    { id: 'sessions', label: 'Sessions', count: sessions, lazy: true, render: () => <Sessions onOpenBrowser={openBrowser} /> },
+    { id: 'diagnosis', label: 'Diagnosis & HAR', render: () => <Diagnosis active={dock === 'diagnosis'} onOpenExchange={openExchange} /> },
+    { id: 'recipes', label: 'Recipes', render: () => <Recipes /> },
+    { id: 'balancer', label: 'Balancer', render: () => <Balancer /> },
+    { id: 'cts', label: 'CTS', lazy: true, render: () => <Cts /> },
+  ];
 
   return (
     <div className="app">
@@ -108,45 +135,12 @@ export function App() {
               <EventsPanel onOpenExchange={openExchange} />
             </div>
             <section className="panel dock">
-              <Tabs<Dock>
-                label="Workspace"
-                active={dock}
-                onChange={changeDock}
-                tabs={[
-                  { id: 'browsers', label: 'Browsers', count: browsers },
-                  { id: 'traffic', label: 'Traffic', count: exchanges, alert: dock !== 'traffic' && lastFailure > seenFailure },
-                  { id: 'cookies', label: 'Cookies' },
-                  { id: 'sessions', label: 'Sessions', count: sessions },
-                  { id: 'diagnosis', label: 'Diagnosis & HAR' },
-                  { id: 'recipes', label: 'Recipes' },
-                  { id: 'balancer', label: 'Balancer' },
-                  { id: 'cts', label: 'CTS' },
-                ]}
-              />
-              <div className="dock-panel" role="tabpanel" id="panel-browsers" aria-labelledby="tab-browsers" hidden={dock !== 'browsers'}>
-                <Browsers />
-              </div>
-              <div className="dock-panel" role="tabpanel" id="panel-traffic" aria-labelledby="tab-traffic" hidden={dock !== 'traffic'}>
-                <Traffic selectedId={selected} onSelect={setSelected} />
-              </div>
-              <div className="dock-panel" role="tabpanel" id="panel-cookies" aria-labelledby="tab-cookies" hidden={dock !== 'cookies'}>
-                {dock === 'cookies' && <Cookies />}
-              </div>
-              <div className="dock-panel" role="tabpanel" id="panel-sessions" aria-labelledby="tab-sessions" hidden={dock !== 'sessions'}>
-                {dock === 'sessions' && <Sessions />}
-              </div>
-              <div className="dock-panel" role="tabpanel" id="panel-diagnosis" aria-labelledby="tab-diagnosis" hidden={dock !== 'diagnosis'}>
-                <Diagnosis active={dock === 'diagnosis'} onOpenExchange={openExchange} />
-              </div>
-              <div className="dock-panel" role="tabpanel" id="panel-recipes" aria-labelledby="tab-recipes" hidden={dock !== 'recipes'}>
-                <Recipes />
-              </div>
-              <div className="dock-panel" role="tabpanel" id="panel-balancer" aria-labelledby="tab-balancer" hidden={dock !== 'balancer'}>
-                <Balancer />
-              </div>
-              <div className="dock-panel" role="tabpanel" id="panel-cts" aria-labelledby="tab-cts" hidden={dock !== 'cts'}>
-                {dock === 'cts' && <Cts />}
-              </div>
+              <Tabs label="Workspace" active={dock} onChange={changeDock} tabs={panels.map(({ id, label, count, alert }) => ({ id, label, count, alert }))} />
+              {panels.map((p) => (
+                <div key={p.id} className="dock-panel" role="tabpanel" id={`panel-${p.id}`} aria-labelledby={`tab-${p.id}`} hidden={dock !== p.id}>
+                  {(!p.lazy || dock === p.id) && p.render()}
+                </div>
+              ))}
             </section>
           </main>
         </div>
