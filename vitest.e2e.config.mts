@@ -10,5 +10,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     fileParallelism: false,
+    // The window follows the lab through pushes: on a shared, busy machine a change can take a few
+    // seconds to show, so polls wait up to 10 s (they return as soon as the change shows).
+    expect: { poll: { timeout: 10_000 } },
   },
 });

@@ -129,7 +129,7 @@ function ExportView({ r, onStartOver }: { r: RecipeExport; onStartOver: () => vo
   );
 }
 
-/** Ticket recipes: replay a known ticket (broken and fixed) in this lab, step by step, with checks. */
+/** Ticket recipes: replay a known ticket (broken and fixed) in a lab of its own, step by step, with checks. */
 export function Recipes() {
   const store = useStore();
   const run = useLab((s) => s.recipeRun);
@@ -276,7 +276,7 @@ export function Recipes() {
           )
         ) : !run ? (
           <EmptyState icon="▶" title="Run a recipe">
-            A recipe reproduces a ticket in this lab: settings, users and steps, each checked against what the trace shows. The lab is brought to the recipe's starting state first; its clock only moves when a step waits.
+            A recipe reproduces a ticket in a lab of its own: settings, users and steps, each checked against what the trace shows. This window's lab keeps its settings, browsers and sessions; the run's clock only moves when a step waits.
           </EmptyState>
         ) : (
           <>
