@@ -103,7 +103,7 @@ export function App() {
 
   const panels: DockPanel[] = [
     { id: 'browsers', label: 'Browsers', count: browsers, render: () => <Browsers show={shownBrowser} /> },
-    { id: 'traffic', label: 'Traffic', count: exchanges, alert: dock !== 'traffic' && lastFailure > seenFailure, render: () => <Traffic selectedId={selected} onSelect={setSelected} /> },
+    { id: 'traffic', label: 'Traffic', count: exchanges, alert: dock !== 'traffic' && lastFailure > seenFailure, render: () => <Traffic selectedId={selected} onSelect={setSelected} shown={dock === 'traffic'} /> },
     { id: 'cookies', label: 'Cookies', lazy: true, render: () => <Cookies onOpenExchange={openExchange} /> },
     { id: 'sessions', label: 'Sessions', count: sessions, lazy: true, render: () => <Sessions onOpenBrowser={openBrowser} /> },
     { id: 'diagnosis', label: 'Diagnosis & HAR', render: () => <Diagnosis active={dock === 'diagnosis'} onOpenExchange={openExchange} /> },

@@ -1,10 +1,13 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { FindingView, FlowSummary, HarExport, HarImportView } from '../../main/contract';
 import { MAX_IMPORT_BYTES } from '../../main/contract/names';
+import { REDACTION_RULES, type RedactionRule } from '../../main/contract/trace';
 import { download } from '../lib/download';
-import { formatBytes } from '../lib/format';
+import { formatBytes, formatClock } from '../lib/format';
 import { useLab, useStore } from '../state/store';
-import { Badge, Button, EmptyState, Spinner } from './ui';
+import { traceOf } from '../state/trace';
+import { Traffic } from './Traffic';
+import { Badge, Button, EmptyState, Segmented, Spinner } from './ui';
 import '../styles/diagnosis.css';
 import '../styles/sequence.css';
 
@@ -53,12 +56,27 @@ function Findings({ findings, onOpenExchange }: { findings: FindingView[]; onOpe
 }
 
 /** The sequence diagram is engine-drawn SVG text with no script; an <img> keeps it inert. */
+/** The drawing, fitted to the panel's width (every lane in view) or at full size, scrolled. */
 function SequenceImage({ svg, label }: { svg: string; label: string }) {
   const src = useMemo(() => `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`, [svg]);
+  const [fit, setFit] = useState(true);
   return (
-    <div className="sequence" tabIndex={0} aria-label={label}>
-      <img src={src} alt={label} data-testid="sequence" />
-    </div>
+    <>
+      <div className="sequence-size">
+        <Segmented<'fit' | 'full'>
+          label="Size of the sequence"
+          value={fit ? 'fit' : 'full'}
+          onChange={(v) => setFit(v === 'fit')}
+          options={[
+            { value: 'fit', label: 'Fit width' },
+            { value: 'full', label: 'Full size' },
+          ]}
+        />
+      </div>
+      <div className={`sequence${fit ? ' is-fit' : ''}`} tabIndex={0} aria-label={label}>
+        <img src={src} alt={label} data-testid="sequence" />
+      </div>
+    </>
   );
 }
 
@@ -99,7 +117,19 @@ function ExportPanel({ onClose }: { onClose: () => void }) {
       ) : (
         <div className="small" data-testid="har-preview">
           <strong>{preview.entries}</strong> entries · <code>{preview.fileName}</code>
-          <div>{preview.redacted ? (counts.length ? `Redacted before saving — ${counts.map(([rule, n]) => `${rule}: ${n}`).join(', ')} replacements.` : 'Redacted: no secrets found.') : null}</div>
+          {preview.redacted && (counts.length ? <div>Redacted before saving, replacements by rule:</div> : <div>Redacted: no secrets found.</div>)}
+          {preview.redacted && counts.length > 0 && (
+            <dl className="redaction-legend" data-testid="redaction-legend">
+              {counts.map(([rule, n]) => (
+                <div key={rule}>
+                  <dt>
+                    {rule} <strong>{n}</strong>
+                  </dt>
+                  <dd>{REDACTION_RULES[rule as RedactionRule] ?? rule}</dd>
+                </div>
+              ))}
+            </dl>
+          )}
         </div>
       )}
       <label className="check">
@@ -132,6 +162,10 @@ export function Diagnosis({ onOpenExchange, active }: { onOpenExchange: (id: str
   const [exporting, setExporting] = useState(false);
   const [imported, setImported] = useState<HarImportView | null>(null);
   const [importing, setImporting] = useState(false);
+  const [importView, setImportView] = useState<'findings' | 'entries'>('findings');
+  const [entry, setEntry] = useState<string | null>(null);
+  // The imported file's entries, indexed like the live trace, for a Traffic table of their own.
+  const importedTrace = useMemo(() => (imported ? traceOf(imported.items) : null), [imported]);
   const file = useRef<HTMLInputElement>(null);
 
   // Diagnose when the tab is shown and whenever the trace moves on (debounced: bursts cost one run).
@@ -159,7 +193,10 @@ export function Diagnosis({ onOpenExchange, active }: { onOpenExchange: (id: str
     try {
       const text = await f.text();
       const r = await store.run(`Could not import ${f.name}`, () => store.api.importHar({ text, name: f.name }));
-      if (r) setImported(r);
+      if (r) {
+        setImported(r);
+        setEntry(null);
+      }
     } finally {
       setImporting(false);
       if (file.current) file.current.value = '';
@@ -179,57 +216,75 @@ export function Diagnosis({ onOpenExchange, active }: { onOpenExchange: (id: str
         <span className="toolbar-spacer" />
         <span className="muted small">Every finding is built only from what was recorded, so it reads the same on a customer's HAR.</span>
       </div>
-      <div className="diagnosis-body">
-        <div className="diagnosis-findings">
-          {exporting && <ExportPanel onClose={() => setExporting(false)} />}
-          {imported && (
-            <section className="imported card" aria-label={`Imported ${imported.name}`} data-testid="har-imported">
-              <div className="card-head">
-                <div>
-                  <h3 className="card-title">{imported.name}</h3>
-                  <span className="muted small">
-                    from {imported.creator} · {imported.exchanges} exchanges · {imported.events} lab events ·{' '}
-                    {imported.redaction === 'none' ? <Badge tone="error">not redacted</Badge> : imported.redaction === 'redacted' ? <Badge tone="ok">redacted</Badge> : 'redaction unknown'}
-                  </span>
-                </div>
-                <Button size="sm" tone="ghost" onClick={() => setImported(null)} aria-label="Close the imported HAR">
-                  ✕
-                </Button>
-              </div>
-              {imported.warnings.map((w, i) => (
-                <p key={i} className="warning">
-                  {w}
-                </p>
-              ))}
-              <Findings findings={imported.findings} />
-            </section>
-          )}
-          {!imported && (findings === null ? <EmptyState title="Diagnosing…" /> : <Findings findings={findings} onOpenExchange={onOpenExchange} />)}
+      {imported && importedTrace && (
+        <div className="toolbar">
+          <Segmented<'findings' | 'entries'>
+            label={`What to show of ${imported.name}`}
+            value={importView}
+            onChange={setImportView}
+            testId="har-view"
+            options={[
+              { value: 'findings', label: 'Findings and sequence' },
+              { value: 'entries', label: `Entries (${importedTrace.exchanges.length})` },
+            ]}
+          />
         </div>
-        <div className="diagnosis-sequence">
-          <div className="toolbar">
-            <span className="panel-title">Sequence</span>
-            {!imported && flows.length > 0 && (
-              <select aria-label="Flow to draw" value={chosen?.id ?? ''} onChange={(e) => setFlow(e.target.value)}>
-                {flows.map((f) => (
-                  <option key={f.id} value={f.id}>
-                    {f.title}
-                  </option>
+      )}
+      {imported && importedTrace && importView === 'entries' ? (
+        <Traffic trace={importedTrace} label={`Entries of ${imported.name}`} selectedId={entry} onSelect={setEntry} />
+      ) : (
+        <div className="diagnosis-body">
+          <div className="diagnosis-findings">
+            {exporting && <ExportPanel onClose={() => setExporting(false)} />}
+            {imported && (
+              <section className="imported card" aria-label={`Imported ${imported.name}`} data-testid="har-imported">
+                <div className="card-head">
+                  <div>
+                    <h3 className="card-title">{imported.name}</h3>
+                    <span className="muted small">
+                      from {imported.creator} · {imported.exchanges} exchanges · {imported.events} lab events ·{' '}
+                      {imported.redaction === 'none' ? <Badge tone="error">not redacted</Badge> : imported.redaction === 'redacted' ? <Badge tone="ok">redacted</Badge> : 'redaction unknown'}
+                    </span>
+                  </div>
+                  <Button size="sm" tone="ghost" onClick={() => (setImported(null), setImportView('findings'))} aria-label="Close the imported HAR">
+                    ✕
+                  </Button>
+                </div>
+                {imported.warnings.map((w, i) => (
+                  <p key={i} className="warning">
+                    {w}
+                  </p>
                 ))}
-              </select>
+                <Findings findings={imported.findings} />
+              </section>
+            )}
+            {!imported && (findings === null ? <EmptyState title="Diagnosing…" /> : <Findings findings={findings} onOpenExchange={onOpenExchange} />)}
+          </div>
+          <div className="diagnosis-sequence">
+            <div className="toolbar">
+              <span className="panel-title">Sequence</span>
+              {!imported && flows.length > 0 && (
+                <select aria-label="Flow to draw" value={chosen?.id ?? ''} onChange={(e) => setFlow(e.target.value)}>
+                  {flows.map((f) => (
+                    <option key={f.id} value={f.id}>
+                      {formatClock(f.at)} · {f.title}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </div>
+            {imported ? (
+              <SequenceImage svg={imported.svg} label={`Sequence of ${imported.name}`} />
+            ) : svg ? (
+              <SequenceImage svg={svg} label={`Sequence of ${chosen?.title ?? 'the trace'}`} />
+            ) : (
+              <EmptyState icon="⇵" title="No flow to draw yet">
+                Log in from a virtual browser: each login is drawn browser → balancer → node → CTS, failing step in red.
+              </EmptyState>
             )}
           </div>
-          {imported ? (
-            <SequenceImage svg={imported.svg} label={`Sequence of ${imported.name}`} />
-          ) : svg ? (
-            <SequenceImage svg={svg} label={`Sequence of ${chosen?.title ?? 'the trace'}`} />
-          ) : (
-            <EmptyState icon="⇵" title="No flow to draw yet">
-              Log in from a virtual browser: each login is drawn browser → balancer → node → CTS, failing step in red.
-            </EmptyState>
-          )}
         </div>
-      </div>
+      )}
     </div>
   );
 }

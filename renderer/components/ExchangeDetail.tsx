@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { LabEvent, TraceExchange } from '../../main/contract';
 import { cookiesSent, setCookieRows } from '../lib/cookies';
+import { routingText } from '../lib/routing';
 import { explainExchange } from '../lib/explain';
 import { eventSeverity } from '../lib/filters';
 import { formatBytes, formatClockMs, formatDateTime, formatDuration, formatMs, prettyBody } from '../lib/format';
@@ -76,7 +77,7 @@ export function ExchangeDetail({ exchange: ex, linked, onClose, browserName }: {
                 </tr>
                 <tr>
                   <th scope="row">Reason</th>
-                  <td>{r.reason}</td>
+                  <td data-testid="routing-reason">{routingText(r)}</td>
                 </tr>
                 <tr>
                   <th scope="row">Sticky cookie sent</th>

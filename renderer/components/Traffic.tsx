@@ -3,7 +3,9 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { TraceExchange } from '../../main/contract';
 import { filterExchanges, isFiltered, NO_FILTER, rowFlags, type RowFlags, type StatusFilter, type TrafficFilter } from '../lib/filters';
 import { formatClockMs, formatMs, shortPath } from '../lib/format';
+import { routingText } from '../lib/routing';
 import { useLab, useStore } from '../state/store';
+import type { TraceView } from '../state/trace';
 import { ExchangeDetail } from './ExchangeDetail';
 import { Button, EmptyState } from './ui';
 import '../styles/grid.css';
@@ -19,16 +21,19 @@ function statusTone(status: number): string {
   return 'ok';
 }
 
-/** Every exchange through the balancer, virtualized: thousands of rows stay smooth. */
-export function Traffic({ selectedId, onSelect }: { selectedId: string | null; onSelect: (id: string | null) => void }) {
+/**
+ * Every exchange through the balancer, virtualized: thousands of rows stay smooth. Given a `trace`
+ * (an imported HAR), it browses that one instead, read-only: no following, no clearing.
+ */
+export function Traffic({ selectedId, onSelect, trace, label, shown = true }: { selectedId: string | null; onSelect: (id: string | null) => void; trace?: TraceView; label?: string; shown?: boolean }) {
   const store = useStore();
-  const exchanges = useLab((s) => s.trace.exchanges);
-  const byExchange = useLab((s) => s.trace.byExchange);
-  const loaded = useLab((s) => s.traceLoaded);
+  const live = useLab((s) => s.trace);
+  const { exchanges, byExchange, unauthorized } = trace ?? live;
+  const loaded = useLab((s) => s.traceLoaded) || !!trace;
   const browsers = useLab((s) => s.snapshot?.browsers);
   const nodes = useLab((s) => s.snapshot?.nodes);
   const [filter, setFilter] = useState<TrafficFilter>(NO_FILTER);
-  const [follow, setFollow] = useState(true);
+  const [follow, setFollow] = useState(!trace);
   const flagsCache = useRef(new WeakMap<TraceExchange, RowFlags>());
   const flagsOf = useCallback(
     (ex: TraceExchange) => {
@@ -48,9 +53,10 @@ export function Traffic({ selectedId, onSelect }: { selectedId: string | null; o
   const selectedIndex = selectedId ? rows.findIndex((r) => r.id === selectedId) : -1;
   const selected = selectedIndex >= 0 ? rows[selectedIndex]! : selectedId ? (exchanges.find((e) => e.id === selectedId) ?? null) : null;
 
+  // A hidden tab cannot scroll: following resumes when it is shown again.
   useEffect(() => {
-    if (follow && rows.length) v.scrollToIndex(rows.length - 1, { align: 'end' });
-  }, [follow, rows.length, v]);
+    if (shown && follow && rows.length) v.scrollToIndex(rows.length - 1, { align: 'end' });
+  }, [shown, follow, rows.length, v]);
 
   useEffect(() => {
     if (selectedIndex >= 0) v.scrollToIndex(selectedIndex, { align: 'auto' });
@@ -64,7 +70,6 @@ export function Traffic({ selectedId, onSelect }: { selectedId: string | null; o
   };
 
   const set = (patch: Partial<TrafficFilter>) => setFilter((f) => ({ ...f, ...patch }));
-  const unauthorized = useMemo(() => exchanges.reduce((n, e) => n + (e.response.status === 401 ? 1 : 0), 0), [exchanges]);
 
   return (
     <div className={`traffic${selected ? ' has-detail' : ''}`}>
@@ -117,21 +122,25 @@ export function Traffic({ selectedId, onSelect }: { selectedId: string | null; o
             {isFiltered(filter) ? `${rows.length.toLocaleString('en-US')} of ${exchanges.length.toLocaleString('en-US')}` : `${exchanges.length.toLocaleString('en-US')} exchanges`}
             {unauthorized > 0 && <span className="count-401"> · {unauthorized} × 401</span>}
           </span>
-          <Button size="sm" tone={follow ? 'primary' : 'default'} pressed={follow} onClick={() => setFollow((f) => !f)} title="Keep the newest row in view">
-            Follow
-          </Button>
-          <Button
-            size="sm"
-            tone="ghost"
-            onClick={async () => {
-              if ((await store.run('Could not clear the trace', () => store.api.clearTrace({}))) !== undefined) {
-                store.clearTraceView();
-                onSelect(null);
-              }
-            }}
-          >
-            Clear
-          </Button>
+          {!trace && (
+            <>
+              <Button size="sm" tone={follow ? 'primary' : 'default'} pressed={follow} onClick={() => setFollow((f) => !f)} title="Keep the newest row in view">
+                Follow
+              </Button>
+              <Button
+                size="sm"
+                tone="ghost"
+                onClick={async () => {
+                  if ((await store.run('Could not clear the trace', () => store.api.clearTrace({}))) !== undefined) {
+                    store.clearTraceView();
+                    onSelect(null);
+                  }
+                }}
+              >
+                Clear
+              </Button>
+            </>
+          )}
         </div>
         <div className="grid-head traffic-cols" role="row">
           <span role="columnheader" className="col-seq">
@@ -154,10 +163,10 @@ export function Traffic({ selectedId, onSelect }: { selectedId: string | null; o
           className="grid-body"
           ref={scroller}
           role="grid"
-          aria-label="Traffic through the balancer"
+          aria-label={label ?? 'Traffic through the balancer'}
           aria-rowcount={rows.length}
           tabIndex={0}
-          data-testid="traffic"
+          data-testid={trace ? 'har-entries' : 'traffic'}
           onWheel={(e) => e.deltaY < 0 && follow && setFollow(false)}
           onKeyDown={(e) => {
             if (e.key === 'ArrowDown') (e.preventDefault(), move(selectedIndex + 1));
@@ -204,7 +213,7 @@ export function Traffic({ selectedId, onSelect }: { selectedId: string | null; o
                       {shortPath(ex.request.path)}
                     </span>
                     <span>{ex.routing.node ? <span className="chip">{ex.routing.node}</span> : <span className="muted">—</span>}</span>
-                    <span className="ellipsis" title={ex.routing.reason}>
+                    <span className="ellipsis" title={routingText(ex.routing)}>
                       {ex.routing.redispatched && (
                         <span className="flag flag-redispatch" title="Redispatched to another node">
                           <svg className="icon" viewBox="0 0 12 12" aria-label="redispatched">
@@ -212,7 +221,7 @@ export function Traffic({ selectedId, onSelect }: { selectedId: string | null; o
                           </svg>{' '}
                         </span>
                       )}
-                      {ex.routing.reason}
+                      {routingText(ex.routing)}
                     </span>
                     <span className="num">
                       <span className={`status status-${statusTone(ex.response.status)}`}>{ex.response.status}</span>

@@ -77,6 +77,8 @@ describe('the window in Chromium (browser host)', () => {
     await row401.click();
     const detail = byTest('exchange-detail');
     expect(await detail.getByTestId('explanation').textContent()).toMatch(/Session has timed out/);
+    // Round-robin read the amlbcookie step 1 set, and ignored it: the reason says so, not the policy again.
+    expect(await detail.getByTestId('routing-reason').textContent()).toMatch(/^ignored amlbcookie=0\d \(round-robin\)$/);
     const shot = await s.shot('01-stickiness-off-401');
     await publish(shot, 'docs/screenshot.png');
   });
@@ -150,6 +152,8 @@ describe('the window in Chromium (browser host)', () => {
 
     await byTest('har-export-open').click();
     await byTest('har-preview').getByText(/Redacted before saving/).waitFor();
+    // Each rule's count comes with what it replaced.
+    expect(await byTest('redaction-legend').textContent()).toMatch(/R1\s*\d+cookie values/);
     const [download] = await Promise.all([page().waitForEvent('download'), byTest('har-save').click()]);
     expect(download.suggestedFilename()).toMatch(/^am-session-lab-.*\.har$/);
     expect(download.suggestedFilename()).not.toContain('UNREDACTED');
@@ -158,6 +162,17 @@ describe('the window in Chromium (browser host)', () => {
     expect(har.log.version).toBe('1.2');
     expect(har.log._redaction.mode).toBe('redacted');
     expect(har.log.entries.length).toBeGreaterThan(4);
+    // The saved file, imported back, browses like Traffic: its entries, the 401 among them, each with its detail.
+    await byTest('har-import-file').setInputFiles({ name: 'customer.har', mimeType: 'application/json', buffer: Buffer.from(text) });
+    await byTest('har-imported').waitFor();
+    await byTest('har-view').getByRole('radio', { name: /^Entries \(\d+\)$/ }).click();
+    const entries = byTest('har-entries');
+    await expect.poll(() => entries.getAttribute('aria-rowcount')).toBe(String(har.log.entries.length));
+    await entries.locator('[data-status="401"]').first().click();
+    expect(await page().locator('#panel-diagnosis').getByTestId('exchange-detail').getByTestId('explanation').textContent()).toMatch(/Session has timed out/);
+    await s.shot('06b-imported-har-entries');
+    await byTest('har-view').getByRole('radio', { name: 'Findings and sequence' }).click();
+    await page().getByRole('button', { name: 'Close the imported HAR' }).click();
     const browsers = (await s.api<{ browsers: { id: string }[] }>('snapshot')).browsers;
     for (const b of browsers) for (const c of await s.api<{ name: string; value: string }[]>('cookies', { browser: b.id })) if (c.name === 'iPlanetDirectoryPro') expect(text).not.toContain(c.value);
     // Opting out is explicit: a checkbox, a warning, and a file name that says so.
@@ -182,14 +197,19 @@ describe('the window in Chromium (browser host)', () => {
 
   it('runs a ticket recipe in the window and shows each step checked', async () => {
     await tab(/Recipes/).click();
+    const before = await s.api<{ config: Record<string, unknown>; browsers: unknown[] }>('snapshot');
     await byTest('recipe-seed-401').getByRole('button', { name: 'Run broken' }).click();
     const run = byTest('recipe-run');
     await run.getByText('passed', { exact: true }).first().waitFor({ timeout: 20_000 });
     await expect.poll(() => run.locator('[data-status="passed"]').count()).toBeGreaterThan(1);
     expect(await run.locator('[data-status="failed"], [data-status="error"]').count()).toBe(0);
-    // The recipe started from its own state: the node killed earlier is back, stickiness is off.
-    await expect.poll(() => byTest('node-02').getAttribute('data-state')).toBe('up');
-    await expect.poll(() => byTest('cfg-sticky').getAttribute('aria-checked')).toBe('false');
+    // The recipe ran in a lab of its own: the window's lab is as the engineer left it (node 02 still
+    // killed, stickiness on, the same settings and browsers), though the recipe wants stickiness off.
+    const after = await s.api<{ config: Record<string, unknown>; browsers: unknown[] }>('snapshot');
+    expect(after.config).toEqual(before.config);
+    expect(after.browsers).toEqual(before.browsers);
+    expect(await byTest('node-02').getAttribute('data-state')).toBe('down');
+    expect(await byTest('cfg-sticky').getAttribute('aria-checked')).toBe('true');
     await s.shot('07-recipe-seed-401');
     // Broken vs fixed, side by side: the step that differs shows the 401 on one side only.
     await byTest('recipe-seed-401').getByRole('button', { name: /Compare broken \/ fixed/ }).click();
