@@ -1,6 +1,6 @@
 import { memo } from 'react';
 import type { SessionPageRow, SessionSort } from '../../main/contract';
-import { formatDateTime, middleEllipsis } from '../lib/format';
+import { formatClock, formatDateTime, middleEllipsis } from '../lib/format';
 import { Countdown } from './Countdown';
 import { Badge } from './ui';
 
@@ -85,11 +85,11 @@ export const SessionGridRow = memo(function SessionGridRow({ index, top, height,
           </span>
         )}
       </span>
-      <span role="gridcell" className="mono small">
-        {formatDateTime(r.createdAt)}
+      <span role="gridcell" className="mono small" title={formatDateTime(r.createdAt)}>
+        {formatClock(r.createdAt)}
       </span>
-      <span role="gridcell" className="mono small">
-        {formatDateTime(r.latestAccessTime)}
+      <span role="gridcell" className="mono small" title={formatDateTime(r.latestAccessTime)}>
+        {formatClock(r.latestAccessTime)}
       </span>
       <span role="gridcell">{active ? <Countdown deadline={r.maxIdleExpiration} testId="idle-left" /> : <span className="muted">—</span>}</span>
       <span role="gridcell">{active ? <Countdown deadline={r.maxSessionExpiration} testId="max-left" /> : <span className="muted">—</span>}</span>
@@ -99,7 +99,7 @@ export const SessionGridRow = memo(function SessionGridRow({ index, top, height,
         ) : (
           <span title={r.endedAt ? `ended ${formatDateTime(r.endedAt)}` : undefined}>
             <Badge tone={ended?.tone ?? 'neutral'}>{ended?.text ?? 'ended'}</Badge>
-            {r.endedAt && <span className="muted small"> {formatDateTime(r.endedAt)}</span>}
+            {r.endedAt && <span className="muted small"> {formatClock(r.endedAt)}</span>}
           </span>
         )}
       </span>

@@ -73,7 +73,8 @@ export function Sessions({ onOpenBrowser }: { onOpenBrowser?: (id: string) => vo
     }
     setSelected(new Set(handles));
   };
-  const sortBy = (by: SessionSort) => setSort((s) => ({ by, dir: s.by === by && s.dir === 'desc' ? 'asc' : s.by === by ? 'desc' : by === 'user' || by === 'node' || by === 'browser' ? 'asc' : 'desc' }));
+  // A column's first click: newest first for times that happened, soonest or A→Z for the rest.
+  const sortBy = (by: SessionSort) => setSort((s) => ({ by, dir: s.by === by ? (s.dir === 'desc' ? 'asc' : 'desc') : by === 'created' || by === 'lastAccess' ? 'desc' : 'asc' }));
   const waiting = pages.latestTotal - pages.total;
   const filtered = !!(user || node || browser || state !== 'all');
 

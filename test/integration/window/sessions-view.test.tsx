@@ -3,15 +3,18 @@ import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-li
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Sessions } from '../../../renderer/components/Sessions';
 import { LabStore, setStore } from '../../../renderer/state/store';
-import { startWorkerLab, type WorkerLab } from './windowHarness';
+import { startWorkerLab, stubLayout, type WorkerLab } from './windowHarness';
 
 const MIN = 60_000;
 
 describe('sessions monitor (renderer/components/Sessions.tsx) on a real lab', () => {
   let lab: WorkerLab;
   let store: LabStore;
+  let unstub: () => void;
 
   beforeAll(async () => {
+    // The table is virtualized: jsdom needs a height for any row to be drawn.
+    unstub = stubLayout(600, 1400);
     lab = await startWorkerLab({ nodes: 2, policy: 'sticky', maxIdleTime: 30, maxSessionTime: 120 });
     store = new LabStore(lab.connection);
     setStore(store);
@@ -20,10 +23,12 @@ describe('sessions monitor (renderer/components/Sessions.tsx) on a real lab', ()
   });
   afterAll(async () => {
     cleanup();
+    unstub();
     await lab.stop();
   });
 
-  const rows = () => screen.queryAllByTestId('session-row') as HTMLTableRowElement[];
+  const rows = () => screen.queryAllByTestId('session-row');
+  const cells = (row: HTMLElement) => within(row).getAllByRole('gridcell');
 
   it('shows a designed empty state before anyone logs in', async () => {
     render(<Sessions />);
@@ -37,8 +42,8 @@ describe('sessions monitor (renderer/components/Sessions.tsx) on a real lab', ()
     await waitFor(() => expect(rows()).toHaveLength(1));
     const row = rows()[0]!;
     expect(row.dataset.status).toBe('active');
-    expect(row.cells[0]!.textContent).toBe('demo lab only');
-    expect(within(row.cells[0]!).getByTitle('demo credentials — lab only')).toBeTruthy();
+    expect(cells(row)[1]!.textContent).toBe('demo lab only');
+    expect(within(cells(row)[1]!).getByTitle('demo credentials — lab only')).toBeTruthy();
     expect(within(row).getByTestId('idle-left').textContent).toBe('30:00');
     expect(row.textContent).toContain('2:00:00');
 
@@ -64,12 +69,14 @@ describe('sessions monitor (renderer/components/Sessions.tsx) on a real lab', ()
     await store.api.perform({ action: 'login', browser: b.id, username: 'demo', password: 'Ch4ng31t' });
     await waitFor(() => expect(rows().filter((r) => r.dataset.status === 'active')).toHaveLength(1));
     fireEvent.click(screen.getByRole('button', { name: /Terminate the session of demo/ }));
+    // Asked first: AM cannot undo it.
+    fireEvent.click(await screen.findByTestId('confirm'));
     await waitFor(() => expect(rows().filter((r) => r.dataset.reason === 'admin')).toHaveLength(1));
     // The browser finds out on its next access, as in AM.
     const v = await store.api.perform({ action: 'validate', browser: b.id });
     expect(v.response?.body).toMatchObject({ valid: false });
     // Active only: the demo sessions are gone; amadmin's own console session remains, as in AM.
-    fireEvent.click(screen.getByRole('radio', { name: 'Active only' }));
-    await waitFor(() => expect(rows().map((r) => r.cells[0]!.textContent?.trim())).toEqual(['amadmin']));
+    fireEvent.click(screen.getByRole('radio', { name: 'Active' }));
+    await waitFor(() => expect(rows().map((r) => cells(r)[1]!.textContent?.trim())).toEqual(['amadmin']));
   });
 });
