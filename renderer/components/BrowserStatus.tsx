@@ -48,7 +48,7 @@ export function BrowserStatus({ browser }: { browser: string }) {
 export function IdleButton({ session }: { session: SessionRow | null }) {
   const store = useStore();
   const deadline = session?.status === 'active' ? session.maxIdleExpiration : null;
-  const now = useLab((s) => Math.floor(labNow(s) / MINUTE) * MINUTE);
+  const now = useLab((s) => Math.floor(labNow(s) / 1000) * 1000);
   const minutes = deadline !== null ? Math.max(1, Math.ceil((deadline - now) / MINUTE)) : null;
   const idle = () =>
     store.run('Could not advance the clock', async () => {

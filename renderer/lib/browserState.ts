@@ -79,10 +79,13 @@ export function browserState(input: { last: TraceExchange | undefined; linked: r
   if (!last) return { kind: 'none', tone: 'neutral', headline: 'No request yet', cookies };
   const base = learned(last, input.linked);
   const state: BrowserState = { ...base, last: `${what(last)} → ${last.response.status}${last.routing.node ? ` · node ${last.routing.node}` : ''} · ${formatClock(last.labEnd)}`, cookies };
-  // The lab knows more than the browser: its session ended after that request.
-  if (session?.status === 'ended' && session.endedAt !== null && session.endedAt >= last.labStart && base.kind !== 'logged-out' && REASON[session.reason ?? '']) {
-    const r = REASON[session.reason!]!;
-    return { ...state, kind: r.kind, tone: r.kind === 'logged-out' ? 'neutral' : 'warn', headline: `Session ${r.words} at ${formatClock(session.endedAt)}`, since: 'The browser has sent no request since: its next one will be refused.' };
+  const ended = session?.status === 'ended' && session.endedAt !== null ? REASON[session.reason ?? ''] : undefined;
+  if (ended && session!.endedAt !== null) {
+    const tone = ended.kind === 'logged-out' ? 'neutral' : 'warn';
+    // The lab knows more than the browser: its session ended after that request.
+    if (session!.endedAt >= last.labStart && base.kind !== 'logged-out') return { ...state, kind: ended.kind, tone, headline: `Session ${ended.words} at ${formatClock(session!.endedAt)}`, since: 'The browser has sent no request since: its next one will be refused.' };
+    // AM refused a token the CTS no longer holds ("no such session"): the lab knows why it is gone.
+    if (base.kind === 'refused') return { ...state, kind: ended.kind, tone, headline: `Session ${ended.words} at ${formatClock(session!.endedAt)} — AM refused it${last.routing.node ? ` on node ${last.routing.node}` : ''}` };
   }
   if (session?.status === 'active' && base.kind === 'valid') {
     const deadline = Math.min(session.maxSessionExpiration, session.maxIdleExpiration ?? Infinity);
