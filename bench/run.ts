@@ -1,6 +1,7 @@
-// `npm run bench`: the engine issue's two targets, measured side by side on this machine.
+// `npm run bench`: the engine issue's two targets, measured side by side on this machine, and the window's.
 //  1. Lab balancer (tracing on) req/s against HAProxy 2.6 with `cookie amlbcookie`, same backends.
 //  2. Start-up of 3 nodes + CTS + balancer to the first successful login (in-process and via the CLI).
+//  3. The window's long tasks in Chromium during a 2,000-login run and with 2,000 sessions open (window.ts).
 // Writes bench/results.json and prints a table. Knobs (for quick tries): BENCH_SECONDS, BENCH_ROUNDS,
 // BENCH_CONNECTIONS, BENCH_STARTUP_RUNS, BENCH_OUT. Everything it starts is stopped by pid.
 import { execFileSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { machineLines, proxyTable, startupTable, verdictLines, type Machine, typ
 import { BUSY, CONNECTIONS, OUT, QUIET_WAIT_MS, ROUNDS, ROW_BUDGET_MS, SECONDS, SIDE_ROUNDS, STARTUP_RUNS, TARGET_RATIO, TARGET_STARTUP_MS, TOTAL_BUDGET_MS, WARMUP } from './settings';
 import { cliStartup, inProcessStartup } from './startup';
 import { round } from './stats';
+import { windowLines, windowRow } from './window';
 
 const log = (line = '') => process.stdout.write(line + '\n');
 
@@ -56,6 +58,9 @@ async function main(): Promise<number> {
   log();
 
   const { rows, trace } = await proxyRows(log);
+  log();
+  log('Window long tasks (Chromium, session-lab web)…');
+  const window = await windowRow(log);
   m.loadAverageAfter = loadavg().map((v) => round(v, 2));
   const seconds = round((Date.now() - t0) / 1000, 1);
 
@@ -117,6 +122,7 @@ async function main(): Promise<number> {
     proxy: rows,
     trace,
     startup: { inProcess, cli },
+    window,
     problems,
   };
   await writeFile(OUT, JSON.stringify(results, null, 2) + '\n');
@@ -130,6 +136,9 @@ async function main(): Promise<number> {
   log();
   log('Targets (engine issue)');
   verdictLines(verdicts).forEach((l) => log(l));
+  log();
+  log(`Window long tasks (issue 9: none over 100 ms wanted; Chromium ${window.chromium}, ${window.viewport})`);
+  windowLines(window).forEach((l) => log(l));
   log();
   machineLines(m).forEach((l) => log(l));
   log(`Took ${seconds} s. Results in ${OUT}`);

@@ -1,31 +1,32 @@
-// `npm run bench:window`: the window's main thread under load, end to end. `session-lab web` with
-// the built window, Debian's Chromium (playwright-core), and a PerformanceObserver('longtask') in the
-// page from before the app starts. Two phases, as a support engineer meets them:
+// The window's row of `npm run bench` (issue 9): its main thread under load, end to end.
+// `session-lab web` with the built window, Debian's Chromium (playwright-core), and a
+// PerformanceObserver('longtask') in the page from before the app starts. Two phases, as a support
+// engineer meets them:
 //  1. streaming: a 2,000-login load run (sticky, 16 at a time) while the Traffic tab follows it, with
 //     a tab switch every second;
 //  2. 2,000 sessions open: the Sessions tab shown, left idle, scrolled, sorted, searched, then left.
 // Long tasks (main-thread tasks over 50 ms) are counted per phase with their longest and total; tab
 // switches are timed from the click to the next frame. Figures, not assertions: the machine is shared.
-// Writes bench/window-results.json (BENCH_OUT) and prints a table. BENCH_WINDOW_ROOT runs another
-// checkout's CLI and build (to compare before and after side by side); BENCH_LOGINS changes the run.
+// Alone (`npm run bench:window`) it writes bench/window-results.json (BENCH_OUT). BENCH_LOGINS
+// changes the run; BENCH_WINDOW_ROOT runs another checkout's CLI and build (before/after side by side).
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
-import { ROOT, startChild, stopAll } from './procs';
+import { ROOT, startChild, stopAll, stopChild } from './procs';
 import { median, round } from './stats';
 
 const LOGINS = Number(process.env.BENCH_LOGINS ?? 2000);
 const APP = process.env.BENCH_WINDOW_ROOT ?? ROOT;
-const OUT = process.env.BENCH_OUT ?? join(ROOT, 'bench', 'window-results.json');
-const log = (line = '') => process.stdout.write(line + '\n');
+const IDLE_MS = Number(process.env.BENCH_WINDOW_IDLE_MS ?? 10_000);
 
 interface LongTask {
   start: number;
   duration: number;
 }
 
-interface Phase {
+export interface WindowPhase {
   name: string;
   seconds: number;
   longTasks: number;
@@ -41,7 +42,16 @@ declare global {
   }
 }
 
-async function main(): Promise<void> {
+export interface WindowRow {
+  app: string;
+  chromium: string;
+  viewport: string;
+  method: string;
+  phases: WindowPhase[];
+}
+
+/** Runs both phases and returns their figures; prints a line per phase. Stops what it started. */
+export async function windowRow(log: (line?: string) => void): Promise<WindowRow> {
   const web = startChild('session-lab web', process.execPath, ['bin/session-lab.js', 'web', '--port', '0', '--sticky'], { cwd: APP });
   const url = await new Promise<string>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`session-lab web printed no URL: ${web.stderr.slice(-3).join(' | ')}`)), 20_000);
@@ -73,7 +83,7 @@ async function main(): Promise<void> {
     await page.goto(url);
     await page.getByText('Live').waitFor();
     await page.waitForTimeout(1000);
-    const phases: Phase[] = [];
+    const phases: WindowPhase[] = [];
 
     // 1. Streaming: the load run's traffic arrives while Traffic follows it; tabs switch every second.
     await tab(page, 'Traffic');
@@ -100,7 +110,7 @@ async function main(): Promise<void> {
     mark = await since(page);
     t0 = Date.now();
     const open = await tab(page, 'Sessions');
-    await page.waitForTimeout(10_000); // idle: countdowns tick, state pushes arrive
+    await page.waitForTimeout(IDLE_MS); // idle: countdowns tick, state pushes arrive
     // Over the table (the dock's middle), as a person scrolls it.
     await page.mouse.move(860, 720);
     for (let i = 0; i < 10; i++) {
@@ -114,23 +124,26 @@ async function main(): Promise<void> {
     await page.waitForTimeout(1000);
     const leave = await tab(page, 'Browsers');
     await page.waitForTimeout(500);
-    phases.push(await phase(page, `${sessions} sessions open (idle 10 s, scroll, sort, search, leave)`, mark, t0, [open, leave]));
+    phases.push(await phase(page, `${sessions} sessions open (idle ${IDLE_MS / 1000} s, scroll, sort, search, leave)`, mark, t0, [open, leave]));
 
-    const results = {
-      generatedAt: new Date().toISOString(),
+    const row: WindowRow = {
       app: APP === ROOT ? 'this checkout' : APP,
-      machine: { cpus: cpus().length, node: process.version, loadAverageAfter: loadavg().map((v) => round(v, 2)) },
+      chromium: context.browser()?.version() ?? '',
+      viewport: '1440×900',
       method: 'PerformanceObserver longtask entries (main-thread tasks over 50 ms) collected in the page from before the app starts; tab switch = click to the next animation frame plus one task, measured in the page',
       phases,
     };
-    await writeFile(OUT, JSON.stringify(results, null, 2) + '\n');
-    log(`Window long tasks (Chromium ${context.browser()?.version() ?? ''}, 1440×900, ${cpus().length} cores, load after ${results.machine.loadAverageAfter.join(' ')})`);
-    for (const p of phases) log(`  ${p.name}: ${p.longTasks} long tasks in ${p.seconds} s, longest ${p.longestMs} ms, ${p.over100ms} over 100 ms, ${p.totalMs} ms in all; tab switches ${p.tabSwitchMs.join(', ')} ms (median ${median(p.tabSwitchMs)})`);
-    log(`Results in ${OUT}`);
+    windowLines(row).forEach((l) => log(l));
+    return row;
   } finally {
     await context.close().catch(() => undefined);
     await rm(profile, { recursive: true, force: true });
+    await stopChild(web);
   }
+}
+
+export function windowLines(row: WindowRow): string[] {
+  return row.phases.map((p) => `  ${p.name}: ${p.longTasks} long tasks in ${p.seconds} s, longest ${p.longestMs} ms, ${p.over100ms} over 100 ms, ${p.totalMs} ms in all; tab switches ${p.tabSwitchMs.join(', ')} ms (median ${median(p.tabSwitchMs)})`);
 }
 
 /** Clicks a dock tab and times it to the next frame (and the task after it), in the page. */
@@ -150,7 +163,7 @@ function since(page: Page): Promise<number> {
   return page.evaluate(() => window.__longTasks.length);
 }
 
-async function phase(page: Page, name: string, from: number, t0: number, tabSwitchMs: number[]): Promise<Phase> {
+async function phase(page: Page, name: string, from: number, t0: number, tabSwitchMs: number[]): Promise<WindowPhase> {
   const tasks = (await page.evaluate(() => window.__longTasks)).slice(from);
   const durations = tasks.map((t) => t.duration);
   return {
@@ -164,11 +177,21 @@ async function phase(page: Page, name: string, from: number, t0: number, tabSwit
   };
 }
 
-try {
-  await main();
-} catch (e) {
-  process.stderr.write(`bench:window failed: ${(e as Error).stack ?? e}\n`);
-  process.exitCode = 1;
-} finally {
-  await stopAll();
+/** Alone: the row and the machine's load, in bench/window-results.json. */
+async function alone(): Promise<void> {
+  const out = process.env.BENCH_OUT ?? join(ROOT, 'bench', 'window-results.json');
+  const log = (line = '') => process.stdout.write(line + '\n');
+  try {
+    log(`Window long tasks (${LOGINS} logins)…`);
+    const row = await windowRow(log);
+    await writeFile(out, JSON.stringify({ generatedAt: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version, loadAverageAfter: loadavg().map((v) => round(v, 2)) }, window: row }, null, 2) + '\n');
+    log(`Results in ${out}`);
+  } catch (e) {
+    process.stderr.write(`bench:window failed: ${(e as Error).stack ?? e}\n`);
+    process.exitCode = 1;
+  } finally {
+    await stopAll();
+  }
 }
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await alone();
