@@ -1,5 +1,7 @@
 import { useState } from 'react';
+import { useStore } from '../state/store';
 import type { LabEvent, TraceExchange } from '../../main/contract';
+import { asCurl, asFetch } from '../lib/copyAs';
 import { cookiesSent, setCookieRows } from '../lib/cookies';
 import { routingText } from '../lib/routing';
 import { explainExchange } from '../lib/explain';
@@ -31,6 +33,27 @@ function Check({ on }: { on: boolean }) {
   return on ? <span aria-label="yes">✓</span> : <span className="muted" aria-label="no">–</span>;
 }
 
+/** Copy the request as cURL or fetch, with the cookies the browser sent: to replay it outside the lab. */
+function CopyAs({ ex }: { ex: TraceExchange }) {
+  const store = useStore();
+  const copy = (what: string, text: string) =>
+    void navigator.clipboard?.writeText(text).then(
+      () => store.notify('info', `Copied as ${what}`, `${ex.request.method} ${ex.request.path}, with the headers and cookies the browser sent.`),
+      () => store.notify('error', 'Not copied', 'The clipboard refused the text.'),
+    );
+  const cut = ex.request.truncated ? 'The trace kept only the start of this body: the copy would send less than the browser did' : undefined;
+  return (
+    <div className="detail-copy" role="group" aria-label="Copy the request">
+      <Button size="sm" disabled={!!cut} title={cut ?? 'A curl command line, cookies included'} onClick={() => copy('cURL', asCurl(ex))} data-testid="copy-curl">
+        Copy as cURL
+      </Button>
+      <Button size="sm" disabled={!!cut} title={cut ?? 'A fetch() call for Node 18+ (a page’s fetch would drop the Cookie header)'} onClick={() => copy('fetch', asFetch(ex))} data-testid="copy-fetch">
+        Copy as fetch
+      </Button>
+    </div>
+  );
+}
+
 /** One exchange in full: what was sent, what came back, which cookies moved and why it was routed there. */
 export function ExchangeDetail({ exchange: ex, linked, onClose, browserName }: { exchange: TraceExchange; linked: LabEvent[]; onClose: () => void; browserName: string }) {
   const [section, setSection] = useState<Section>('overview');
@@ -47,6 +70,7 @@ export function ExchangeDetail({ exchange: ex, linked, onClose, browserName }: {
             {ex.request.path}
           </span>
         </div>
+        <CopyAs ex={ex} />
         <Button size="sm" tone="ghost" onClick={onClose} aria-label="Close the exchange details">
           ✕
         </Button>
