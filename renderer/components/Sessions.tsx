@@ -102,7 +102,7 @@ export function Sessions({ onOpenBrowser }: { onOpenBrowser?: (id: string) => vo
                 {b.name}
               </option>
             ))}
-            <option value="none">Not a virtual browser here</option>
+            <option value="none">None (a load run, a script)</option>
           </select>
         </label>
         <Segmented<State>
