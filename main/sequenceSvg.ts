@@ -20,28 +20,30 @@ export function sequenceSvg(model: SequenceModel, opts: { idPrefix?: string } = 
   const wide = model.lanes.length * LANE - 12;
   const body: string[] = [];
   let y = HEAD + 16;
-  const mark = (m: SequenceMark): string => {
+  const mark = (m: SequenceMark): Drawn => {
     if (m.kind === 'note') return note(x(m.lane ?? 0) - LANE / 2 + 6, y - 10, LANE * 1.8, m.text, m.tone);
-    return arrow(p, x(m.from), x(m.to), y, m.label, m.tone, m.dashed, m.sub ?? '');
+    return { svg: arrow(p, x(m.from), x(m.to), y, m.label, m.tone, m.dashed, m.sub ?? ''), extra: 0 };
   };
   for (const row of model.rows) {
     if (row.kind === 'event') {
       const lane = row.lane;
-      body.push(note(lane === null ? MARGIN : x(lane) - LANE / 2 + 6, y, lane === null ? wide : lane === cts ? LANE - 12 : LANE * 1.5, row.text, row.tone));
-      y += ROW;
+      const drawn = note(lane === null ? MARGIN : x(lane) - LANE / 2 + 6, y, lane === null ? wide : lane === cts ? LANE - 12 : LANE * 1.5, row.text, row.tone);
+      body.push(drawn.svg);
+      y += ROW + drawn.extra;
       continue;
     }
     const g = row.marks.map((m, i) => {
       const drawn = mark(m);
-      y += i === 0 ? ROW + 8 : ROW;
-      return drawn;
+      y += (i === 0 ? ROW + 8 : ROW) + drawn.extra;
+      return drawn.svg;
     });
     y += 14;
     body.push(`<g data-exchange-id="${esc(row.exchangeId)}"${row.failing ? ' data-failing="true"' : ''}><title>${esc(row.title)}</title>${g.join('')}</g>`);
   }
   if (model.omitted) {
-    body.push(note(MARGIN, y, wide, `… ${model.omitted} more exchanges not drawn (select a single flow to see them)`, 'muted'));
-    y += ROW;
+    const drawn = note(MARGIN, y, wide, `… ${model.omitted} more exchanges not drawn (select a single flow to see them)`, 'muted');
+    body.push(drawn.svg);
+    y += ROW + drawn.extra;
   }
 
   const width = MARGIN * 2 + model.lanes.length * LANE;
@@ -79,9 +81,38 @@ function arrow(p: string, x1: number, x2: number, y: number, label: string, tone
   );
 }
 
-function note(x: number, y: number, width: number, text: string, tone: Tone): string {
+/** A drawn mark and the height it takes beyond one row (a wrapped note's extra lines). */
+interface Drawn {
+  svg: string;
+  extra: number;
+}
+
+const NOTE_LINE = 14;
+const NOTE_LINES = 4;
+
+/** A note, its text wrapped at word boundaries (up to NOTE_LINES lines; the full text is its tooltip). */
+function note(x: number, y: number, width: number, text: string, tone: Tone): Drawn {
   const color = COLOR[tone];
-  return `<g><rect x="${x}" y="${y - 4}" width="${width}" height="20" rx="3" fill="#fffde7" stroke="${color}" stroke-width="0.8"/><text x="${x + 6}" y="${y + 10}" fill="${color}" font-size="11">${esc(clip(text, Math.floor(width / 5.6)))}<title>${esc(text)}</title></text></g>`;
+  const lines = wrap(text, Math.floor(width / 5.6), NOTE_LINES);
+  const extra = (lines.length - 1) * NOTE_LINE;
+  const spans = lines.map((l, i) => `<tspan x="${x + 6}" dy="${i ? NOTE_LINE : 0}">${esc(l)}</tspan>`).join('');
+  return { svg: `<g><rect x="${x}" y="${y - 4}" width="${width}" height="${20 + extra}" rx="3" fill="#fffde7" stroke="${color}" stroke-width="0.8"/><text x="${x + 6}" y="${y + 10}" fill="${color}" font-size="11">${spans}<title>${esc(text)}</title></text></g>`, extra };
+}
+
+function wrap(text: string, n: number, max: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > n) {
+      lines.push(line);
+      line = '';
+    }
+    line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  const kept = lines.slice(0, max).map((l) => clip(l, n));
+  if (lines.length > max) kept[max - 1] = `${clip(kept[max - 1]!, n - 1).replace(/…$/, '')}…`;
+  return kept.length ? kept : [''];
 }
 
 function clip(s: string, n: number): string {

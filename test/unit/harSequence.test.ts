@@ -68,6 +68,20 @@ describe('sequenceSvg', () => {
     expect([...groups[0]!.querySelectorAll('line')].every((l) => l.getAttribute('stroke') !== '#c62828')).toBe(true);
   });
 
+  it("wraps a long note at word boundaries instead of cutting it, and grows the drawing to fit", () => {
+    const { items } = importHar(fixture('chrome-full-seed401.har'));
+    const model = sequenceModel(items, { title: 'ticket 4242' });
+    const text = 'Auth session started on node 01 (chain ldapService), kept in node 01 memory only: another node that gets the next step has no such auth session and answers 401';
+    const long = { ...model, rows: [{ kind: 'event' as const, lane: 2, text, tone: 'normal' as const }, ...model.rows] };
+    const doc = parse(sequenceSvg(long));
+    const note = [...doc.querySelectorAll('text')].find((t) => t.querySelector('title')?.textContent === text)!;
+    const lines = [...note.querySelectorAll('tspan')].map((t) => t.textContent);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.join(' ')).toBe(text);
+    const height = (svg: string) => Number(/height="(\d+)"/.exec(svg)![1]);
+    expect(height(sequenceSvg(long))).toBeGreaterThan(height(sequenceSvg({ ...long, rows: [{ ...long.rows[0]!, text: 'short' } as (typeof long.rows)[number], ...model.rows] })));
+  });
+
   it('draws one flow only when asked', () => {
     const { items } = importHar(fixture('safari-logout-replay.har'));
     const login = listFlows(items).find((f) => f.kind === 'login')!;
