@@ -56,6 +56,7 @@ export class Lab {
   private browserSeq = 0;
   private readonly ended = new Map<string, SessionRow>();
   private adminBrowser: VirtualBrowser | undefined;
+  private adminReady: Promise<VirtualBrowser> | undefined;
   private stopped = false;
   /** The lab's own connection to the CTS (reaper, admin listing); each node opens its own. */
   readonly cts: TokenStore;
@@ -307,7 +308,16 @@ export class Lab {
     return r.status === 200;
   }
 
-  private async admin(): Promise<VirtualBrowser> {
+  /**
+   * amadmin's console session, checked (or signed in) by one call at a time: a bulk termination's
+   * parallel calls share one amadmin session instead of each signing in.
+   */
+  private admin(): Promise<VirtualBrowser> {
+    this.adminReady ??= this.adminSession().finally(() => (this.adminReady = undefined));
+    return this.adminReady;
+  }
+
+  private async adminSession(): Promise<VirtualBrowser> {
     if (this.adminBrowser && ((await this.adminBrowser.validate()).body as { valid?: boolean }).valid) return this.adminBrowser;
     this.adminBrowser ??= new VirtualBrowser('admin', 'amadmin console', this.network, this.clock);
     // The ldapService chain, as amster and admin scripts log in: trees honour the X-OpenAM headers only with a ZPL collector.

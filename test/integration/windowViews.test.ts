@@ -91,4 +91,20 @@ describe('window views: the pushed state and the sessions page', () => {
     expect(await bridge.call('sessionPage', { sort: 'password' })).toMatchObject({ ok: false, error: { kind: 'invalid-input' } });
     expect(await bridge.call('sessionPage', { browser: '../b1' })).toMatchObject({ ok: false, error: { kind: 'invalid-input' } });
   });
+
+  it("terminates a selection in parallel (the window's bulk terminate) with one amadmin session, each by logoutByHandle", async () => {
+    // amadmin's console session exists, then idles out with everyone else's (AM 7 default 30 min).
+    await call('perform', { action: 'admin-terminate', handle: (await page({ state: 'active', user: 'demo', limit: 1 })).rows[0]!.handle });
+    await call('perform', { action: 'wait', ms: 31 * 60_000 });
+    for (let i = 0; i < 4; i++) {
+      const b = (await call<{ id: string }>('createBrowser', { name: `Late ${i}` })).id;
+      await call('perform', { action: 'login', browser: b, username: DEMO[0], password: DEMO[1] });
+    }
+    const active = (await page({ state: 'active', user: 'demo' })).rows.map((r) => r.handle);
+    expect(active).toHaveLength(4);
+    await Promise.all(active.map((handle) => call('perform', { action: 'admin-terminate', handle })));
+    const ended = await page({ handles: active });
+    expect(ended.rows.map((r) => `${r.status}:${r.reason}`)).toEqual(active.map(() => 'ended:admin'));
+    expect((await page({ user: 'amadmin', state: 'active' })).total).toBe(1);
+  });
 });
