@@ -79,6 +79,14 @@ describe('the window in Chromium (browser host)', () => {
     expect(await detail.getByTestId('explanation').textContent()).toMatch(/Session has timed out/);
     // Round-robin read the amlbcookie step 1 set, and ignored it: the reason says so, not the policy again.
     expect(await detail.getByTestId('routing-reason').textContent()).toMatch(/^ignored amlbcookie=0\d \(round-robin\)$/);
+    // Copy as cURL: the request with the cookies the browser sent, ready to paste in a terminal.
+    await page().context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: s.origin });
+    await detail.getByTestId('copy-curl').click();
+    await page().getByText('Copied as cURL').waitFor();
+    const curl = await page().evaluate(() => navigator.clipboard.readText());
+    expect(curl).toMatch(/^curl 'http:\/\/127\.0\.0\.1:\d+\/am\/json\/realms\/root\/authenticate.*'/);
+    expect(curl).toMatch(/-H 'cookie: [^']*amlbcookie=0\d/i);
+    expect(curl).toContain('--data-raw');
     const shot = await s.shot('01-stickiness-off-401');
     await publish(shot, 'docs/screenshot.png');
   });
