@@ -7,9 +7,26 @@ const DAY = 24 * HOUR;
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
+/**
+ * One Intl formatter per style and time zone: building one costs far more than formatting with it,
+ * and a table of thousands of times asked for a new one per cell (the window's longest tasks).
+ */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatter(style: 'clock' | 'day' | 'date', timeZone: string | undefined): Intl.DateTimeFormat {
+  const key = `${style} ${timeZone ?? ''}`;
+  let f = formatters.get(key);
+  if (!f) {
+    const options: Intl.DateTimeFormatOptions =
+      style === 'clock' ? { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false } : style === 'day' ? { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' } : { day: 'numeric', month: 'short' };
+    f = new Intl.DateTimeFormat('en-GB', { ...options, timeZone });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
 /** Wall-clock time of a lab instant, 24 h, e.g. 14:03:21. */
 export function formatClock(ms: number, timeZone?: string): string {
-  return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false, timeZone }).format(ms);
+  return formatter('clock', timeZone).format(ms);
 }
 
 /** Clock time with milliseconds, for the traffic table. */
@@ -19,13 +36,12 @@ export function formatClockMs(ms: number, timeZone?: string): string {
 
 /** Day of a lab instant, e.g. Mon 23 Nov 2026. */
 export function formatDay(ms: number, timeZone?: string): string {
-  return new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone }).format(ms);
+  return formatter('day', timeZone).format(ms);
 }
 
 /** Date and time for cookie expiries and session columns, e.g. 23 Nov 14:03:21. */
 export function formatDateTime(ms: number, timeZone?: string): string {
-  const d = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone }).format(ms);
-  return `${d} ${formatClock(ms, timeZone)}`;
+  return `${formatter('date', timeZone).format(ms)} ${formatClock(ms, timeZone)}`;
 }
 
 /** A length of time in words: 45 s, 31 min, 2 h 1 min, 3 d 4 h. */
