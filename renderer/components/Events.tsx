@@ -7,6 +7,8 @@ import { useLab } from '../state/store';
 import { EmptyState, Segmented } from './ui';
 import '../styles/events.css';
 
+const ROW_H = 62;
+
 /** The cluster's own account of what happened, newest first; an event tied to a request opens it. */
 export function EventsPanel({ onOpenExchange }: { onOpenExchange: (exchangeId: string) => void }) {
   const events = useLab((s) => s.trace.events);
@@ -18,7 +20,9 @@ export function EventsPanel({ onOpenExchange }: { onOpenExchange: (exchangeId: s
     return out;
   }, [events, filter]);
   const scroller = useRef<HTMLDivElement>(null);
-  const v = useVirtualizer({ count: shown.length, getScrollElement: () => scroller.current, estimateSize: () => 54, overscan: 8, getItemKey: (i) => shown[i]!.seq });
+  // Rows of one height (the message clamped to two lines, whole in its tooltip): measuring each row
+  // as events stream in forced a layout per row per frame, the window's longest tasks under load.
+  const v = useVirtualizer({ count: shown.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_H, overscan: 8, getItemKey: (i) => shown[i]!.seq });
 
   return (
     <section className="panel events" aria-labelledby="events-title">
@@ -55,10 +59,9 @@ export function EventsPanel({ onOpenExchange }: { onOpenExchange: (exchangeId: s
               return (
                 <div
                   key={row.key}
-                  ref={v.measureElement}
                   data-index={row.index}
                   className={`event event-${sev}${open ? ' is-link' : ''}`}
-                  style={{ transform: `translateY(${row.start}px)` }}
+                  style={{ transform: `translateY(${row.start}px)`, height: ROW_H }}
                   data-type={e.type}
                   role={open ? 'button' : undefined}
                   tabIndex={open ? 0 : undefined}
@@ -74,7 +77,9 @@ export function EventsPanel({ onOpenExchange }: { onOpenExchange: (exchangeId: s
                       {e.node && <span className="chip">node {e.node}</span>}
                       {open && <span className="event-link" aria-hidden="true">↗</span>}
                     </div>
-                    <div className="event-message">{e.message}</div>
+                    <div className="event-message" title={e.message}>
+                      {e.message}
+                    </div>
                   </div>
                 </div>
               );

@@ -53,10 +53,17 @@ export function Traffic({ selectedId, onSelect, trace, label, shown = true }: { 
   const selectedIndex = selectedId ? rows.findIndex((r) => r.id === selectedId) : -1;
   const selected = selectedIndex >= 0 ? rows[selectedIndex]! : selectedId ? (exchanges.find((e) => e.id === selectedId) ?? null) : null;
 
-  // A hidden tab cannot scroll: following resumes when it is shown again.
+  // Following: to the end, once per frame, in the frame's own layout (scrollToIndex on every batch
+  // forced a layout mid-render, the longest tasks while traffic streams). A hidden tab cannot scroll:
+  // following resumes when it is shown again.
   useEffect(() => {
-    if (shown && follow && rows.length) v.scrollToIndex(rows.length - 1, { align: 'end' });
-  }, [shown, follow, rows.length, v]);
+    if (!shown || !follow || !rows.length) return;
+    const frame = requestAnimationFrame(() => {
+      const el = scroller.current;
+      if (el) el.scrollTop = el.scrollHeight;
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [shown, follow, rows.length]);
 
   useEffect(() => {
     if (selectedIndex >= 0) v.scrollToIndex(selectedIndex, { align: 'auto' });
