@@ -3,7 +3,7 @@ import type { LabEvent, TraceExchange, TraceItem } from '../../main/contract';
 import { EMPTY_TRACE, addItems } from '../../renderer/state/trace';
 import { cookiesSent, parseSetCookie, setCookieRows } from '../../renderer/lib/cookies';
 
-const ex = (seq: number): TraceExchange => ({ kind: 'exchange', seq, id: `x${seq}`, browser: null } as unknown as TraceExchange);
+const ex = (seq: number, status = 200, browser: string | null = null): TraceExchange => ({ kind: 'exchange', seq, id: `x${seq}`, browser, response: { status } }) as unknown as TraceExchange;
 const ev = (seq: number, exchangeId: string | null): LabEvent => ({ kind: 'event', seq, type: 'node-added', exchangeId, labTime: 0, realTime: 0, node: '02', message: '', data: {} });
 
 describe("the window's trace copy (renderer/state/trace.ts)", () => {
@@ -26,6 +26,23 @@ describe("the window's trace copy (renderer/state/trace.ts)", () => {
     expect(view.byExchange.has('x2')).toBe(false);
     expect(view.byExchange.size).toBe(10);
     expect(view.dropped).toBe(80);
+  });
+
+  it("indexes each browser's newest exchange, the newest failure and the 401s held, as items arrive and leave", () => {
+    let view = addItems(EMPTY_TRACE, [ex(1, 200, 'b1'), ex(2, 401, 'b1'), ex(3, 200, 'b2')], 3);
+    expect(view.lastByBrowser.get('b1')!.seq).toBe(2);
+    expect(view.lastByBrowser.get('b2')!.seq).toBe(3);
+    expect(view.lastFailureSeq).toBe(2);
+    expect(view.unauthorized).toBe(1);
+    // A late batch never makes an older exchange a browser's newest.
+    view = addItems(view, [ex(4, 500, 'b1'), ex(0, 200, 'b2')], 3);
+    expect(view.lastByBrowser.get('b2')!.seq).toBe(3);
+    expect(view.lastFailureSeq).toBe(4);
+    // The 401 (seq 2) falls out of the cap: it is no longer counted.
+    view = addItems(view, [ex(5, 200, 'b1'), ex(6, 200, 'b1')], 3);
+    expect(view.exchanges.map((e) => e.seq)).toEqual([4, 5, 6]);
+    expect(view.unauthorized).toBe(0);
+    expect(EMPTY_TRACE.lastByBrowser.size).toBe(0);
   });
 
   it('returns the same view for an empty batch', () => {
