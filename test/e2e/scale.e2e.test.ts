@@ -53,6 +53,16 @@ describe('the window at scale, in Chromium at 1280×720', () => {
     // AM's logout expires the session cookies it set (Set-Cookie with a past expiry).
     await expect.poll(() => laptop.getByTestId('browser-cookies').textContent()).toBe('Holds no iPlanetDirectoryPro or amlbcookie');
     expect(await state(laptop).textContent()).not.toMatch(/Logged in/);
+
+    // The Cookies tab's history says what happened to each cookie, and which response did it.
+    await tab(/Cookies/).click();
+    const history = byTest(`cookie-history-${laptopId}`);
+    await history.locator('summary').click();
+    const changes = () => history.locator('tbody tr').evaluateAll((rows) => rows.map((r) => `${r.children[1]!.textContent} ${r.getAttribute('data-change')}`));
+    await expect.poll(changes).toEqual(expect.arrayContaining(['amlbcookie set', 'iPlanetDirectoryPro set', 'iPlanetDirectoryPro removed']));
+    const removed = history.locator('tr[data-change="removed"]', { hasText: 'iPlanetDirectoryPro' });
+    expect(await removed.getByRole('button').textContent()).toMatch(/^#\d+ POST \S*sessions → 200$/);
+    await tab(/Browsers/).click();
   });
 
   it('keeps the focus in the card through a step-by-step login: the callbacks, then the outcome', async () => {
