@@ -8,5 +8,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // Labs run in one thread here (the fastest start); the tests that kill node processes ask for
+    // isolation 'process' themselves. SESSION_LAB_ISOLATION=process runs every lab as the hosts do.
+    env: { SESSION_LAB_ISOLATION: process.env.SESSION_LAB_ISOLATION ?? 'in-process' },
   },
 });

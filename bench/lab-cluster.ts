@@ -23,9 +23,9 @@ console.log(
   }),
 );
 
-process.once('SIGTERM', () => {
+process.once('SIGTERM', async () => {
   lab.recorder.flush();
-  const requests = Object.fromEntries(lab.nodes.map((n) => [n.id, n.requests]));
+  const requests = Object.fromEntries(await Promise.all(lab.nodes.map(async (n) => [n.id, (await n.stats()).requests])));
   console.log(JSON.stringify({ trace: { ...lab.recorder.stats(), delivered }, requests }));
   void lab.stop().then(() => process.exit(0));
 });

@@ -70,14 +70,14 @@ export const operations: Registry = {
     },
   },
   setClockSpeed: {
-    run: (lab, { speed }) => {
-      lab.setClockSpeed(speed);
+    run: async (lab, { speed }) => {
+      await lab.setClockSpeed(speed);
       return { speed };
     },
   },
   pauseClock: {
-    run: (lab, { paused }) => {
-      lab.pauseClock(paused);
+    run: async (lab, { paused }) => {
+      await lab.pauseClock(paused);
       return { paused };
     },
   },

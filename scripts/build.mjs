@@ -30,25 +30,37 @@ if (want('electron')) {
     logLevel: 'warning',
     absWorkingDir: root,
   };
+  const engine = { define: { 'import.meta.url': 'importMetaUrl' }, banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" } };
   await Promise.all([
-    // The engine is bundled into main, so the packaged app needs no loose node_modules at run time.
-    esbuild({ ...common, entryPoints: ['main/electron.ts'], outfile: 'out/electron/main.cjs', define: { 'import.meta.url': 'importMetaUrl' }, banner: { js: "const importMetaUrl = require('url').pathToFileURL(__filename).href;" } }),
+    // The engine is bundled into main, so the packaged app needs no loose node_modules at run time;
+    // an AM node process (a utilityProcess) and the balancer's thread start from their own bundles beside it.
+    esbuild({ ...common, ...engine, entryPoints: { main: 'main/electron.ts', 'am-node': 'main/lab/nodes/nodeMain.ts', balancer: 'main/lab/traffic/worker.ts' }, outdir: 'out/electron', outExtension: { '.js': '.cjs' } }),
     // A sandboxed preload must be one CommonJS file that requires nothing but electron.
     esbuild({ ...common, entryPoints: ['main/preload.ts'], outfile: 'out/electron/preload.cjs' }),
   ]);
 }
 
 if (want('cli')) {
-  // The CLI prebuilt as one ESM file, so `session-lab serve` starts without compiling TypeScript
-  // (bin/session-lab.js falls back to tsx when main/ is newer than this bundle).
+  // The CLI prebuilt, so `session-lab serve` starts without compiling TypeScript (bin/session-lab.js
+  // falls back to tsx when main/ is newer than this bundle). The npm packages are bundled in too:
+  // resolving hundreds of files under node_modules was most of a start.
+  await rm(`${root}out/cli`, { recursive: true, force: true });
   await esbuild({
-    entryPoints: ['main/cli.ts'],
-    outfile: 'out/cli/session-lab.mjs',
+    // The AM node processes and the balancer's thread start from their own files beside the CLI.
+    entryPoints: { 'session-lab': 'main/cli.ts', 'am-node': 'main/lab/nodes/nodeMain.ts', balancer: 'main/lab/traffic/worker.ts' },
+    outdir: 'out/cli',
+    outExtension: { '.js': '.mjs' },
+    // What only some runs need (the LDAP client, TLS certificates, HAR validation) loads when first used.
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    packages: 'external',
+    // ws's optional native helpers are absent, and it does without them.
+    external: ['bufferutil', 'utf-8-validate'],
+    // CommonJS packages inside an ES module still call require().
+    banner: { js: "import { createRequire as __labRequire } from 'node:module'; const require = __labRequire(import.meta.url);" },
     logLevel: 'warning',
     absWorkingDir: root,
   });

@@ -32,7 +32,7 @@ export function register(program: Command): void {
     const lab = await Lab.start({ ...labOptionsFrom(flags), ...lbConfigOptions(flags.lbConfig, flags.nodes === undefined) });
     const info = lab.info();
     process.stdout.write(JSON.stringify({ ...info, pid: process.pid }) + '\n');
-    const policy = lab.setup.model || lab.config.balancer !== 'built-in' ? `balancer ${lab.config.balancer}${lab.setup.model ? ` (${lab.setup.model.product} configuration)` : ''}` : `policy ${lab.config.policy}`;
+    const policy = lab.balancerModel || lab.config.balancer !== 'built-in' ? `balancer ${lab.config.balancer}${lab.balancerModel ? ` (${lab.balancerModel.product} configuration)` : ''}` : `policy ${lab.config.policy}`;
     process.stderr.write(`AM Session Lab: balancer ${info.balancer}, ${info.nodes.length} nodes, ${policy}, auth ${lab.config.auth}, CTS ${info.cts.url ?? info.cts.kind}. Ctrl-C stops.\n`);
     for (const line of describeBalancer(lab, flags.lbConfig)) process.stderr.write(line + '\n');
     await runUntilSignal(lab, flags);

@@ -41,15 +41,15 @@ export function lbConfigOptions(file: string | undefined, nodesFromDefault: bool
 /** What `serve` says about its balancer on stderr: the model, the mapping of servers to nodes, the CA file. */
 export function describeBalancer(lab: Lab, file: string | undefined): string[] {
   const lines: string[] = [];
-  const m = lab.setup.model;
+  const m = lab.balancerModel;
   const name = file ? basename(file) : 'the configuration';
   if (lab.config.balancer !== 'built-in') {
     lines.push(m ? `Balancer: the real ${lab.config.balancer} runs ${name}, rewritten only where it must be:` : `Balancer: the real ${lab.config.balancer} with the lab's settings written in its syntax:`);
   } else if (m) lines.push(`Balancer: routes as ${PRODUCT_NAMES[m.product]} in ${name}${m.backend ? ` (${m.backend})` : ''} would; the file's servers are the lab's nodes, in order:`);
-  for (const l of lab.setup.mapping()) lines.push(`  ${l}`);
-  if (lab.config.https && lab.setup.caCert) {
+  for (const l of lab.balancer.mapping()) lines.push(`  ${l}`);
+  if (lab.config.https && lab.balancer.caCert) {
     const ca = join(tmpdir(), `session-lab-ca-${process.pid}.pem`);
-    writeFileSync(ca, lab.setup.caCert, { mode: 0o644 });
+    writeFileSync(ca, lab.balancer.caCert, { mode: 0o644 });
     process.once('exit', () => rmSync(ca, { force: true }));
     lines.push(`HTTPS with the lab CA (public certificate only): curl --cacert ${ca}${lab.config.publicHost !== '127.0.0.1' ? ` --resolve ${lab.config.publicHost}:${lab.balancer.port}:127.0.0.1` : ''} …`);
   } else if (lab.config.publicHost !== '127.0.0.1') {

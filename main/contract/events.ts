@@ -95,7 +95,7 @@ const EndedSession = z.object({
 
 /** A node's state change: by the operator (kill, restart) or as the balancer's health check saw it. */
 const NodeStateChange = z.discriminatedUnion('by', [
-  z.object({ by: z.literal('operator'), port: z.number().int().optional() }),
+  z.object({ by: z.literal('operator'), port: z.number().int().optional(), pid: z.number().int().optional() }),
   z.object({ by: z.literal('balancer'), from: NodeState, to: NodeState }),
 ]);
 
@@ -190,8 +190,15 @@ export const EVENTS = {
         ? `Node ${node}: ${d.endpoint} found the session already gone`
         : `Node ${node}: ${d.endpoint}${d.clientId ? ` for ${d.clientId}` : ''} → ${d.status ? `${d.status} ` : ''}${d.error}${d.description ? ` (${d.description})` : ''}`,
   ),
-  'node-up': event(NodeStateChange, (d, node) => (d.by === 'operator' ? `Node ${node} started${d.port ? ` on port ${d.port}` : ''}` : `Balancer: node ${node} is up`)),
+  'node-up': event(NodeStateChange, (d, node) =>
+    d.by === 'operator' ? `Node ${node} started${d.port ? ` on port ${d.port}` : ''}${d.pid ? ` (process ${d.pid})` : ''}` : `Balancer: node ${node} is up`,
+  ),
   'node-down': event(NodeStateChange, (d, node) => (d.by === 'operator' ? `Node ${node} was killed: its in-memory auth sessions are gone` : `Balancer: node ${node} is down`)),
+  /** A node's process ended without the lab asking (kill -9 from a shell, a crash): the lab, which started it, sees it go. */
+  'node-process-ended': event(
+    z.object({ pid: z.number().int(), signal: z.string().nullable(), code: z.number().int().nullable() }),
+    (d, node) => `Node ${node}'s process (${d.pid}) ended ${d.signal ? `by ${d.signal}` : `with exit code ${d.code}`}: its in-memory auth sessions are gone`,
+  ),
   'node-drained': event(NodeStateChange, (_d, node) => `Balancer: node ${node} is drained`),
   'node-undrained': event(NodeStateChange, (_d, node) => `Balancer: node ${node} is up`),
   'node-added': event(z.object({}), (_d, node) => `Node ${node} joined the cluster`),

@@ -49,5 +49,9 @@ export const DEMO_LABEL = 'demo credentials — lab only';
 
 /** The lab's built-in user, on the window's login form and in recipes that name no credentials. */
 export const DEMO_USER = { username: 'demo', password: 'Ch4ng31t' } as const;
+/** Realms the emulated AM serves (the root realm and one sub-realm, as AM 7 platform deployments have). */
+export const REALMS = ['/', '/alpha'] as const;
+export type Realm = (typeof REALMS)[number];
+
 /** A lab-only agent profile, as an AM install's sample web agent. */
 export const DEMO_AGENT = { name: 'webagent', password: 'Ch4ng31t' } as const;

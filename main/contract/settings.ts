@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { DEMO_AGENT } from './names';
+import { DEMO_AGENT, REALMS } from './names';
+
+export { REALMS, type Realm } from './names';
 
 /**
  * Every setting of the lab, once, in AM's vocabulary: its schema (type, limits, choices, default)
@@ -53,9 +55,6 @@ export const UserSchema = z.object({
 });
 export type UserRecord = z.infer<typeof UserSchema>;
 
-/** Realms the emulated AM serves (the root realm and one sub-realm, as AM 7 platform deployments have). */
-export const REALMS = ['/', '/alpha'] as const;
-export type Realm = (typeof REALMS)[number];
 
 /**
  * An OAuth 2.0 client as registered in a realm's agents (OpenAM OAuth2Provider.xml client profile).
@@ -247,6 +246,18 @@ export const SETTINGS = {
       .default('127.0.0.1'),
     { help: "the host name the virtual browsers use for AM (the customer's, e.g. am.example.com); cookie Domain and Secure rules apply to it", scope: 'ticket', live: true },
   ),
+  isolation: setting(z.enum(['process', 'in-process']).default('process'), {
+    help: "process: each AM node is its own OS process (a kill is a SIGKILL) and the balancer and load runner run on a thread of their own; in-process: all in the lab's thread, the fastest start (tests) (env SESSION_LAB_ISOLATION)",
+    scope: 'machine',
+    live: false,
+  }),
+  ctsLatencyMs: setting(z.number().int().min(0).max(10_000).default(0), {
+    help: 'added to every call a node makes to the embedded CTS (real time), to show a slow CTS',
+    scope: 'ticket',
+    live: true,
+    flag: 'cts-latency',
+    unit: 'ms',
+  }),
   balancer: setting(z.enum(['built-in', 'haproxy', 'nginx']).default('built-in'), {
     help: "which balancer fronts the nodes: the lab's own, or the machine's real HAProxy or nginx as a child process (set at start)",
     scope: 'ticket',

@@ -13,6 +13,8 @@ export interface NodeStatus {
   /** down when killed or failing health checks; drained when an operator drained it. */
   state: BackendState;
   running: boolean;
+  /** The node's own OS process (isolation `process`); null when it runs in the lab's process. */
+  pid: number | null;
   authSessionsInMemory: number;
   sessions: number;
   requests: number;
@@ -116,7 +118,7 @@ export interface TraceStats {
 
 export interface LabInfo {
   balancer: string;
-  nodes: { id: string; url: string }[];
+  nodes: { id: string; url: string; pid: number | null }[];
   admin: { username: string; password: string };
   demo: { username: string; password: string; label: string };
   oauth2: { clientId: string; redirectUri: string } | null;

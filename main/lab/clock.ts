@@ -11,6 +11,17 @@ export interface ClockState {
 
 export type ClockListener = (state: ClockState, advancedBy: number) => void;
 
+/**
+ * The clock as plain data: another process (an AM node, the balancer's thread) that follows these
+ * computes the same lab time from its own Date.now(), with no call per reading.
+ */
+export interface ClockAnchors {
+  real: number;
+  lab: number;
+  speed: number;
+  paused: boolean;
+}
+
 export class LabClock {
   private anchorReal: number;
   private anchorLab: number;
@@ -69,6 +80,26 @@ export class LabClock {
     this.anchorReal = this.realNow();
     this.paused = false;
     this.notify(0);
+  }
+
+  anchors(): ClockAnchors {
+    return { real: this.anchorReal, lab: this.anchorLab, speed: this.speed, paused: this.paused };
+  }
+
+  /** A clock that follows another one: it reads the same lab time, and `follow` applies its changes. */
+  static following(a: ClockAnchors): LabClock {
+    const c = new LabClock({ speed: a.speed });
+    c.follow(a, 0);
+    return c;
+  }
+
+  /** Takes over the anchors of the clock this one follows; listeners hear the change as there. */
+  follow(a: ClockAnchors, advancedBy: number): void {
+    this.anchorReal = a.real;
+    this.anchorLab = a.lab;
+    this.speed = a.speed;
+    this.paused = a.paused;
+    this.notify(advancedBy);
   }
 
   onChange(listener: ClockListener): () => void {

@@ -24,14 +24,14 @@ export function parseConfig(input: LabConfigInput = {}): LabConfig {
   return LabConfigSchema.parse(input);
 }
 
-/** HttpOnly on the session cookie: the explicit setting, else the profile's default. */
-export function cookieHttpOnly(cfg: LabConfig): boolean {
-  return cfg.httpOnly ?? (cfg.profile === '7.5' || cfg.profile === '8');
-}
-
 /** What the trace keeps, from the lab's settings. */
 export function traceLimits(cfg: Pick<LabConfig, 'traceCapacity' | 'traceBudgetBytes' | 'traceBodyBytes'>) {
   return { capacity: cfg.traceCapacity, budgetBytes: cfg.traceBudgetBytes, bodyBytes: cfg.traceBodyBytes };
+}
+
+/** SESSION_LAB_ISOLATION, so a shell or a test run can choose every lab's isolation (the CTS has its own, cts/backend.ts). */
+export function isolationEnvironment(env: NodeJS.ProcessEnv = process.env): Partial<Pick<LabConfig, 'isolation'>> {
+  return env.SESSION_LAB_ISOLATION ? { isolation: env.SESSION_LAB_ISOLATION as LabConfig['isolation'] } : {};
 }
 
 export function serverId(index: number): string {

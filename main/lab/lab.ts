@@ -1,8 +1,8 @@
-import { BalancerSetup } from './balancerSetup';
 import { LabError } from './labError';
-import { LbConfigError } from './lbconfig/model';
+import { LbConfigError, type BalancerModel } from './lbconfig/model';
+import { amSideOf, configView } from './lbconfig/view';
 import { LabClock } from './clock';
-import { LabConfigSchema, parseConfig, serverId, traceLimits, type LabConfig, type LabConfigInput, type LiveConfigPatch } from './config';
+import { LabConfigSchema, isolationEnvironment, parseConfig, serverId, traceLimits, type LabConfig, type LabConfigInput, type LiveConfigPatch } from './config';
 import { ctsEnvironment, openCts, type CtsBackend } from './cts/backend';
 import { CtsFaults } from './cts/faults';
 import { grantRows } from './am/oauth2/grantRows';
@@ -11,10 +11,17 @@ import { generateKeys, type LabKeys } from './am/keys';
 import { AmNode } from './am/node';
 import { SessionService, type ActiveSession } from './am/sessionService';
 import { UserStore } from './am/users';
-import { Balancer } from './balancer/proxy';
+import type { LabNode } from './nodes/labNode';
+import { ProcessNode } from './nodes/processNode';
+import type { LabBalancer, NodeAddress } from './traffic/labBalancer';
+import { LocalBalancer } from './traffic/localBalancer';
+import { WorkerBalancer } from './traffic/workerBalancer';
 import { VirtualBrowser } from './client/browser';
+import { BrowserNetwork } from './client/network';
 import { TraceRecorder, type TraceListener } from './trace/recorder';
 import type { LabEventOf } from './trace/types';
+import { forkLauncher, type Launcher } from './wire/launcher';
+import type { BalancerView } from '../contract/balancer';
 import type { LabSnapshot, SessionRow } from '../contract/snapshot';
 
 export type { LabSnapshot, SessionRow };
@@ -29,6 +36,8 @@ export interface LabOptions extends LabConfigInput {
    * nodes, as `session-lab balance` runs it; each id is also its amlbcookie value.
    */
   upstreams?: { id: string; origin: string }[];
+  /** How node processes are started (isolation `process`): child_process.fork, or Electron's utilityProcess in the app. */
+  launcher?: Launcher;
 }
 
 const ENDED_KEEP = 200;
@@ -38,17 +47,19 @@ const REAPED: CtsTokenType[] = ['AUTH_SESSION', 'OAUTH', 'OAUTH2_GRANT_SET', 'OA
 /**
  * The lab: an AM cluster (nodes sharing a CTS), a balancer in front, a clock, a trace and the
  * virtual browsers. The one object the hosts (Electron, web, CLI) and the recipes talk to.
+ * With isolation `process` (the hosts' default) each node is an OS process of its own and the
+ * balancer and load runner run on a thread of their own; this object, in the host's thread, owns
+ * the clock, the settings, the embedded CTS and the trace, and keeps the others in step.
  */
 export class Lab {
   readonly clock: LabClock;
   readonly recorder: TraceRecorder;
   readonly users: UserStore;
   readonly sessions: SessionService;
-  readonly nodes: AmNode[] = [];
-  readonly balancer: Balancer;
+  readonly nodes: LabNode[] = [];
+  /** Set by start() before anything can use it. */
+  balancer!: LabBalancer;
   readonly browsers = new Map<string, VirtualBrowser>();
-  /** The balancer's routing model (lab policy, customer config, real binary), TLS and the browsers' network. */
-  readonly setup: BalancerSetup;
   private cfg: LabConfig;
   private reaperTimer: NodeJS.Timeout | undefined;
   private reaping: Promise<void> | undefined;
@@ -63,6 +74,10 @@ export class Lab {
   private readonly ctsFaults: CtsFaults;
   /** True when the balancer fronts existing servers (LabOptions.upstreams) rather than AM nodes. */
   private upstreams = false;
+  private readonly launcher: Launcher;
+  private readonly net = new BrowserNetwork();
+  /** The nodes and the balancer's thread taking over the latest clock change. */
+  private clockFollowed: Promise<unknown> = Promise.resolve();
 
   private constructor(
     opts: LabOptions,
@@ -71,48 +86,42 @@ export class Lab {
     readonly keys: LabKeys,
   ) {
     this.cfg = cfg;
+    this.launcher = opts.launcher ?? forkLauncher;
     this.cts = ctsBackend.connect();
     this.clock = new LabClock({ speed: opts.clockSpeed ?? 1 });
     this.recorder = new TraceRecorder(this.clock, traceLimits(this.cfg));
     this.ctsFaults = new CtsFaults(ctsBackend, this.recorder.emit);
     this.users = new UserStore(this.cfg.users, opts.adminPassword, this.cfg.agents);
     this.sessions = new SessionService({ config: () => this.cfg, clock: this.clock, cts: this.cts, keys: this.keys, emit: this.recorder.emit });
-    this.balancer = new Balancer(
-      () => ({
-        policy: this.cfg.policy,
-        cookieName: this.cfg.lbCookieName,
-        redispatch: this.cfg.redispatch,
-        maxBodyBytes: this.cfg.maxBodyBytes,
-        upstreamTimeoutMs: this.cfg.upstreamTimeoutMs,
-        headersTimeoutMs: this.cfg.headersTimeoutMs,
-        requestTimeoutMs: this.cfg.requestTimeoutMs,
-        router: this.setup.router,
-      }),
-      this.recorder,
-      this.clock,
-    );
-    this.setup = new BalancerSetup({ balancer: this.balancer, recorder: this.recorder, nodes: () => this.nodes.map((n) => ({ id: n.id, port: n.port })) });
     this.recorder.subscribe((batch) => {
       for (const item of batch) if (item.kind === 'event' && item.type === 'session-terminated') this.rememberEnded(item);
+    });
+    this.clock.onChange((_, advancedBy) => {
+      const anchors = this.clock.anchors();
+      this.clockFollowed = Promise.all([...this.nodes.map((n) => n.clockChanged(anchors, advancedBy)), this.balancer?.clockChanged(anchors, advancedBy)]);
     });
   }
 
   static async start(opts: LabOptions = {}): Promise<Lab> {
     const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as LabOptions;
-    const parsed = LabConfigSchema.safeParse({ ...(opts.upstreams ? {} : ctsEnvironment()), ...given });
+    const parsed = LabConfigSchema.safeParse({ ...isolationEnvironment(), ...(opts.upstreams ? {} : ctsEnvironment()), ...given });
     if (!parsed.success) throw new LabError(`Invalid setting: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     checkBalancerConfig(parsed.data);
-    const keys = await generateKeys();
     let lab: Lab | undefined;
     const backend = await openCts(() => lab?.cfg ?? parsed.data);
+    lab = new Lab(opts, parsed.data, backend, generateKeys());
     try {
-      lab = new Lab(opts, parsed.data, backend, keys);
-      if (opts.upstreams) for (const u of opts.upstreams) lab.balancer.addBackend({ id: u.id, lbValue: u.id, origin: u.origin });
-      else for (let i = 0; i < lab.cfg.nodes; i++) await lab.addNode();
+      const nodes = opts.upstreams ? [] : Array.from({ length: lab.cfg.nodes }, (_, i) => lab!.createNode(serverId(i)));
+      lab.nodes.push(...nodes);
+      // The balancer's thread and the node processes start side by side.
+      const [balancer] = await Promise.all([lab.openBalancer(), ...nodes.map((n) => n.start())]);
+      lab.balancer = balancer;
+      for (const u of opts.upstreams ?? []) await balancer.addBackend({ id: u.id, lbValue: u.id, origin: u.origin });
+      for (const n of nodes) await balancer.addBackend(backendOf(n));
       lab.upstreams = !!opts.upstreams;
-      await lab.setup.start(lab.cfg, opts.port ?? 0);
+      await balancer.start(lab.cfg, opts.port ?? 0, lab.addresses());
     } catch (e) {
-      await (lab ? lab.stop() : backend.stop());
+      await lab.stop();
       throw e;
     }
     lab.reaperTimer = setInterval(() => void lab.reap(), 1_000);
@@ -121,6 +130,58 @@ export class Lab {
       if (advanced > 0) void lab.reap();
     });
     return lab;
+  }
+
+  /** The balancer in this thread, or on a worker thread of its own (isolation `process`) whose trace comes here. */
+  private openBalancer(): Promise<LabBalancer> {
+    if (this.cfg.isolation === 'in-process') return Promise.resolve(new LocalBalancer(() => this.cfg, this.recorder, this.clock));
+    return WorkerBalancer.start({ config: this.cfg, clock: this.clock.anchors() }, (t) => this.recorder.recordShipped(t.batch, t.dropped));
+  }
+
+  /** Each AM server connects to the CTS itself, and so runs its own session service over it. */
+  private createNode(id: string): LabNode {
+    if (this.cfg.isolation === 'process') {
+      return new ProcessNode(
+        id,
+        {
+          launcher: this.launcher,
+          init: (port) => ({
+            id,
+            port,
+            config: this.cfg,
+            clock: this.clock.anchors(),
+            secrets: { authIdSecret: this.keys.authIdSecret, sessionSigningKey: this.keys.sessionSigningKey, journeyEncryptionKey: this.keys.journeyEncryptionKey },
+            adminPassword: this.users.adminPassword,
+            cts: this.ctsBackend.kind === 'embedded' ? { kind: 'embedded' } : { kind: 'ldap', settings: this.ctsBackend.connectionSettings(id)! },
+          }),
+          cts: this.ctsBackend.kind === 'embedded' ? this.ctsBackend.connect(id) : this.cts,
+          record: (e) => this.recorder.recordEvent(e),
+          served: (exchangeId, node) => this.balancer.served(exchangeId, node),
+          oauth2Key: async () => {
+            const { kid, jwk } = await this.keys.oauth2Signing();
+            return { kid, jwk };
+          },
+          // The lab started the process, so it sees it end; the balancer finds out by itself.
+          exited: (node, end) => this.recorder.emit('node-process-ended', { node: node.id, data: { pid: node.pid!, signal: end.signal, code: end.code } }),
+        },
+        () => this.cfg.contextPath,
+      );
+    }
+    const cts = this.ctsBackend.connect(id);
+    return new AmNode(id, {
+      config: () => this.cfg,
+      clock: this.clock,
+      cts,
+      keys: this.keys,
+      users: this.users,
+      sessions: new SessionService({ config: () => this.cfg, clock: this.clock, cts, keys: this.keys, emit: this.recorder.emit }),
+      emit: this.recorder.emit,
+      served: (exchangeId, node) => this.balancer.served(exchangeId, node),
+    });
+  }
+
+  private addresses(): NodeAddress[] {
+    return this.nodes.map((n) => ({ id: n.id, port: n.port }));
   }
 
   get config(): LabConfig {
@@ -132,12 +193,23 @@ export class Lab {
     return `${this.balancer.url}${this.cfg.contextPath}`;
   }
 
-  /** What `serve` prints first: where to send requests, the admin login, and the CTS to ldapsearch. */
+  /** The customer's balancer file as the lab read it (null: the lab's own policy). */
+  get balancerModel(): BalancerModel | null {
+    return LocalBalancer.readModel(this.cfg);
+  }
+
+  /** The balancer as the window shows it: what runs, the customer's file with its findings and mapping. */
+  private balancerView(): BalancerView {
+    const m = this.balancerModel;
+    return { runs: this.cfg.balancer, config: m ? configView(m, this.nodes.map((n) => n.id), amSideOf(this.cfg)) : null, notes: this.balancer.notes() };
+  }
+
+  /** What `serve` prints first: where to send requests, each node and its process, the admin login, and the CTS to ldapsearch. */
   info() {
     const { kind, url, replicas, baseDn, bindDn, password } = this.ctsBackend.status();
     return {
       balancer: this.balancerUrl,
-      nodes: this.nodes.map((n) => ({ id: n.id, url: n.url })),
+      nodes: this.nodes.map((n) => ({ id: n.id, url: n.url, pid: n.pid })),
       admin: { username: 'amadmin', password: this.users.adminPassword },
       oauth2: this.oauth2Client(),
       cts: kind === 'embedded' ? { kind } : { kind, url, replicas, baseDn, bindDn, password },
@@ -155,33 +227,13 @@ export class Lab {
     return found ? { clientId: found[0], redirectUri: found[1].redirectUris[0]! } : null;
   }
 
-  /** Each AM server connects to the CTS itself, and so runs its own session service over it. */
-  private async addNode(): Promise<AmNode> {
-    const id = serverId(this.nodes.length);
-    const cts = this.ctsBackend.connect(id);
-    const node = new AmNode(id, {
-      config: () => this.cfg,
-      clock: this.clock,
-      cts,
-      keys: this.keys,
-      users: this.users,
-      sessions: new SessionService({ config: () => this.cfg, clock: this.clock, cts, keys: this.keys, emit: this.recorder.emit }),
-      emit: this.recorder.emit,
-      served: (exchangeId, node) => this.setup.served(exchangeId, node),
-    });
-    await node.start();
-    this.nodes.push(node);
-    this.balancer.addBackend({ id: node.id, lbValue: node.ctx.lbValue, origin: `http://127.0.0.1:${node.port}` });
-    return node;
-  }
-
-  node(id: string): AmNode {
+  node(id: string): LabNode {
     const n = this.nodes.find((x) => x.id === id);
     if (!n) throw new LabError(`There is no node ${id}; nodes are ${this.nodes.map((x) => x.id).join(', ')}`);
     return n;
   }
 
-  /** Stops the node's server and drops its memory. The balancer finds out as a real one would. */
+  /** Kills the node (a node process gets SIGKILL): its memory is gone. The balancer finds out as a real one would. */
   async killNode(id: string): Promise<void> {
     const n = this.node(id);
     if (!n.running) return;
@@ -189,11 +241,12 @@ export class Lab {
     this.recorder.emit('node-down', { node: id, data: { by: 'operator' } });
   }
 
+  /** Starts the node again (a fresh process, on the same port). */
   async restartNode(id: string): Promise<void> {
     const n = this.node(id);
     if (n.running) await n.kill();
     await n.start();
-    this.recorder.emit('node-up', { node: id, data: { by: 'operator', port: n.port } });
+    this.recorder.emit('node-up', { node: id, data: { by: 'operator', port: n.port, ...(n.pid !== null ? { pid: n.pid } : {}) } });
     // The balancer checks it at once (like `enable health` in HAProxy) rather than on its next interval.
     await this.balancer.probe(id);
   }
@@ -206,13 +259,13 @@ export class Lab {
   startCts = () => this.ctsFaults.startAll();
 
   /** Round-robin starts over, so a recipe run in a used lab routes as in a fresh one. */
-  resetRouting(): void {
-    this.balancer.resetRoundRobin();
+  resetRouting(): Promise<void> {
+    return this.balancer.resetRoundRobin();
   }
 
-  drainNode(id: string, drained = true): void {
+  async drainNode(id: string, drained = true): Promise<void> {
     this.node(id);
-    this.balancer.setDrained(id, drained);
+    await this.balancer.setDrained(id, drained);
   }
 
   /** Grows or shrinks the cluster live; removed nodes are the highest server ids. */
@@ -220,22 +273,26 @@ export class Lab {
     if (this.upstreams) throw new LabError('This lab balances existing servers: it has no AM nodes to add or remove');
     if (!Number.isInteger(count) || count < 1 || count > 9) throw new LabError('The number of nodes must be between 1 and 9');
     while (this.nodes.length < count) {
-      const n = await this.addNode();
+      const n = this.createNode(serverId(this.nodes.length));
+      await n.start();
+      this.nodes.push(n);
+      await this.balancer.addBackend(backendOf(n));
       this.recorder.emit('node-added', { node: n.id, data: {} });
     }
     while (this.nodes.length > count) {
       const n = this.nodes.pop()!;
-      await n.kill();
+      await n.stop();
       await this.balancer.removeBackend(n.id);
       this.recorder.emit('node-removed', { node: n.id, data: {} });
     }
     this.cfg = { ...this.cfg, nodes: count };
-    await this.setup.nodesChanged(this.cfg);
+    await Promise.all([this.balancer.nodesChanged(this.cfg, this.addresses()), ...this.nodes.map((n) => n.configure(this.cfg))]);
   }
 
   /**
    * Applies settings live; each change is an event with before and after. The patch was checked
-   * where it entered (the contract's ConfigPatchSchema); every key of it takes effect now.
+   * where it entered (the contract's ConfigPatchSchema); every key of it takes effect now, in the
+   * node processes and the balancer's thread too.
    */
   async configure(patch: LiveConfigPatch): Promise<LabConfig> {
     const sent = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as LiveConfigPatch;
@@ -245,35 +302,51 @@ export class Lab {
     const next = parseConfig({ ...this.cfg, ...rest });
     checkBalancerConfig(next);
     this.cfg = next;
-    await this.setup.apply(before, this.cfg);
+    await Promise.all([this.balancer.apply(before, next, this.addresses()), ...this.nodes.map((n) => n.configure(next))]);
+    // The browsers' connections were to the balancer as it spoke before (another protocol or certificate).
+    if (before.https !== next.https || (next.https && before.publicHost !== next.publicHost)) await this.net.close();
     // Every other setting is read where it is used, on each request or session; the trace holds state.
     if (rest.traceCapacity !== undefined || rest.traceBudgetBytes !== undefined || rest.traceBodyBytes !== undefined) this.recorder.setLimits(traceLimits(this.cfg));
     for (const key of Object.keys(rest) as (keyof LabConfig)[]) {
       if (JSON.stringify(before[key]) === JSON.stringify(this.cfg[key])) continue;
-      const said = key === 'policy' ? { lbCookieName: this.cfg.lbCookieName } : key === 'lbConfig' && this.setup.model ? { product: this.setup.model.product } : {};
+      const model = key === 'lbConfig' ? this.balancerModel : null;
+      const said = key === 'policy' ? { lbCookieName: this.cfg.lbCookieName } : model ? { product: model.product } : {};
       this.recorder.emit('config-changed', { data: { key, from: before[key], to: this.cfg[key], ...said } });
     }
     return this.cfg;
   }
 
-  advanceClock(ms: number): void {
+  /** Each clock change is in force in every node (and the balancer's thread) when these resolve. */
+  async advanceClock(ms: number): Promise<void> {
     this.clock.advance(ms);
     this.recorder.emit('clock-changed', { data: { advancedBy: ms } });
+    await this.clockFollowed;
   }
 
-  setClockSpeed(speed: number): void {
+  async setClockSpeed(speed: number): Promise<void> {
     this.clock.setSpeed(speed);
     this.recorder.emit('clock-changed', { data: { speed } });
+    await this.clockFollowed;
   }
 
-  pauseClock(paused: boolean): void {
+  async pauseClock(paused: boolean): Promise<void> {
     if (paused) this.clock.pause();
     else this.clock.resume();
     this.recorder.emit('clock-changed', { data: { paused } });
+    await this.clockFollowed;
   }
 
   subscribe(listener: TraceListener): () => void {
     return this.recorder.subscribe(listener);
+  }
+
+  /**
+   * Resolves once everything the nodes and the balancer recorded so far is in the trace and
+   * handed to its subscribers (node processes and the balancer's thread send theirs in batches).
+   */
+  async settle(): Promise<void> {
+    await Promise.all([...this.nodes.map((n) => n.settle()), this.balancer?.settle()]);
+    this.recorder.flush();
   }
 
   createBrowser(name?: string): VirtualBrowser {
@@ -286,7 +359,7 @@ export class Lab {
   }
 
   /** What the virtual browsers talk to: the public host (resolved to the balancer) from their client address. */
-  private readonly network = (clientIp: string) => this.setup.site(this.cfg, clientIp);
+  private readonly network = (clientIp: string) => this.net.site(this.cfg, this.balancer.port, clientIp, this.balancer.caCert);
 
   browser(id: string): VirtualBrowser {
     const b = this.browsers.get(id);
@@ -335,7 +408,6 @@ export class Lab {
     this.reaping = (async () => {
       try {
         const now = this.clock.now();
-        for (const n of this.nodes) n.sweepMemory(now);
         await this.sessions.reap();
         for (const type of REAPED) for (const t of await this.cts.expired(now, type)) await this.cts.delete(t.id);
         this.ctsFaults.reaperReached(true);
@@ -372,20 +444,21 @@ export class Lab {
 
   async snapshot(): Promise<LabSnapshot> {
     const states = new Map(this.balancer.states().map((s) => [s.id, s.state]));
-    const sessions = await this.sessionRows();
+    const [sessions, stats] = await Promise.all([this.sessionRows(), Promise.all(this.nodes.map((n) => n.stats()))]);
     return {
       config: this.cfg,
       clock: this.clock.state(),
       balancer: this.balancerUrl,
-      lb: this.setup.view(this.cfg),
-      nodes: this.nodes.map((n) => ({
+      lb: this.balancerView(),
+      nodes: this.nodes.map((n, i) => ({
         id: n.id,
         url: n.url,
+        pid: n.pid,
         state: n.running ? (states.get(n.id) ?? 'up') : 'down',
         running: n.running,
-        authSessionsInMemory: n.ctx.memory.size,
+        authSessionsInMemory: stats[i]!.authSessionsInMemory,
         sessions: sessions.filter((s) => s.status === 'active' && s.homeNode === n.id).length,
-        requests: n.requests,
+        requests: stats[i]!.requests,
       })),
       browsers: [...this.browsers.values()].map((b) => ({ id: b.id, name: b.name, clientIp: b.clientIp, appOrigin: b.appOrigin })),
       sessions,
@@ -401,12 +474,18 @@ export class Lab {
     this.stopped = true;
     clearInterval(this.reaperTimer);
     await this.reaping;
+    await this.balancer?.settle().catch(() => undefined);
     this.recorder.flush();
-    await this.balancer.stop();
-    await this.setup.stop();
-    await Promise.all(this.nodes.map((n) => n.kill()));
+    await this.balancer?.stop();
+    await Promise.all(this.nodes.map((n) => n.stop()));
+    await this.net.close();
     await this.ctsBackend.stop();
   }
+}
+
+/** A node as the balancer fronts it: its amlbcookie value is its server id (com.iplanet.am.lbcookie.value's default). */
+function backendOf(n: LabNode) {
+  return { id: n.id, lbValue: n.id, origin: `http://127.0.0.1:${n.port}` };
 }
 
 export { LabError };
@@ -414,7 +493,7 @@ export { LabError };
 /** A customer's balancer file that cannot be read is an operator mistake with its line, like any bad setting. */
 function checkBalancerConfig(cfg: LabConfig): void {
   try {
-    BalancerSetup.readModel(cfg);
+    LocalBalancer.readModel(cfg);
   } catch (e) {
     if (e instanceof LbConfigError) throw new LabError(`Balancer configuration: ${e.message}`);
     throw e;

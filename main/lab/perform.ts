@@ -35,6 +35,8 @@ export async function perform(lab: Lab, action: Action, opts: PerformOptions = {
     lab.recorder.take(tag);
     throw e;
   }
+  // Node processes and the balancer's thread send what they recorded in batches: all of it first.
+  await lab.settle();
   const taken = lab.recorder.take(tag);
   const browser = 'browser' in action && action.browser ? lab.browsers.get(action.browser) : undefined;
   // The sessions a browser's logins created: what "terminate its newest session" ends.
@@ -66,7 +68,7 @@ async function run(lab: Lab, a: Exclude<Action, ActionOf<'load'>>): Promise<Outc
     case 'admin-terminate':
       return adminTerminate(lab, a);
     case 'wait':
-      lab.advanceClock(a.ms);
+      await lab.advanceClock(a.ms);
       await lab.reap(); // the reaper pass the jump triggered, finished before anyone looks
       return {};
     case 'kill-node':
@@ -78,7 +80,7 @@ async function run(lab: Lab, a: Exclude<Action, ActionOf<'load'>>): Promise<Outc
       return {};
     case 'drain-node':
     case 'undrain-node':
-      lab.drainNode(a.node, a.action === 'drain-node');
+      await lab.drainNode(a.node, a.action === 'drain-node');
       return {};
     case 'configure':
       return { config: await lab.configure(a.patch) };

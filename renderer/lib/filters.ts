@@ -88,6 +88,7 @@ export function eventSeverity(e: EventFacts): Severity {
   switch (e.type) {
     case 'auth-session-missed':
     case 'node-down':
+    case 'node-process-ended':
     case 'login-failed':
     case 'bad-request':
     case 'cts-down':

@@ -79,11 +79,11 @@ describe('the chain page timeout and the 110 response', () => {
     const b = lab.createBrowser();
     const fast = await b.startLogin();
     if (fast.kind !== 'callbacks') throw new Error('expected callbacks');
-    lab.advanceClock(119_000);
+    await lab.advanceClock(119_000);
     expect((await b.submit(fast.payload, { IDToken1: DEMO[0], IDToken2: DEMO[1] })).kind).toBe('success');
     const slow = await lab.createBrowser().startLogin();
     if (slow.kind !== 'callbacks') throw new Error('expected callbacks');
-    lab.advanceClock(120_000);
+    await lab.advanceClock(120_000);
     const late = await call(lab, 'POST', AUTH, { headers: V2, body: JSON.stringify(slow.payload) });
     expect(late.json).toEqual({ code: 401, reason: 'Unauthorized', message: 'Session has timed out' });
   });
@@ -205,7 +205,7 @@ describe('account lockout (ISAccountLockout; amAuth.properties 112) and session 
     expect(statuses.map((s) => (s as { message: string }).message)).toEqual(['Authentication Failed', 'Authentication Failed', 'Your account has been locked.']);
     expect(await (await direct(n1!.url, ...DEMO)).json()).toEqual({ code: 401, reason: 'Unauthorized', message: 'Your account has been locked.' });
     expect((await direct(n2!.url, ...DEMO)).status).toBe(200);
-    lab.advanceClock(5 * 60_000);
+    await lab.advanceClock(5 * 60_000);
     expect((await direct(n1!.url, ...DEMO)).status).toBe(200);
   });
 
@@ -223,7 +223,7 @@ describe('account lockout (ISAccountLockout; amAuth.properties 112) and session 
     expect((await call(deny, 'POST', AUTH, zpl(...DEMO))).json).toEqual({ code: 401, reason: 'Unauthorized', message: 'You have reached your session limit.' });
     const oldest = await startLab({ nodes: 1, sessionQuotaEnabled: true, sessionQuotaLimit: 2, sessionQuotaAction: 'DESTROY_OLDEST' });
     const first = tokenOf(await call(oldest, 'POST', AUTH, zpl(...DEMO)));
-    oldest.advanceClock(1000);
+    await oldest.advanceClock(1000);
     await call(oldest, 'POST', AUTH, zpl(...DEMO));
     await call(oldest, 'POST', AUTH, zpl(...DEMO));
     expect(((await call(oldest, 'POST', 'json/realms/root/sessions?_action=validate', { headers: V2, body: JSON.stringify({ tokenId: first }) })).json as { valid: boolean }).valid).toBe(false);

@@ -64,7 +64,8 @@ describe('bad input gets an AM-shaped 4xx and changes nothing', () => {
 
   it('the balancer refuses oversized bodies, duplicate Host/Content-Length and too many headers before any node sees them', async () => {
     const lab = await startLab({ nodes: 2, maxBodyBytes: 64 * 1024 });
-    const before = lab.nodes.map((n) => n.requests);
+    const requests = () => Promise.all(lab.nodes.map(async (n) => (await n.stats()).requests));
+    const before = await requests();
     const big = await call(lab, 'POST', AUTH, { headers: V2, body: 'x'.repeat(5 * 1024 * 1024) });
     expect(big.status).toBe(413);
     expect(big.json).toMatchObject({ code: 413, reason: 'Request Entity Too Large' });
@@ -75,7 +76,7 @@ describe('bad input gets an AM-shaped 4xx and changes nothing', () => {
     const many = Array.from({ length: 120 }, (_, i) => `X-H${i}: v`).join('\r\n');
     expect(await raw(port, `GET /am/isAlive.jsp HTTP/1.1\r\nHost: a\r\n${many}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431/);
     expect(await raw(port, `GET /am/isAlive.jsp HTTP/1.1\r\nHost: a\r\nCookie: ${'c=' + 'x'.repeat(40 * 1024)}\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431/);
-    expect(lab.nodes.map((n) => n.requests)).toEqual(before);
+    expect(await requests()).toEqual(before);
     // A 20 KB cookie (client-based sessions can be that big) still goes through.
     const ok = await call(lab, 'GET', 'isAlive.jsp', { headers: { cookie: `big=${'x'.repeat(20 * 1024)}` } });
     expect(ok.status).toBe(200);

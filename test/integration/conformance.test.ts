@@ -84,7 +84,7 @@ describe('AM REST conformance (am-rest.md §10)', () => {
     const b = lab.createBrowser();
     const step = await b.startLogin();
     if (step.kind !== 'callbacks') throw new Error(`expected callbacks, got ${step.kind}`);
-    lab.advanceClock(4 * 60_000);
+    await lab.advanceClock(4 * 60_000);
     const next = await b.submit(step.payload, { IDToken1: DEMO[0], IDToken2: DEMO[1] });
     expect(next.status).toBe(401);
     expect((next as { body: unknown }).body).toEqual({ code: 401, reason: 'Unauthorized', message: 'Session has timed out' });

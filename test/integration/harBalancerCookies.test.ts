@@ -27,12 +27,12 @@ describe("balancers' own cookies, recognised by name and value", () => {
 });
 
 /** A lab run through a customer's balancer, exported as a redacted HAR, imported and diagnosed as a customer's file would be. */
-async function diagnosedHar(file: string, opts: LabOptions, between?: (lab: Awaited<ReturnType<typeof startLab>>) => void) {
+async function diagnosedHar(file: string, opts: LabOptions, between?: (lab: Awaited<ReturnType<typeof startLab>>) => Promise<void>) {
   const lab = await startLab({ nodes: 2, lbConfig: readFileSync(`test/fixtures/lb/${file}`, 'utf8'), ...opts });
   const b = lab.createBrowser();
   const s = await b.startLogin();
   if (s.kind !== 'callbacks') throw new Error('no callbacks');
-  between?.(lab);
+  await between?.(lab);
   await b.submit(s.payload, { IDToken1: DEMO[0], IDToken2: DEMO[1] });
   lab.recorder.flush();
   const har = JSON.stringify(exportHar(lab.recorder.items(), { redact: true }));

@@ -71,7 +71,7 @@ beforeAll(async () => {
   // Idle expiry: the lab clock jumps past max idle time; the next validate finds the session gone.
   const idle = lab.createBrowser('idle');
   expect((await idle.login(USER, PASSWORD)).outcome.kind).toBe('success');
-  lab.advanceClock(31 * 60_000);
+  await lab.advanceClock(31 * 60_000);
   await lab.reap();
   expect((await idle.validate()).body).toEqual({ valid: false });
   ids.idle = idle.id;

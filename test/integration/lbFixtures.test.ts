@@ -88,7 +88,7 @@ async function chainLogin(lab: Lab, b: VirtualBrowser, between: Case['between'])
   const first = await b.startLogin();
   expect(first.kind, 'step 1 answers with callbacks').toBe('callbacks');
   if (first.kind !== 'callbacks') throw new Error('no callbacks');
-  if (between?.advanceMs) lab.advanceClock(between.advanceMs);
+  if (between?.advanceMs) await lab.advanceClock(between.advanceMs);
   if (between?.changeIp) b.clientIp = otherIp(lab, b.clientIp);
   const second = await b.submit(first.payload, callbackAnswers(first.payload, ...DEMO));
   const ex = lab.recorder.exchanges().filter((e) => e.browser === b.id);
@@ -97,7 +97,7 @@ async function chainLogin(lab: Lab, b: VirtualBrowser, between: Case['between'])
 
 /** A client address the model sends to another node than `ip` (a proxy farm's next egress address). */
 function otherIp(lab: Lab, ip: string): string {
-  const model = lab.setup.model!;
+  const model = lab.balancerModel!;
   for (let i = 2; i < 250; i++) {
     const candidate = `127.0.0.${i}`;
     const [a, b] = routeFrom(model, lab.nodes.length, [ip, candidate]);

@@ -144,7 +144,7 @@ describe('client addresses and HTTPS', () => {
     const lab = await startLab({ nodes: 2, policy: 'sticky', https: true, publicHost: 'am.example.com' });
     expect(lab.balancerUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/am$/);
     expect((await lab.createBrowser().login(...DEMO)).outcome.kind).toBe('success');
-    const agent = new Agent({ connect: { ca: lab.setup.caCert, servername: 'am.example.com' } });
+    const agent = new Agent({ connect: { ca: lab.balancer.caCert, servername: 'am.example.com' } });
     cleanup.push(() => agent.close());
     const r = await request(`${lab.balancerUrl}/isAlive.jsp`, { dispatcher: agent });
     expect(r.statusCode).toBe(200);

@@ -93,7 +93,7 @@ describe('authorize (AuthorizeResource, ResourceOwnerSessionValidator)', () => {
     expect(Object.fromEntries(none.location!.searchParams)).toEqual({ error_description: 'The request requires some interaction that is not allowed.', state: 's1', error: 'interaction_required' });
     const sso = await ssoToken(lab);
     expect((await authorize(lab, sso, { prompt: 'none' })).location!.searchParams.get('code')).toBeTruthy();
-    lab.advanceClock(61_000);
+    await lab.advanceClock(61_000);
     expect((await authorize(lab, sso, { prompt: 'none' })).location!.searchParams.get('error')).toBe('interaction_required');
   });
 
@@ -159,7 +159,7 @@ describe('access_token (AuthorizationCodeGrantTypeHandler, ClientAuthenticator)'
   it('a code redeemed after its 120 s lifetime is invalid_grant', async () => {
     const lab = await lab3();
     const code = await codeFor(lab, await ssoToken(lab));
-    lab.advanceClock(121_000);
+    await lab.advanceClock(121_000);
     const r = await redeem(lab, code);
     expect(r.status).toBe(400);
     // "Authorization code expired." when the node reads it first, the generic text once the CTS reaper deleted it.

@@ -111,10 +111,10 @@ describe('sessions as AM answers the rest of it', () => {
 
   it('resource 1.x: isActive, getIdle, getMaxIdle, getMaxSessionTime, getTimeLeft on the collection and on /sessions/{token} (SessionResource, action handlers)', async () => {
     const lab = await startLab({ nodes: 1 });
-    lab.pauseClock(true);
+    await lab.pauseClock(true);
     const demo = await login(lab);
     const admin = await login(lab, 'amadmin', lab.users.adminPassword);
-    lab.advanceClock(90_000);
+    await lab.advanceClock(90_000);
     const own = async (action: string) => (await call(lab, 'POST', `${SESSIONS}?_action=${action}`, { headers: { ...v1, iPlanetDirectoryPro: demo }, body: '{}' })).json;
     expect(await own('isActive')).toEqual({ active: true });
     expect(await own('getIdle')).toEqual({ idletime: 90 });
@@ -130,7 +130,7 @@ describe('sessions as AM answers the rest of it', () => {
 
   it('resource 1.x _queryId=all and =server list sessions as {userid, timeleft} for an admin', async () => {
     const lab = await startLab({ nodes: 1 });
-    lab.pauseClock(true);
+    await lab.pauseClock(true);
     await login(lab);
     const admin = await login(lab, 'amadmin', lab.users.adminPassword);
     const all = (await call(lab, 'GET', `${SESSIONS}?_queryId=all`, { headers: { ...v1, iPlanetDirectoryPro: admin } })).json as { result: { userid: string; timeleft: number }[] };

@@ -63,9 +63,9 @@ describe('CTS-based sessions', () => {
 
   it('idle expiry, driven by the lab clock: the CTS reaper removes it with reason idle', async () => {
     const { lab, b } = await loggedIn({ maxIdleTime: 1 });
-    lab.advanceClock(30_000);
+    await lab.advanceClock(30_000);
     expect((await b.validate()).body).toMatchObject({ valid: true });
-    lab.advanceClock(61_000);
+    await lab.advanceClock(61_000);
     await lab.reap();
     const ended = events(lab, 'session-terminated');
     expect(ended).toHaveLength(1);
@@ -86,17 +86,17 @@ describe('CTS-based sessions', () => {
   it('max session time ends an active session even though it was just used', async () => {
     const { lab, b } = await loggedIn({ maxSessionTime: 10, maxIdleTime: 5, latestAccessUpdateSeconds: 0 });
     for (let i = 0; i < 3; i++) {
-      lab.advanceClock(3 * MINUTE);
+      await lab.advanceClock(3 * MINUTE);
       expect((await b.refresh()).status).toBe(200);
     }
-    lab.advanceClock(2 * MINUTE); // 11 minutes since login, 2 since the last refresh
+    await lab.advanceClock(2 * MINUTE); // 11 minutes since login, 2 since the last refresh
     expect((await b.validate()).body).toMatchObject({ valid: false });
     expect(events(lab, 'session-terminated')[0]!.data.reason).toBe('max-time');
   });
 
   it('refresh and getSessionInfo report AM fields; getSessionInfo does not reset idle', async () => {
     const { lab, b } = await loggedIn({ latestAccessUpdateSeconds: 0 });
-    lab.advanceClock(5 * MINUTE);
+    await lab.advanceClock(5 * MINUTE);
     const info = (await b.sessionInfo()).body as Record<string, string>;
     expect(Object.keys(info)).toEqual(expect.arrayContaining(['username', 'universalId', 'realm', 'latestAccessTime', 'maxIdleExpirationTime', 'maxSessionExpirationTime', 'properties']));
     const created = (await lab.sessionRows())[0]!.createdAt;
@@ -112,7 +112,7 @@ describe('CTS-based sessions', () => {
     await lab.configure({ maxIdleTime: 1 });
     const c = lab.createBrowser();
     await c.login(...DEMO);
-    lab.advanceClock(2 * MINUTE);
+    await lab.advanceClock(2 * MINUTE);
     await lab.reap();
     expect((await c.validate()).body).toEqual({ valid: false });
     expect((await b.validate()).body).toMatchObject({ valid: true });
@@ -124,9 +124,9 @@ describe('client-based sessions', () => {
     const { lab, b } = await loggedIn({ sessions: 'client', maxIdleTime: 1, maxSessionTime: 10 });
     const cookie = (await b.cookies()).find((c) => c.name === 'iPlanetDirectoryPro')!.value;
     expect(cookie).toMatch(/\*eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
-    lab.advanceClock(5 * MINUTE); // far past the 1-minute idle time
+    await lab.advanceClock(5 * MINUTE); // far past the 1-minute idle time
     expect((await b.validate()).body).toMatchObject({ valid: true });
-    lab.advanceClock(6 * MINUTE);
+    await lab.advanceClock(6 * MINUTE);
     expect((await b.validate()).body).toEqual({ valid: false });
   });
 
@@ -146,7 +146,7 @@ describe('client-based sessions', () => {
     const other = home === '01' ? '02' : '01';
     expect(await replay(home)).toEqual({ valid: false });
     expect(await replay(other)).toMatchObject({ valid: true }); // not yet polled
-    lab.advanceClock(11_000);
+    await lab.advanceClock(11_000);
     expect(await replay(other)).toEqual({ valid: false });
   });
 

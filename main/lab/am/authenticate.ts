@@ -1,12 +1,11 @@
 import { errors as joseErrors, jwtVerify } from 'jose';
-import { cookieHttpOnly } from '../config';
 import { CtsUnavailableError } from '../cts/store';
 import { needsUpgrade, resolveIndex, serviceOf, type AuthIndex } from './authIndex';
 import { dropState, loadState, saveState, type Ref } from './authState';
 import type { AuthSessionMiss } from '../../contract/events';
 import type { AmRequest, AuthSessionState, NodeContext } from './context';
 import { redirectUrl } from './gotoUrl';
-import { AmError, setCookie, type AmResponse } from './http';
+import { AmError, cookieHttpOnly, setCookie, type AmResponse } from './http';
 import { lockoutFor } from './lockout';
 import { LAB_OTP, SERVICES, readCallbacks, renderCallbacks, type AuthService, type Page } from './services';
 import { QuotaExceeded, type ActiveSession } from './sessionService';

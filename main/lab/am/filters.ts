@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { REALMS } from '../config';
+import { REALMS } from '../../contract/names';
 import type { AmRequest, NodeContext } from './context';
 import { AmError } from './http';
 

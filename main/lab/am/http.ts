@@ -1,4 +1,5 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { LabConfig } from '../config';
 
 /** Thrown anywhere in a node's handlers; turned into AM's CREST error JSON by the router. */
 export class AmError extends Error {
@@ -12,6 +13,11 @@ export class AmError extends Error {
   ) {
     super(message);
   }
+}
+
+/** HttpOnly on the session cookie: the explicit setting, else the profile's default. */
+export function cookieHttpOnly(cfg: LabConfig): boolean {
+  return cfg.httpOnly ?? (cfg.profile === '7.5' || cfg.profile === '8');
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

@@ -4,6 +4,7 @@ import { CtsUnavailableError } from '../cts/store';
 import { VersionError, negotiate } from './apiVersion';
 import { authenticate } from './authenticate';
 import { timeoutOptions } from '../serverTimeouts';
+import type { LabNode, NodeStats } from '../nodes/labNode';
 import type { AmRequest, AuthSessionState, NodeContext } from './context';
 import { csrfFilter, resolveRealm } from './filters';
 import { health } from './health';
@@ -41,12 +42,16 @@ export type NodeDeps = Omit<NodeContext, 'memory' | 'loginFailures' | 'id' | 'lb
 /**
  * One AM server: a real HTTP server on 127.0.0.1 serving AM's REST paths under the context path.
  * Killing it closes the socket and loses its memory (in-progress chain logins), as a crashed AM would.
+ * It runs in an AM node process of its own (nodes/nodeMain.ts), or in the lab's thread (isolation
+ * in-process), where it is the LabNode itself and shares the lab's clock and settings.
  */
-export class AmNode {
+export class AmNode implements LabNode {
   readonly ctx: NodeContext;
   private server: Server | undefined;
+  private stopSweeping: (() => void) | undefined;
   port = 0;
   requests = 0;
+  readonly pid = null;
 
   constructor(
     readonly id: string,
@@ -64,6 +69,7 @@ export class AmNode {
   }
 
   async start(port = this.port): Promise<void> {
+    if (this.running) return;
     const cfg = this.ctx.config();
     const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, ...timeoutOptions(cfg.headersTimeoutMs, cfg.requestTimeoutMs) }, (req, res) => {
       this.requests++;
@@ -81,12 +87,23 @@ export class AmNode {
     });
     this.server = server;
     this.port = (server.address() as AddressInfo).port;
+    this.sweepFromNowOn();
+  }
+
+  /** AM's own cleanup of in-memory auth sessions: every second, and at once when the lab clock jumps. */
+  private sweepFromNowOn(): void {
+    const sweep = () => this.sweepMemory(this.ctx.clock.now());
+    const timer = setInterval(sweep, 1_000);
+    timer.unref();
+    const off = this.ctx.clock.onChange((_, advanced) => advanced > 0 && sweep());
+    this.stopSweeping = () => (clearInterval(timer), off());
   }
 
   /** Stops listening, drops open connections and forgets every in-memory auth session. */
   async kill(): Promise<void> {
     const s = this.server;
     this.server = undefined;
+    this.stopSweeping?.();
     this.ctx.memory.clear();
     this.ctx.loginFailures.clear();
     if (!s) return;
@@ -96,9 +113,22 @@ export class AmNode {
   }
 
   /** Auth sessions in memory that passed their deadline are dropped (AM's own cleanup). */
-  sweepMemory(now: number): void {
+  private sweepMemory(now: number): void {
     for (const [k, v] of this.ctx.memory) if (v.expiresAt <= now) this.ctx.memory.delete(k);
   }
+
+  stop(): Promise<void> {
+    return this.kill();
+  }
+
+  async stats(): Promise<NodeStats> {
+    return { authSessionsInMemory: this.ctx.memory.size, requests: this.requests };
+  }
+
+  // In the lab's thread the node reads the lab's own settings and clock, and emits straight into its trace.
+  async configure(): Promise<void> {}
+  async clockChanged(): Promise<void> {}
+  async settle(): Promise<void> {}
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const cfg = this.ctx.config();

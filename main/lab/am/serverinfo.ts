@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { cookieHttpOnly } from '../config';
 import type { AmRequest, NodeContext } from './context';
-import { AmError, type AmResponse } from './http';
+import { AmError, cookieHttpOnly, type AmResponse } from './http';
 
 /** The AM release each profile stands for (what serverinfo/version reports). */
 const VERSIONS = { '6.5': '6.5.5', '7': '7.4.0', '7.5': '7.5.1', '8': '8.0.1' } as const;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { DEMO_USER, type UserRecord } from '../config';
+import { DEMO_USER } from '../../contract/names';
+import type { UserRecord } from '../config';
 import { secretEquals } from './tokens';
 
 export interface Identity {

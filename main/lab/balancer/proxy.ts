@@ -6,7 +6,7 @@ import type { TLSSocket } from 'node:tls';
 import { Pool } from 'undici';
 import type { LabClock } from '../clock';
 import { timeoutOptions } from '../serverTimeouts';
-import type { TraceRecorder } from '../trace/recorder';
+import type { TraceSink } from '../trace/recorder';
 import type { Header, RoutingDecision } from '../trace/types';
 import { clientOf } from '../client/userAgent';
 import { dispatchBuffered } from './exchange';
@@ -66,7 +66,7 @@ export class Balancer {
 
   constructor(
     private readonly settings: () => BalancerSettings,
-    private readonly recorder: TraceRecorder,
+    private readonly recorder: TraceSink,
     private readonly clock: LabClock,
     targets: BackendTarget[] = [],
   ) {
@@ -294,7 +294,7 @@ export class Balancer {
         timings.receive = r.receive;
         routing.attempts.push({ node: target, outcome: String(r.status) });
         const out = responseHeaders(r.headers, r.body.length);
-        return { status: r.status, headers: choice.answer ? choice.answer(out, routing) : out, body: r.body };
+        return { status: r.status, headers: choice.answer ? await choice.answer(out, routing) : out, body: r.body };
       } catch (e) {
         const code = (e as { code?: string }).code ?? (e as Error).name ?? 'ERROR';
         routing.attempts.push({ node: target, outcome: code });

@@ -32,7 +32,7 @@ export interface Routed extends Pick {
   /** The Host header the node receives when the balancer does not pass the browser's (nginx's $proxy_host). */
   host?: string;
   /** The node's response headers as the browser gets them (cookies inserted, prefixed or rewritten); may complete the routing. */
-  answer?(headers: Header[], routing: RoutingDecision): Header[];
+  answer?(headers: Header[], routing: RoutingDecision): Header[] | Promise<Header[]>;
   /** Send the request through this dispatcher instead of the node's own connection pool (a real balancer in front). */
   via?: Dispatcher;
   /** Wait for this before sending (a real balancer in front is reloading). */

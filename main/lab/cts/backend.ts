@@ -5,6 +5,7 @@ import type { CtsStatus } from '../../contract/snapshot';
 import { LabDirectory } from './labDirectory';
 import { LdapTokenStore } from './ldapStore';
 import { CTS_ROOT_SUFFIX } from './slapdConfig';
+import { DelayedStore } from './latency';
 import { EmbeddedTokenStore, type TokenStore } from './store';
 
 export type { CtsInfo, CtsStatus } from '../../contract/snapshot';
@@ -25,12 +26,16 @@ export interface CtsBackend {
   stop(): Promise<void>;
 }
 
-/** The embedded store: one in-process map that every node shares. */
+/**
+ * The embedded store: one map in the lab's process that every node shares (a node in its own
+ * process reaches it over its channel). A node's connection adds the configured latency.
+ */
 class EmbeddedCts implements CtsBackend {
   readonly kind = 'embedded';
   private readonly store = new EmbeddedTokenStore();
-  connect(): TokenStore {
-    return this.store;
+  constructor(private readonly cfg: () => LabConfig) {}
+  connect(serverId?: string): TokenStore {
+    return serverId === undefined ? this.store : new DelayedStore(this.store, () => this.cfg().ctsLatencyMs);
   }
   connectionSettings(): undefined {
     return undefined;
@@ -108,7 +113,7 @@ export function ctsEnvironment(env: NodeJS.ProcessEnv = process.env): Partial<Pi
 /** Opens the CTS the settings name: starts slapd replicas, or checks the named directory answers. */
 export async function openCts(cfg: () => LabConfig): Promise<CtsBackend> {
   const c = cfg();
-  if (c.cts === 'embedded') return new EmbeddedCts();
+  if (c.cts === 'embedded') return new EmbeddedCts(cfg);
   if (c.cts === 'ldap') {
     const dir = await LabDirectory.start(c.ctsReplicas, () => cfg().ctsReplicationDelayMs);
     return new DirectoryCts(cfg, { rootSuffix: dir.rootSuffix, bindDn: dir.bindDn, password: dir.password, affinity: c.ctsAffinity }, dir.urls, dir);

@@ -44,7 +44,8 @@ export function repinnedShare(model: BalancerModel, from: number, to: number, lo
   for (let i = 0; i < logins; i++) {
     const r = router.route(request(undefined), backends(from));
     const routing = { node: r.node?.id ?? null } as RoutingDecision;
-    const set = r.answer?.([] as Header[], routing).find(([k, v]) => k === 'Set-Cookie' && v.startsWith(`${name}=`));
+    // A model of a customer's balancer answers at once (only a real balancer in front waits for its node's note).
+    const set = (r.answer?.([] as Header[], routing) as Header[] | undefined)?.find(([k, v]) => k === 'Set-Cookie' && v.startsWith(`${name}=`));
     if (set && r.node) pinned.push({ cookie: set[1].split(';')[0]!.slice(name.length + 1), node: r.node.id });
   }
   if (!pinned.length) return 0;

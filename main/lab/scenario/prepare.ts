@@ -39,9 +39,9 @@ export async function prepareLab(lab: Lab, settings: RecipeSettings): Promise<vo
   await lab.configure({ ...ticketDefaults(), ...live });
   if (lab.ctsBackend.directory) await lab.startCts();
   for (const n of lab.nodes) if (!n.running) await lab.restartNode(n.id);
-  for (const n of lab.nodes) lab.drainNode(n.id, false);
+  for (const n of lab.nodes) await lab.drainNode(n.id, false);
   const down = [];
   for (const n of lab.nodes) if ((await lab.balancer.probe(n.id)) === 'down') down.push(n.id);
   if (down.length) throw new LabError(`Node ${down.join(', ')} did not come back up for the balancer`);
-  lab.resetRouting();
+  await lab.resetRouting();
 }

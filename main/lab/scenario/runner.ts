@@ -112,7 +112,7 @@ export async function runRecipe(recipe: Recipe, opts: RunOptions = {}): Promise<
   const users = new Map<string, UserState>();
   try {
     if (opts.lab) await prepareLab(lab, patch);
-    lab.pauseClock(true);
+    await lab.pauseClock(true);
     labStart = lab.clock.now();
     for (const [name, creds] of Object.entries(recipe.users)) {
       const b = lab.createBrowser(name);
@@ -157,7 +157,7 @@ export async function runRecipe(recipe: Recipe, opts: RunOptions = {}): Promise<
   } finally {
     collector.stop();
     if (!opts.lab) await lab.stop();
-    else if (!wasPaused) lab.pauseClock(false);
+    else if (!wasPaused) await lab.pauseClock(false);
   }
 }
 

@@ -1,9 +1,29 @@
 import type { LabClock } from '../clock';
 import { Ring } from './ring';
 import { eventText } from '../../contract/events';
-import type { EmitEvent, LabEvent, TraceExchange, TraceItem } from './types';
+import type { EmitEvent, LabEvent, LabEventType, TraceExchange, TraceItem } from './types';
 
 export type TraceListener = (batch: TraceItem[]) => void;
+
+/** An event recorded elsewhere (an AM node process, the balancer's thread), stamped there. */
+export interface StampedEvent {
+  type: LabEventType;
+  node: string | null;
+  exchangeId: string | null;
+  data: unknown;
+  labTime: number;
+  realTime: number;
+}
+
+/** An item recorded on the balancer's thread, on its way to the trace: an exchange with its action tag, or a stamped event. */
+export type Shipped = { exchange: Omit<TraceExchange, 'seq' | 'kind'>; tag: string | null } | { event: StampedEvent };
+
+/** What the balancer records into: the trace itself, or (on its own thread) an outbox to it. */
+export interface TraceSink {
+  keepBody(body: Buffer): KeptBody;
+  recordExchange(ex: Omit<TraceExchange, 'seq' | 'kind'>, tag: string | null): void;
+  emit: EmitEvent;
+}
 
 /** How much the trace keeps: items per ring, bytes in all, and bytes of any one body. */
 export interface TraceLimits {
@@ -29,7 +49,7 @@ const IN_FLIGHT_LIMIT = 1_024;
  * are bounded in items and, together, in bytes: past the budget the oldest items go first, so
  * sustained large bodies cannot grow the process (each body is also capped, see keepBody).
  */
-export class TraceRecorder {
+export class TraceRecorder implements TraceSink {
   private seq = 0;
   private readonly exchangeRing: Ring<TraceExchange>;
   private readonly eventRing: Ring<LabEvent>;
@@ -41,6 +61,8 @@ export class TraceRecorder {
   private readonly watched = new Map<string, TraceItem[]>();
   /** While an action is watched: events of exchanges not recorded yet (a node emits before the balancer records). */
   private readonly inFlight = new Map<string, LabEvent[]>();
+  /** While an action is watched: the tag of each exchange recorded, for events that arrive after it (a node in its own process). */
+  private readonly recordedTags = new Map<string, string>();
   private tags = 0;
 
   constructor(
@@ -70,7 +92,11 @@ export class TraceRecorder {
       const events = this.inFlight.get(item.id) ?? [];
       this.inFlight.delete(item.id);
       const mine = tag === null ? undefined : this.watched.get(tag);
-      if (mine && mine.length < WATCH_LIMIT) mine.push(...events, item);
+      if (mine && mine.length < WATCH_LIMIT) {
+        mine.push(...events, item);
+        this.recordedTags.set(item.id, tag!);
+        if (this.recordedTags.size > IN_FLIGHT_LIMIT) this.recordedTags.delete(this.recordedTags.keys().next().value!);
+      }
     }
     return item;
   }
@@ -90,31 +116,45 @@ export class TraceRecorder {
   take(tag: string): { exchanges: TraceExchange[]; events: LabEvent[] } {
     const items = this.watched.get(tag) ?? [];
     this.watched.delete(tag);
-    if (!this.watched.size) this.inFlight.clear();
+    if (!this.watched.size) {
+      this.inFlight.clear();
+      this.recordedTags.clear();
+    }
+    items.sort((a, b) => a.seq - b.seq);
     return { exchanges: items.filter((i): i is TraceExchange => i.kind === 'exchange'), events: items.filter((i): i is LabEvent => i.kind === 'event') };
   }
 
   readonly emit: EmitEvent = (type, fields) => {
-    const node = fields.node ?? null;
+    this.recordEvent({ type, node: fields.node ?? null, exchangeId: fields.exchangeId ?? null, data: fields.data, labTime: this.clock.now(), realTime: Date.now() });
+  };
+
+  /** Records an event with the times it was stamped with where it happened. */
+  recordEvent(e: StampedEvent): void {
     const item = {
       kind: 'event',
       seq: this.nextSeq(),
-      type,
-      labTime: this.clock.now(),
-      realTime: Date.now(),
-      node,
-      exchangeId: fields.exchangeId ?? null,
-      message: eventText(type, fields.data, node),
-      data: fields.data,
+      type: e.type,
+      labTime: e.labTime,
+      realTime: e.realTime,
+      node: e.node,
+      exchangeId: e.exchangeId,
+      message: eventText(e.type, e.data as never, e.node),
+      data: e.data,
     } as LabEvent;
     this.keep(this.eventRing, item, eventBytes(item));
     this.queue(item);
     if (this.watched.size && item.exchangeId) {
+      const tag = this.recordedTags.get(item.exchangeId);
+      const mine = tag === undefined ? undefined : this.watched.get(tag);
+      if (mine) {
+        if (mine.length < WATCH_LIMIT) mine.push(item);
+        return;
+      }
       const list = this.inFlight.get(item.exchangeId);
       if (list) list.push(item);
       else if (this.inFlight.size < IN_FLIGHT_LIMIT) this.inFlight.set(item.exchangeId, [item]);
     }
-  };
+  }
 
   /** Adds an item, then lets the oldest items (exchanges or events, whichever is older) go until the trace fits its budget. */
   private keep<T extends TraceItem>(ring: Ring<T>, item: T, size: number): void {
@@ -130,6 +170,15 @@ export class TraceRecorder {
       const oldest = !e || (x && x.seq < e.seq) ? this.exchangeRing.shift() : this.eventRing.shift();
       this.bytes -= itemBytes(oldest!);
     }
+  }
+
+  /** Records what the balancer's thread sent (in order), and counts what it had to drop. */
+  recordShipped(items: Shipped[], dropped = 0): void {
+    for (const i of items) {
+      if ('exchange' in i) this.recordExchange(i.exchange, i.tag);
+      else this.recordEvent(i.event);
+    }
+    this.exchangeRing.dropped += dropped;
   }
 
   exchanges(): TraceExchange[] {

@@ -192,6 +192,17 @@ export const LAB_CASES = {
     await configure(lab, { ctsReplicationDelayMs: 60_000 });
     expect(await login(0)).toMatchObject({ kind: 'failure', status: 401 });
   },
+  async ctsLatencyMs(lab) {
+    // A zero-page login writes the new session to the CTS: with the CTS slower than the balancer's
+    // patience, the node cannot answer in time and the balancer gives up (504).
+    await configure(lab, { upstreamTimeoutMs: 2_000 });
+    const login = () => call(lab, 'POST', 'json/realms/root/authenticate', { headers: { ...V2, 'x-openam-username': username, 'x-openam-password': password } });
+    expect((await login()).status).toBe(200);
+    await configure(lab, { ctsLatencyMs: 3_000 });
+    const slow = await login();
+    expect(slow.status).toBe(504);
+    expect(slow.text).toContain('did not answer in 2000 ms');
+  },
   async traceCapacity(lab) {
     for (let i = 0; i < 15; i++) await call(lab, 'GET', 'isAlive.jsp');
     await configure(lab, { traceCapacity: 10 });

@@ -2,7 +2,7 @@ import { jwtVerify } from 'jose';
 import { CtsUnavailableError } from '../../cts/store';
 import type { NodeContext } from '../context';
 import type { AmResponse } from '../http';
-import { oauth2KeyPair, publicJwk } from '../keys';
+import { publicJwk } from '../keys';
 import { authenticateClient, findClient } from './clients';
 import { OAuth2Error, invalidRequest, invalidToken } from './errors';
 import { readOAuth, readToken, revokeGrant, revokeToken } from './grants';
@@ -86,7 +86,7 @@ export async function endSession(node: NodeContext, req: OAuth2Request): Promise
   let claims: Record<string, unknown>;
   try {
     // The hint may have expired already: only its signature matters here.
-    ({ payload: claims } = await jwtVerify(hint, oauth2KeyPair(node.keys).publicKey, { algorithms: ['RS256'], clockTolerance: Number.MAX_SAFE_INTEGER }));
+    ({ payload: claims } = await jwtVerify(hint, (await node.keys.oauth2Signing()).publicKey, { algorithms: ['RS256'], clockTolerance: Number.MAX_SAFE_INTEGER }));
   } catch {
     throw new OAuth2Error(400, 'bad_request', 'Invalid id_token_hint');
   }
@@ -123,8 +123,8 @@ async function destroySession(node: NodeContext, req: OAuth2Request, opsId: stri
 }
 
 /** GET …/oauth2/connect/jwk_uri: the provider's public signing key; every node publishes the same one. */
-export function jwks(node: NodeContext): AmResponse {
-  return { status: 200, body: { keys: [publicJwk(node.keys)] } };
+export async function jwks(node: NodeContext): Promise<AmResponse> {
+  return { status: 200, body: { keys: [publicJwk(await node.keys.oauth2Signing())] } };
 }
 
 /** GET …/oauth2/.well-known/openid-configuration (OpenIDConnectProviderConfiguration), listing only what the lab serves. */

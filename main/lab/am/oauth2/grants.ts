@@ -2,7 +2,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, jwtVerify } from 'jose';
 import type { CtsToken } from '../../cts/store';
 import type { NodeContext } from '../context';
-import { oauth2KeyPair } from '../keys';
 import { providerUris, type OAuth2Request } from './request';
 
 /**
@@ -98,6 +97,7 @@ async function statelessJwt(node: NodeContext, req: OAuth2Request, t: OAuthToken
   const jti = newTokenId();
   issued.push({ jti, name: t.tokenName, exp: t.expiresAt });
   const now = Math.floor(node.clock.now() / 1000);
+  const key = await node.keys.oauth2Signing();
   return new SignJWT({
     cts: 'OAUTH2_STATELESS_GRANT',
     auditTrackingId: t.auditTrackingId,
@@ -112,7 +112,7 @@ async function statelessJwt(node: NodeContext, req: OAuth2Request, t: OAuthToken
     expires_in: Math.round((t.expiresAt - node.clock.now()) / 1000),
     universalId: t.universalId,
   })
-    .setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid: node.keys.oauth2Signing.kid })
+    .setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid: key.kid })
     .setSubject(t.username)
     .setIssuer(providerUris(node, req).issuer)
     .setAudience(t.clientId)
@@ -120,7 +120,7 @@ async function statelessJwt(node: NodeContext, req: OAuth2Request, t: OAuthToken
     .setIssuedAt(now)
     .setExpirationTime(Math.floor(t.expiresAt / 1000))
     .setJti(jti)
-    .sign(oauth2KeyPair(node.keys).privateKey);
+    .sign(key.privateKey);
 }
 
 /** AM 7's OAUTH2_GRANT_SET: the client-side tokens of one grant (by jti), and whose they are. */
@@ -156,7 +156,7 @@ export async function readToken(node: NodeContext, token: string, name: 'access_
     return t && t.data.expiresAt > now ? { data: t.data, ref: { kind: 'cts', id: t.id } } : undefined;
   }
   try {
-    const { payload: p } = await jwtVerify(token, oauth2KeyPair(node.keys).publicKey, { algorithms: ['RS256'], currentDate: node.clock.date() });
+    const { payload: p } = await jwtVerify(token, (await node.keys.oauth2Signing()).publicKey, { algorithms: ['RS256'], currentDate: node.clock.date() });
     if (p.tokenName !== name || typeof p.jti !== 'string') return undefined;
     if (await node.cts.read(`blacklist:${p.jti}`)) return undefined;
     // A refresh token lives only as long as its grant: revoking the grant deletes the grant set.

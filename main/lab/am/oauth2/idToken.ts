@@ -1,7 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { NodeContext } from '../context';
-import { oauth2KeyPair } from '../keys';
 import { storeOAuth, type Grant } from './grants';
 import { providerUris, type OAuth2Request } from './request';
 
@@ -32,14 +31,15 @@ export async function idToken(node: NodeContext, req: OAuth2Request, g: Grant, a
   };
   if (g.nonce) claims.nonce = g.nonce;
   if (opsId) claims['org.forgerock.openidconnect.ops'] = opsId;
+  const key = await node.keys.oauth2Signing();
   return new SignJWT(claims)
-    .setProtectedHeader({ typ: 'JWT', kid: node.keys.oauth2Signing.kid, alg: 'RS256' })
+    .setProtectedHeader({ typ: 'JWT', kid: key.kid, alg: 'RS256' })
     .setSubject(g.username)
     .setIssuer(providerUris(node, req).issuer)
     .setAudience(g.clientId)
     .setIssuedAt(Math.floor(now / 1000))
     .setExpirationTime(Math.floor(exp / 1000))
-    .sign(oauth2KeyPair(node.keys).privateKey);
+    .sign(key.privateKey);
 }
 
 /** at_hash: the left half of the SHA-256 of the access token, base64url (OIDC Core 3.1.3.6). */

@@ -23,7 +23,7 @@ export class FrontRouter implements Router {
     kind: 'haproxy' | 'nginx',
     version: string,
     private readonly port: number,
-    private readonly servedBy: (exchangeId: string) => string | undefined,
+    private readonly servedBy: (exchangeId: string) => Promise<string | undefined>,
   ) {
     this.name = `${kind === 'haproxy' ? 'HAProxy' : 'nginx'} ${version}`;
     this.self = { id: kind, lbValue: '', state: 'up' };
@@ -70,8 +70,8 @@ export class FrontRouter implements Router {
       redispatched: false,
       ...(this.reloading ? { ready: this.reloading } : {}),
       via: this.pool(req.clientIp),
-      answer: (headers, routing) => {
-        const node = this.servedBy(req.exchangeId) ?? null;
+      answer: async (headers, routing) => {
+        const node = (await this.servedBy(req.exchangeId)) ?? null;
         routing.node = node;
         routing.reason = [node ? `${this.name} sent it to node ${node}` : `${this.name} answered itself (no node was reached)`, ...this.ownCookies(req, headers)].join('; ');
         return headers;

@@ -29,7 +29,8 @@ export interface ExternalOptions {
   cfg: LabConfig;
   nodes: { id: string; port: number }[];
   tls: () => Promise<TlsIdentity>;
-  servedBy: (exchangeId: string) => string | undefined;
+  /** The node that answered an exchange, as the node reports it (it may arrive just after the answer). */
+  servedBy: (exchangeId: string) => Promise<string | undefined>;
 }
 
 const PACKAGES = { haproxy: 'haproxy', nginx: 'nginx-light' } as const;
