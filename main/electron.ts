@@ -8,6 +8,7 @@ import { app, BrowserWindow, ipcMain, protocol, session, type WebContents } from
 import { join } from 'node:path';
 import { LabBridge } from './bridge';
 import { IPC_PUSH } from './contract';
+import { utilityLauncher } from './electronNodes';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, registerIpc } from './ipc';
 import { Lab } from './lab/lab';
 import { setBuiltinDir } from './lab/scenario';
@@ -79,7 +80,8 @@ async function main(): Promise<void> {
   session.defaultSession.setPermissionCheckHandler(() => false);
   app.on('web-contents-created', (_event, contents) => lockDown(contents));
   serveApp();
-  lab = await Lab.start({});
+  // Each AM node is a utility process of the app; the balancer and load runner get a thread of their own.
+  lab = await Lab.start({ launcher: utilityLauncher });
   bridge = new LabBridge(lab);
   registerIpc(ipcMain, bridge);
   let win = createWindow(bridge);

@@ -61,6 +61,8 @@ vi.mock('electron', () => ({
     exit: (code: number) => void (h.state.exitCode = code),
   },
   BrowserWindow: h.BrowserWindow,
+  // Node processes are tested with their own stand-in (electronNodes.test.ts); this lab runs in-process.
+  utilityProcess: { fork: () => { throw new Error('no utility processes in this test'); } },
   ipcMain: { handle: (ch: string, fn: (...a: any[]) => any) => h.state.ipc.set(ch, fn), removeHandler: (ch: string) => h.state.ipc.delete(ch) },
   protocol: {
     registerSchemesAsPrivileged: (s: unknown) => void (h.state.privileged = s),

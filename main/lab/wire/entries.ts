@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -32,13 +32,17 @@ export function entry(name: EntryName): Entry {
   return bundlesFresh ? { file: bundle, tsx: false } : { file: join(PROJECT_ROOT, SOURCES[name]), tsx: true };
 }
 
-const resolveHere = (spec: string) => pathToFileURL(createRequire(join(PROJECT_ROOT, 'package.json')).resolve(spec)).href;
+const projectRequire = () => createRequire(join(PROJECT_ROOT, 'package.json'));
 
 /** The tsx loader, for a child process's `--import`. */
-export const tsxLoader = () => resolveHere('tsx');
+export const tsxLoader = () => pathToFileURL(projectRequire().resolve('tsx')).href;
 
-/** tsx's API, whose register() a worker thread calls before importing TypeScript. */
-export const tsxApi = () => resolveHere('tsx/esm/api');
+/** tsx's ES module API (its package's `./esm/api` import export), whose register() a worker thread calls before importing TypeScript. */
+export function tsxApi(): string {
+  const pkg = projectRequire().resolve('tsx/package.json');
+  const exports = JSON.parse(readFileSync(pkg, 'utf8')).exports as Record<string, { import: { default: string } }>;
+  return pathToFileURL(join(dirname(pkg), exports['./esm/api']!.import.default)).href;
+}
 
 function newerThanSources(bundle: string): boolean {
   let built: number;
