@@ -22,6 +22,18 @@ describe('session-lab CLI', () => {
     expect(await run.exit).toBe(0);
   });
 
+  it("serve's first line gives each AM node's process (isolation process, as a user runs it), and SIGTERM ends them with it", async () => {
+    const run = cli(['serve', '--nodes', '2', '--port', '0', '--quiet', '--isolation', 'process']);
+    const info = JSON.parse(await run.firstLine) as { pid: number; nodes: { id: string; pid: number }[] };
+    const pids = info.nodes.map((n) => n.pid);
+    expect(new Set([info.pid, ...pids]).size).toBe(3);
+    // Signal 0 only checks that the process exists: each node is a live process of its own.
+    for (const pid of pids) expect(() => process.kill(pid, 0)).not.toThrow();
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+  });
+
   it('serve logs method, path, node, routing and status on stderr, with query secrets redacted as in HAR (tokenId, IDToken2, authId, encoded tokens)', async () => {
     const run = cli(['serve', '--nodes', '2', '--port', '0', '--sticky']);
     const info = JSON.parse(await run.firstLine);

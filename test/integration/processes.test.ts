@@ -118,6 +118,8 @@ describe('AM nodes as OS processes', () => {
     const lab = await processLab({ nodes: 1 });
     // Both decided inside the node process: its mirrored settings (the DataStore module timeout) and clock.
     await act(lab, { action: 'configure', patch: { chainAuthTimeoutSeconds: 60 } });
+    // Paused, so only the waits move the lab clock: a slow machine's real time must not add a second.
+    await lab.pauseClock(true);
     const login = async (waitMs: number) => {
       const b = lab.createBrowser().id;
       await act(lab, { action: 'login-start', browser: b });

@@ -1,12 +1,13 @@
-import { generate } from 'selfsigned';
 import type { TlsIdentity } from './proxy';
 
 /**
  * The lab's certificates, made at runtime and kept in memory only (never written to the project):
  * a lab CA the virtual browsers trust, and a server certificate it signs for the names the
  * balancer answers to (the configured public host, 127.0.0.1, localhost). A real HAProxy or nginx
- * gets them in a private temp file for as long as it runs.
+ * gets them in a private temp file for as long as it runs. The X.509 library loads only when a lab
+ * runs HTTPS: it is most of the code a balancer's thread would otherwise load at every start.
  */
+const generate: typeof import('selfsigned').generate = async (...args) => (await import('selfsigned')).generate(...args);
 export interface LabCa {
   key: string;
   cert: string;
