@@ -29,9 +29,10 @@ export function cpuSnapshot(pids: number[]): CpuSnapshot | undefined {
 function procTicks(pid: number): number {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    // Fields after the parenthesised command name: utime, stime (14, 15) and the same for the
+    // children it has reaped (16, 17), so a wrk run that ended between two looks still counts as ours.
     const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return Number(rest[11]) + Number(rest[12]);
+    return Number(rest[11]) + Number(rest[12]) + Number(rest[13]) + Number(rest[14]);
   } catch {
     return 0;
   }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 
@@ -90,9 +91,31 @@ export async function stopChild(child: Child, graceMs = 3_000): Promise<{ code: 
   return { ...(await child.exited), killed: true };
 }
 
-/** This process and every child still running (for CPU accounting). */
+/** This process and every descendant still running, a lab's node processes included (for CPU accounting). */
 export function livePids(): number[] {
-  return [process.pid, ...[...live].map((c) => c.pid)];
+  return processTree(process.pid);
+}
+
+/** A process and all its descendants, from /proc. */
+export function processTree(root: number): number[] {
+  const parents = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const s = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(d)]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const out: number[] = [];
+  const walk = (pid: number) => {
+    out.push(pid);
+    for (const c of parents.get(pid) ?? []) walk(c);
+  };
+  walk(root);
+  return out;
 }
 
 export async function stopAll(): Promise<void> {

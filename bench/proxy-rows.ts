@@ -1,4 +1,5 @@
 import { Agent, request } from 'undici';
+import { amAuthenticateStep2 } from './amRequest';
 import { compare, type RowResult } from './compare';
 import { cpuSnapshot, foreignShare, waitForQuiet } from './cpu';
 import { load, type LoadSpec } from './load';
@@ -13,8 +14,9 @@ export interface ProxyRows {
 }
 
 /**
- * The three throughput rows: the lab's balancer against HAProxy in front of light backends (with
- * and without the sticky cookie), then end to end in front of the lab's own AM nodes.
+ * The throughput rows: the lab's balancer against HAProxy in front of light backends (AM-shaped
+ * POSTs with cookies, the headline; bodiless GETs with and without the sticky cookie), then end to
+ * end in front of the lab's own AM nodes.
  */
 export async function proxyRows(log: (line: string) => void): Promise<ProxyRows> {
   const started: { stop(): Promise<unknown> }[] = [];
@@ -50,16 +52,17 @@ export async function proxyRows(log: (line: string) => void): Promise<ProxyRows>
 
     const rows: RowResult[] = [];
     log('Proxy throughput runs:');
+    const am = await amAuthenticateStep2('01');
     rows.push(
       await compare(
-        'sticky, light backends',
-        'GET with Cookie: amlbcookie=01 (every answer must come from backend 01)',
+        'AM-shaped, sticky, light backends',
+        `POST authenticate step 2 (${am.body.length}-byte callbacks JSON), Cookie: amlbcookie=01 and an SSO token (every answer must come from backend 01)`,
         [
           { key: 'lab', label: 'lab balancer (tracing on)', url: labLb.url },
           { key: 'haproxy', label: 'HAProxy (default threads)', url: hap.url },
           { key: 'haproxy1', label: 'HAProxy nbthread 1', url: hap1.url },
         ],
-        stickySpec,
+        spec({ ...am, expectBody: stickySpec.expectBody }),
         {
           rounds: ROUNDS,
           budgetMs: ROW_BUDGET_MS.sticky,
@@ -72,12 +75,34 @@ export async function proxyRows(log: (line: string) => void): Promise<ProxyRows>
         },
       ),
     );
+    rows.push(
+      await compare(
+        'bodiless, sticky, light backends',
+        'GET with Cookie: amlbcookie=01 and no body, as earlier benches measured (every answer must come from backend 01)',
+        [
+          { key: 'lab', label: 'lab balancer (tracing on)', url: labLb.url },
+          { key: 'haproxy', label: 'HAProxy (default threads)', url: hap.url },
+          { key: 'haproxy1', label: 'HAProxy nbthread 1', url: hap1.url },
+        ],
+        stickySpec,
+        {
+          rounds: SIDE_ROUNDS,
+          budgetMs: ROW_BUDGET_MS.noCookie,
+          quietWaitMs: QUIET_WAIT_MS,
+          busyShare: BUSY,
+          warmupSeconds: 1,
+          ratios,
+          log,
+          ...routed((d) => (d['02'] || d['03'] ? [`cookie ignored: backends 02/03 got ${d['02']}/${d['03']} requests`] : [])),
+        },
+      ),
+    );
     // The ceiling of this machine with this load generator: the same requests straight to backend 01.
     await waitForQuiet(BUSY, QUIET_WAIT_MS);
     const c0 = cpuSnapshot(livePids());
     const ref = await load(direct01, stickySpec);
     const refForeign = foreignShare(c0, cpuSnapshot(livePids()));
-    rows[0]!.reference = { label: 'no proxy: backend 01 direct (ceiling)', ...ref, round: 0, rps: round(ref.rps), mean: round(ref.mean, 3), foreignCpu: refForeign === null ? null : round(refForeign, 3) };
+    rows[1]!.reference = { label: 'no proxy: backend 01 direct (ceiling)', ...ref, round: 0, rps: round(ref.rps), mean: round(ref.mean, 3), foreignCpu: refForeign === null ? null : round(refForeign, 3) };
     rows.push(
       await compare(
         'no cookie, light backends',
@@ -117,7 +142,7 @@ export async function proxyRows(log: (line: string) => void): Promise<ProxyRows>
       'end to end, lab AM nodes',
       `POST sessions?_action=validate with the demo session's cookies (amlbcookie=${cluster.home})`,
       [
-        { key: 'lab', label: 'lab (balancer + 3 nodes, one process)', url: cluster.url },
+        { key: 'lab', label: 'lab (balancer thread + 3 node processes)', url: cluster.url },
         { key: 'haproxy', label: 'HAProxy (default threads) → same nodes', url: hapNodes.url },
       ],
       { ...validate, expectBody: expected },

@@ -1,4 +1,5 @@
 import type { RowResult } from './compare';
+import type { LoadRunnerResult } from './loadRunner';
 import type { CliStartup, StartupSeries } from './startup';
 
 export interface Machine {
@@ -38,11 +39,11 @@ export function proxyTable(rows: RowResult[]): string[] {
     out.push(`${i + 1}. ${row.name} — ${row.request}${busy}`);
     for (const t of row.targets) {
       const m = t.median;
-      out.push(`${pad('', 3)}${pad(t.label, 40)}${lpad(n0(m.rps), 9)}${lpad(String(m.p50), 8)}${lpad(String(m.p99), 8)}${lpad(m.mean.toFixed(2), 9)}   ${t.runs.map((r) => n0(r.rps)).join(' / ')}`);
+      out.push(`${pad('', 3)}${pad(t.label, 40)}${lpad(n0(m.rps), 9)}${lpad(m.p50.toFixed(2), 8)}${lpad(m.p99.toFixed(2), 8)}${lpad(m.mean.toFixed(2), 9)}   ${t.runs.map((r) => n0(r.rps)).join(' / ')}`);
     }
     if (row.reference) {
       const r = row.reference;
-      out.push(`${pad('', 3)}${pad(r.label, 40)}${lpad(n0(r.rps), 9)}${lpad(String(r.p50), 8)}${lpad(String(r.p99), 8)}${lpad(r.mean.toFixed(2), 9)}   one run`);
+      out.push(`${pad('', 3)}${pad(r.label, 40)}${lpad(n0(r.rps), 9)}${lpad(r.p50.toFixed(2), 8)}${lpad(r.p99.toFixed(2), 8)}${lpad(r.mean.toFixed(2), 9)}   one run`);
     }
     for (const r of row.ratios) {
       const of = row.targets.find((t) => t.key === r.of)!.label;
@@ -64,11 +65,19 @@ export function startupTable(inProcess: StartupSeries[], cli: CliStartup): strin
   };
   inProcess.forEach(line);
   if (!cli.present) out.push(`${pad('', 3)}CLI serve: main/cli.ts is not there yet; not measured`);
-  for (const s of [cli.login, cli.ready, cli.engineImport, cli.bareNode]) if (s) line(s);
+  for (const s of [cli.login, cli.ready, cli.inProcessLogin, cli.bareNode]) if (s) line(s);
   if (cli.present) out.push(`${pad('', 3)}serve exit codes after SIGTERM: ${cli.exitCodes.join(' ')}`);
   return out;
 }
 
 export function verdictLines(verdicts: Verdict[]): string[] {
   return verdicts.map((v) => `   ${v.met ? 'MET    ' : 'NOT MET'}  ${v.target}: ${v.measured}`);
+}
+
+export function loadRunnerTable(r: LoadRunnerResult): string[] {
+  const out = [`   ${r.what}`];
+  out.push(`   logins/s per run: ${r.runs.map((x) => n0(x.loginsPerSecond)).join(' / ')} → median ${n0(r.loginsPerSecond)}; failed ${r.failed}; p99 per login ${r.runs.map((x) => x.p99Ms).join(' / ')} ms`);
+  out.push(`   resident memory of the lab (${r.rssMiB.processes} processes): ${r.rssMiB.idle} MiB at idle, ${r.rssMiB.afterLogins} MiB after ${n0(r.rssMiB.logins)} logins`);
+  for (const p of r.problems) out.push(`   PROBLEM: ${p}`);
+  return out;
 }

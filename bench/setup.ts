@@ -50,7 +50,7 @@ export interface LabBalancerChild {
 
 export async function startLabBalancer(backends: { id: string; port: number }[]): Promise<LabBalancerChild> {
   const child = startTsChild('lab balancer', 'bench/lab-balancer.ts', backends.map((b) => `${b.id}=http://127.0.0.1:${b.port}`));
-  const { port } = await firstJson<{ port: number }>(child);
+  const { port } = await firstJson<{ port: number }>(child, 30_000);
   return {
     url: `http://127.0.0.1:${port}`,
     child,
@@ -74,7 +74,7 @@ export interface LabClusterChild {
 
 export async function startLabCluster(): Promise<LabClusterChild> {
   const child = startTsChild('lab cluster', 'bench/lab-cluster.ts');
-  const info = await firstJson<{ balancer: string; nodes: { id: string; url: string }[]; home: string; cookie: string }>(child, 15_000);
+  const info = await firstJson<{ balancer: string; nodes: { id: string; url: string }[]; home: string; cookie: string }>(child, 30_000);
   const b = new URL(info.balancer);
   return {
     url: b.origin,

@@ -43,42 +43,47 @@ const QUIET_WAIT_MS = 1_500;
 
 /**
  * In this process: Lab.start({nodes: 3}) (nodes, CTS, balancer, trace) until the first login
- * through the balancer succeeds, then stop. Zero-page and two-step callback logins alternate.
+ * through the balancer succeeds, then stop. Isolation `in-process` (everything on this thread):
+ * zero-page and two-step callback logins alternate. Isolation `process` (as the hosts run it: three
+ * node processes and the balancer's thread started): zero-page logins.
  */
 export async function inProcessStartup(runs: number): Promise<StartupSeries[]> {
-  const zero: number[] = [];
-  const callbacks: number[] = [];
-  const problems: { zero: string[]; callbacks: string[] } = { zero: [], callbacks: [] };
-  for (let i = 0; i < runs * 2; i++) {
-    const kind = i % 2 ? 'callbacks' : 'zero';
-    const t0 = performance.now();
-    // Sticky, so the two steps of a callback login meet the node holding the auth session.
-    const lab = await Lab.start({ nodes: 3, policy: 'sticky' });
-    try {
-      const browser = lab.createBrowser('bench');
-      const ok =
-        kind === 'zero'
-          ? (await browser.zeroPageLogin(DEMO_USER.username, DEMO_USER.password)).kind === 'success'
-          : (await browser.login(DEMO_USER.username, DEMO_USER.password)).outcome.kind === 'success';
-      const ms = performance.now() - t0;
-      if (!ok) problems[kind].push(`run ${i + 1}: login did not succeed`);
-      (kind === 'zero' ? zero : callbacks).push(ms);
-    } finally {
-      await lab.stop();
+  const kinds = [
+    { name: 'in-process, zero-page login', isolation: 'in-process', callbacks: false, what: 'Lab.start({nodes:3, isolation:"in-process"}) → first zero-page login (X-OpenAM-Username/Password) succeeds through the balancer' },
+    { name: 'in-process, callback login', isolation: 'in-process', callbacks: true, what: 'Lab.start({nodes:3, isolation:"in-process"}) → two-step callback login (NameCallback/PasswordCallback) succeeds through the balancer' },
+    { name: 'process isolation, zero-page login', isolation: 'process', callbacks: false, what: 'Lab.start({nodes:3, isolation:"process"}): 3 node processes + the balancer thread → first zero-page login succeeds' },
+  ] as const;
+  const ms: number[][] = kinds.map(() => []);
+  const problems: string[][] = kinds.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    for (const [k, kind] of kinds.entries()) {
+      const t0 = performance.now();
+      // Sticky, so the two steps of a callback login meet the node holding the auth session.
+      const lab = await Lab.start({ nodes: 3, policy: 'sticky', isolation: kind.isolation });
+      try {
+        const browser = lab.createBrowser('bench');
+        const ok = kind.callbacks
+          ? (await browser.login(DEMO_USER.username, DEMO_USER.password)).outcome.kind === 'success'
+          : (await browser.zeroPageLogin(DEMO_USER.username, DEMO_USER.password)).kind === 'success';
+        ms[k]!.push(performance.now() - t0);
+        if (!ok) problems[k]!.push(`run ${i + 1}: login did not succeed`);
+      } finally {
+        await lab.stop();
+      }
     }
   }
-  return [
-    series('in-process, zero-page login', 'Lab.start({nodes:3}) → first zero-page login (X-OpenAM-Username/Password) succeeds through the balancer', zero, problems.zero),
-    series('in-process, callback login', 'Lab.start({nodes:3}) → two-step callback login (NameCallback/PasswordCallback) succeeds through the balancer', callbacks, problems.callbacks),
-  ];
+  return kinds.map((kind, k) => series(kind.name, kind.what, ms[k]!, problems[k]!));
 }
 
 export interface CliStartup {
   present: boolean;
+  /** `serve` as a user starts it (isolation process: node processes, the balancer's thread). */
   ready?: StartupSeries;
   login?: StartupSeries;
+  /** `serve --isolation in-process`: the whole lab on the CLI's thread. */
+  inProcessLogin?: StartupSeries;
+  /** Node alone, a fixed cost inside the CLI rows. */
   bareNode?: StartupSeries;
-  engineImport?: StartupSeries;
   exitCodes: (number | null)[];
 }
 
@@ -102,51 +107,52 @@ async function zeroPage(balancer: string, agent: Agent): Promise<boolean> {
 }
 
 /**
- * The CLI path: spawn `node bin/session-lab.js serve --nodes 3 --port 0`, read its first stdout
- * JSON line, log in with undici, SIGTERM it and expect exit 0. The time includes starting Node and
- * tsx's loader; a bare Node + tsx start is measured alongside to show that share.
+ * The CLI path: spawn `node bin/session-lab.js serve --nodes 3 --port 0` (the prebuilt bundle,
+ * which `npm run bench` builds first), read its first stdout JSON line, log in with undici, SIGTERM
+ * it and expect exit 0; then the same with `--isolation in-process`. Bare Node's start is measured
+ * in the same loop to show that share.
  */
 export async function cliStartup(runs: number): Promise<CliStartup> {
   if (!existsSync(join(ROOT, 'main', 'cli.ts'))) return { present: false, exitCodes: [] };
   const ready: number[] = [];
   const login: number[] = [];
+  const inProcess: number[] = [];
   const bare: number[] = [];
-  const engine: number[] = [];
   const foreign: (number | null)[] = [];
   const problems: string[] = [];
   const exitCodes: (number | null)[] = [];
   for (let i = 0; i < runs; i++) {
-    await waitForQuiet(QUIET_SHARE, QUIET_WAIT_MS);
-    const c0 = cpuSnapshot(livePids());
-    const t0 = performance.now();
-    const child = startChild('session-lab serve', process.execPath, [CLI, 'serve', '--nodes', '3', '--port', '0']);
-    const agent = new Agent();
-    try {
-      const info = await firstJson<{ balancer: string; nodes: unknown[] }>(child, 15_000);
-      ready.push(performance.now() - t0);
-      const ok = await zeroPage(info.balancer, agent);
-      login.push(performance.now() - t0);
-      // The child is still alive here, so its own CPU counts as ours.
-      foreign.push(foreignShare(c0, cpuSnapshot(livePids())));
-      if (!ok) problems.push(`run ${i + 1}: login did not succeed`);
-      if (info.nodes.length !== 3) problems.push(`run ${i + 1}: ${info.nodes.length} nodes, expected 3`);
-    } finally {
-      await agent.close();
-      const end = await stopChild(child);
-      exitCodes.push(end.code);
-      if (end.code !== 0 || end.killed) problems.push(`run ${i + 1}: serve ended with code ${end.code}${end.signal ? ` signal ${end.signal}` : ''}${end.killed ? ' (had to SIGKILL)' : ''}`);
+    for (const isolation of ['process', 'in-process'] as const) {
+      await waitForQuiet(QUIET_SHARE, QUIET_WAIT_MS);
+      const c0 = cpuSnapshot(livePids());
+      const t0 = performance.now();
+      const child = startChild('session-lab serve', process.execPath, [CLI, 'serve', '--nodes', '3', '--port', '0', '--isolation', isolation]);
+      const agent = new Agent();
+      try {
+        const info = await firstJson<{ balancer: string; nodes: { pid: number | null }[] }>(child, 15_000);
+        if (isolation === 'process') ready.push(performance.now() - t0);
+        const ok = await zeroPage(info.balancer, agent);
+        (isolation === 'process' ? login : inProcess).push(performance.now() - t0);
+        // The child is still alive here, so its own CPU counts as ours.
+        if (isolation === 'process') foreign.push(foreignShare(c0, cpuSnapshot(livePids())));
+        if (!ok) problems.push(`run ${i + 1} (${isolation}): login did not succeed`);
+        if (info.nodes.length !== 3) problems.push(`run ${i + 1} (${isolation}): ${info.nodes.length} nodes, expected 3`);
+        if (isolation === 'process' && info.nodes.some((n) => !n.pid)) problems.push(`run ${i + 1}: serve's first line gave no pid for some node`);
+      } finally {
+        await agent.close();
+        const end = await stopChild(child);
+        exitCodes.push(end.code);
+        if (end.code !== 0 || end.killed) problems.push(`run ${i + 1} (${isolation}): serve ended with code ${end.code}${end.signal ? ` signal ${end.signal}` : ''}${end.killed ? ' (had to SIGKILL)' : ''}`);
+      }
     }
-    // Baselines, to show where the CLI's time goes: Node plus the tsx loader registered the way
-    // bin/session-lab.js does it, then the same plus importing the engine (main/lab/lab.ts).
-    bare.push(await timeToFirstLine('node+tsx', "const { register } = await import('tsx/esm/api'); register(); console.log('{}');"));
-    engine.push(await timeToFirstLine('node+tsx+engine', "const { register } = await import('tsx/esm/api'); register(); await import('./main/lab/lab.ts'); console.log('{}');"));
+    bare.push(await timeToFirstLine('node', "console.log('{}');"));
   }
   return {
     present: true,
-    ready: series('CLI serve, ready', 'spawn → first stdout JSON line (balancer, nodes)', ready, []),
-    login: series('CLI serve, first login', 'spawn → zero-page login through the balancer succeeds (undici); includes Node + tsx start-up', login, problems, foreign),
-    bareNode: series('node + tsx loader alone', 'spawn → first line of a script that only registers tsx (a fixed cost inside the CLI rows)', bare, []),
-    engineImport: series('node + tsx + engine import', 'spawn → first line after registering tsx and importing main/lab/lab.ts (no Lab started)', engine, []),
+    ready: series('CLI serve, ready', 'spawn → first stdout JSON line (balancer, nodes with their pids)', ready, []),
+    login: series('CLI serve, first login', 'spawn `serve` (isolation process) → zero-page login through the balancer succeeds (undici); includes Node start-up', login, problems, foreign),
+    inProcessLogin: series('CLI serve --isolation in-process, first login', 'spawn `serve --isolation in-process` → zero-page login succeeds', inProcess, []),
+    bareNode: series('node alone', 'spawn → first line of a script that only prints it (a fixed cost inside the CLI rows)', bare, []),
     exitCodes,
   };
 }
