@@ -52,49 +52,41 @@ export async function proxyRows(log: (line: string) => void): Promise<ProxyRows>
 
     const rows: RowResult[] = [];
     log('Proxy throughput runs:');
-    const am = await amAuthenticateStep2('01');
-    rows.push(
-      await compare(
-        'AM-shaped, sticky, light backends',
-        `POST authenticate step 2 (${am.body.length}-byte callbacks JSON), Cookie: amlbcookie=01 and an SSO token (every answer must come from backend 01)`,
+    // Lab vs HAProxy (default threads) vs HAProxy nbthread 1, in front of the light backends.
+    const light3 = (name: string, request: string, load: LoadSpec, rounds: number, budgetMs: number, warmupSeconds: number, check: ReturnType<typeof routed>) =>
+      compare(
+        name,
+        request,
         [
           { key: 'lab', label: 'lab balancer (tracing on)', url: labLb.url },
           { key: 'haproxy', label: 'HAProxy (default threads)', url: hap.url },
           { key: 'haproxy1', label: 'HAProxy nbthread 1', url: hap1.url },
         ],
+        load,
+        { rounds, budgetMs, quietWaitMs: QUIET_WAIT_MS, busyShare: BUSY, warmupSeconds, ratios, log, ...check },
+      );
+    const onlyBackend01 = routed((d) => (d['02'] || d['03'] ? [`cookie ignored: backends 02/03 got ${d['02']}/${d['03']} requests`] : []));
+    const am = await amAuthenticateStep2('01');
+    rows.push(
+      await light3(
+        'AM-shaped, sticky, light backends',
+        `POST authenticate step 2 (${am.body.length}-byte callbacks JSON), Cookie: amlbcookie=01 and an SSO token (every answer must come from backend 01)`,
         spec({ ...am, expectBody: stickySpec.expectBody }),
-        {
-          rounds: ROUNDS,
-          budgetMs: ROW_BUDGET_MS.sticky,
-          quietWaitMs: QUIET_WAIT_MS,
-          busyShare: BUSY,
-          warmupSeconds: WARMUP,
-          ratios,
-          log,
-          ...routed((d) => (d['02'] || d['03'] ? [`cookie ignored: backends 02/03 got ${d['02']}/${d['03']} requests`] : [])),
-        },
+        ROUNDS,
+        ROW_BUDGET_MS.sticky,
+        WARMUP,
+        onlyBackend01,
       ),
     );
     rows.push(
-      await compare(
+      await light3(
         'bodiless, sticky, light backends',
         'GET with Cookie: amlbcookie=01 and no body, as earlier benches measured (every answer must come from backend 01)',
-        [
-          { key: 'lab', label: 'lab balancer (tracing on)', url: labLb.url },
-          { key: 'haproxy', label: 'HAProxy (default threads)', url: hap.url },
-          { key: 'haproxy1', label: 'HAProxy nbthread 1', url: hap1.url },
-        ],
         stickySpec,
-        {
-          rounds: SIDE_ROUNDS,
-          budgetMs: ROW_BUDGET_MS.noCookie,
-          quietWaitMs: QUIET_WAIT_MS,
-          busyShare: BUSY,
-          warmupSeconds: 1,
-          ratios,
-          log,
-          ...routed((d) => (d['02'] || d['03'] ? [`cookie ignored: backends 02/03 got ${d['02']}/${d['03']} requests`] : [])),
-        },
+        SIDE_ROUNDS,
+        ROW_BUDGET_MS.noCookie,
+        1,
+        onlyBackend01,
       ),
     );
     // The ceiling of this machine with this load generator: the same requests straight to backend 01.
@@ -104,25 +96,14 @@ export async function proxyRows(log: (line: string) => void): Promise<ProxyRows>
     const refForeign = foreignShare(c0, cpuSnapshot(livePids()));
     rows[1]!.reference = { label: 'no proxy: backend 01 direct (ceiling)', ...ref, round: 0, rps: round(ref.rps), mean: round(ref.mean, 3), foreignCpu: refForeign === null ? null : round(refForeign, 3) };
     rows.push(
-      await compare(
+      await light3(
         'no cookie, light backends',
         'GET without cookie (round-robin over 3 backends)',
-        [
-          { key: 'lab', label: 'lab balancer (tracing on)', url: labLb.url },
-          { key: 'haproxy', label: 'HAProxy (default threads)', url: hap.url },
-          { key: 'haproxy1', label: 'HAProxy nbthread 1', url: hap1.url },
-        ],
         spec({}),
-        {
-          rounds: SIDE_ROUNDS,
-          budgetMs: ROW_BUDGET_MS.noCookie,
-          quietWaitMs: QUIET_WAIT_MS,
-          busyShare: BUSY,
-          warmupSeconds: 1,
-          ratios,
-          log,
-          ...routed((d, total) => Object.entries(d).filter(([, n]) => n / total < 0.3 || n / total > 0.37).map(([id, n]) => `backend ${id} got ${((100 * n) / total).toFixed(1)} % of requests, not a third`)),
-        },
+        SIDE_ROUNDS,
+        ROW_BUDGET_MS.noCookie,
+        1,
+        routed((d, total) => Object.entries(d).filter(([, n]) => n / total < 0.3 || n / total > 0.37).map(([id, n]) => `backend ${id} got ${((100 * n) / total).toFixed(1)} % of requests, not a third`)),
       ),
     );
 

@@ -3,7 +3,7 @@ import type { LabConfig } from '../config';
 import type { LabSecrets } from '../am/keys';
 import type { CtsConnectionSettings } from '../cts/connections';
 import type { TokenStore } from '../cts/store';
-import type { LabEventType } from '../trace/types';
+import type { StampedEvent } from '../trace/recorder';
 
 /**
  * What the lab and an AM node process say to each other (over a Channel).
@@ -23,14 +23,7 @@ export interface NodeInit {
 }
 
 /** An event as the node emitted it, stamped with its own (mirrored) clock. */
-export interface EmittedEvent {
-  type: LabEventType;
-  node: string | null;
-  exchangeId: string | null;
-  data: unknown;
-  labTime: number;
-  realTime: number;
-}
+export type EmittedEvent = StampedEvent;
 
 /** The TokenStore operations a node may ask of the embedded CTS. */
 export const CTS_OPS = ['create', 'read', 'update', 'delete', 'query', 'expired', 'count'] as const satisfies readonly (keyof TokenStore)[];
