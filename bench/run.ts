@@ -161,7 +161,7 @@ async function main(): Promise<number> {
       latencyNote: 'wrk reports latencies in microseconds; shown in ms',
       amShapedRequest: 'step 2 of a callback login taken from a real lab: POST /am/json/realms/root/authenticate with the filled NameCallback/PasswordCallback JSON (authId JWT included), Cookie amlbcookie=01 and an earlier iPlanetDirectoryPro',
       loadRunner: runner.what,
-      labBalancer: 'Lab.start with upstreams (what session-lab balance runs) in its own Node process: the balancer on its worker thread, trace batches to the lab thread (capacity 20000, one subscriber), policy sticky, cookie amlbcookie, redispatch on',
+      labBalancer: 'Lab.start with upstreams (what session-lab balance runs) in its own Node process, the balancer on the lab thread with a real TraceRecorder (capacity 20000, one subscriber), policy sticky, cookie amlbcookie, redispatch on',
       haproxy: 'HAProxy 2.6 in its own process, mode http, balance roundrobin, cookie amlbcookie (read-only: the backend sets it), option redispatch, TCP checks; default threads and nbthread 1',
       backends: 'three Node http servers, one process each, answering {"node":"0N","ok":true} with Set-Cookie amlbcookie=0N',
     },

@@ -114,7 +114,7 @@ export class Lab {
       const nodes = opts.upstreams ? [] : Array.from({ length: lab.cfg.nodes }, (_, i) => lab!.createNode(serverId(i)));
       lab.nodes.push(...nodes);
       // The balancer's thread and the node processes start side by side.
-      const [balancer] = await Promise.all([lab.openBalancer(), ...nodes.map((n) => n.start())]);
+      const [balancer] = await Promise.all([lab.openBalancer(!!opts.upstreams), ...nodes.map((n) => n.start())]);
       lab.balancer = balancer;
       for (const u of opts.upstreams ?? []) await balancer.addBackend({ id: u.id, lbValue: u.id, origin: u.origin });
       for (const n of nodes) await balancer.addBackend(backendOf(n));
@@ -132,9 +132,14 @@ export class Lab {
     return lab;
   }
 
-  /** The balancer in this thread, or on a worker thread of its own (isolation `process`) whose trace comes here. */
-  private openBalancer(): Promise<LabBalancer> {
-    if (this.cfg.isolation === 'in-process') return Promise.resolve(new LocalBalancer(() => this.cfg, this.recorder, this.clock));
+  /**
+   * The balancer in this thread, or on a worker thread of its own (isolation `process`) whose trace
+   * comes here. A balancer alone in front of existing servers (`session-lab balance`) stays here:
+   * with no nodes and no window on this thread there is nothing to keep it from, and shipping every
+   * exchange to another thread cost it a quarter of its requests/s (bench, AM-shaped POSTs).
+   */
+  private openBalancer(alone: boolean): Promise<LabBalancer> {
+    if (this.cfg.isolation === 'in-process' || alone) return Promise.resolve(new LocalBalancer(() => this.cfg, this.recorder, this.clock));
     return WorkerBalancer.start({ config: this.cfg, clock: this.clock.anchors() }, (t) => this.recorder.recordShipped(t.batch, t.dropped));
   }
 
