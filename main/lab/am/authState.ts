@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { CompactEncrypt, SignJWT, compactDecrypt } from 'jose';
+import { hmacKey } from './keys';
 import { CtsUnavailableError } from '../cts/store';
 import type { AuthSessionMiss } from '../../contract/events';
 import type { AuthSessionState, NodeContext } from './context';
@@ -49,7 +50,7 @@ export async function saveState(node: NodeContext, state: AuthSessionState): Pro
   };
   const jwt = new SignJWT(claims).setProtectedHeader({ typ: 'JWT', alg: 'HS256' });
   if (state.kind === 'tree') jwt.setIssuedAt(Math.floor(state.createdAt / 1000)).setExpirationTime(Math.floor(state.expiresAt / 1000));
-  return { authId: await jwt.sign(node.keys.authIdSecret), sessionId };
+  return { authId: await jwt.sign(await hmacKey(node.keys.authIdSecret)), sessionId };
 }
 
 /** Looks the auth session up where the authId says it is; a miss is a real miss, never decided here. */

@@ -1,4 +1,5 @@
 import { errors as joseErrors, jwtVerify } from 'jose';
+import { hmacKey } from './keys';
 import { CtsUnavailableError } from '../cts/store';
 import { needsUpgrade, resolveIndex, serviceOf, type AuthIndex } from './authIndex';
 import { dropState, loadState, saveState, type Ref } from './authState';
@@ -179,7 +180,7 @@ async function stepResponse(node: NodeContext, svc: AuthService, state: AuthSess
 async function continueLogin(node: NodeContext, req: AmRequest, authId: string): Promise<AmResponse> {
   let claims: Record<string, unknown>;
   try {
-    ({ payload: claims } = await jwtVerify(authId, node.keys.authIdSecret, { algorithms: ['HS256'], currentDate: node.clock.date() }));
+    ({ payload: claims } = await jwtVerify(authId, await hmacKey(node.keys.authIdSecret), { algorithms: ['HS256'], currentDate: node.clock.date() }));
   } catch (e) {
     if (e instanceof joseErrors.JWSSignatureVerificationFailed) throw new AmError(400, 'AuthId JWT Signature not valid');
     if (e instanceof joseErrors.JWTExpired) return timedOut(node, req, 'tree', 'authid-expired', undefined);

@@ -4,7 +4,7 @@ import type { LabClock } from '../clock';
 import type { LabConfig } from '../config';
 import { CtsUnavailableError, type CtsToken, type TokenStore } from '../cts/store';
 import type { EmitEvent, TerminationReason } from '../trace/types';
-import type { LabKeys } from './keys';
+import { hmacKey, type LabKeys } from './keys';
 import type { Identity } from './users';
 import { mintToken, parseToken, sameHash, serverExtensions, sessionHandle, storageKey, tokenHash } from './tokens';
 
@@ -99,7 +99,7 @@ export class SessionService {
         .setIssuedAt(Math.floor(now / 1000))
         .setExpirationTime(Math.floor((now + cfg.maxSessionTime * MIN) / 1000))
         .setJti(base.sessionUid)
-        .sign(this.d.keys.sessionSigningKey);
+        .sign(await hmacKey(this.d.keys.sessionSigningKey));
       token = mintToken({ SI, type: 'JWT', S1 }, jwt);
       session = { ...base, kind: 'client', maxIdleExpiration: null, maxSessionExpiration: now + cfg.maxSessionTime * MIN };
     } else {
@@ -151,7 +151,7 @@ export class SessionService {
 
   private async resolveClient(jwt: string, ctx: Ctx): Promise<Resolution> {
     try {
-      const { payload } = await jwtVerify(jwt, this.d.keys.sessionSigningKey, {
+      const { payload } = await jwtVerify(jwt, await hmacKey(this.d.keys.sessionSigningKey), {
         algorithms: ['HS256'],
         currentDate: this.d.clock.date(),
       });
