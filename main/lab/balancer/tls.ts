@@ -7,7 +7,8 @@ import type { TlsIdentity } from './proxy';
  * gets them in a private temp file for as long as it runs. The X.509 library loads only when a lab
  * runs HTTPS: it is most of the code a balancer's thread would otherwise load at every start.
  */
-const generate: typeof import('selfsigned').generate = async (...args) => (await import('selfsigned')).generate(...args);
+// The package is CommonJS: its exports are the module's default (natively and in the CLI bundle alike).
+const generate: typeof import('selfsigned').generate = async (...args) => (await import('selfsigned')).default.generate(...args);
 export interface LabCa {
   key: string;
   cert: string;
