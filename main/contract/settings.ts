@@ -252,7 +252,7 @@ export const SETTINGS = {
     live: false,
   }),
   ctsLatencyMs: setting(z.number().int().min(0).max(10_000).default(0), {
-    help: 'added to every call a node makes to the embedded CTS (real time), to show a slow CTS',
+    help: 'added to every call a node makes to the CTS, embedded or a directory (real time), to show a slow CTS',
     scope: 'ticket',
     live: true,
     flag: 'cts-latency',

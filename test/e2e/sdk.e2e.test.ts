@@ -55,6 +55,8 @@ describe('ForgeRock JavaScript SDK in Chromium, cross-origin', () => {
   it('logs in through a sticky balancer with CORS + credentials, then logs out with its cookie', async () => {
     const { lab, page, result } = await run({ policy: 'sticky', auth: 'tree' }, 'Example');
     expect(result).toEqual({ type: 'LoginSuccess' });
+    // Chromium's traffic went through the balancer's thread: its trace reaches the lab in batches.
+    await lab.settle();
     const ex = lab.recorder.exchanges();
     expect(ex.some((e) => e.request.method === 'OPTIONS' && e.response.status === 200)).toBe(true);
     const posts = ex.filter((e) => e.request.method === 'POST');
@@ -68,6 +70,7 @@ describe('ForgeRock JavaScript SDK in Chromium, cross-origin', () => {
   it('gets the seed 401 as a LoginFailure behind a round-robin balancer with in-memory journeys', async () => {
     const { lab, result } = await run({ policy: 'round-robin', auth: 'tree', authSessions: 'memory' }, 'Login');
     expect(result).toEqual({ type: 'LoginFailure', code: 401, message: 'Session has timed out' });
+    await lab.settle();
     expect(lab.recorder.events().some((e) => e.type === 'auth-session-missed')).toBe(true);
   });
 
@@ -93,6 +96,7 @@ describe('ForgeRock JavaScript SDK in Chromium, cross-origin', () => {
       user: { sub: 'demo', subname: 'demo', name: 'demo', family_name: 'demo', given_name: 'demo' },
       storedAfterLogout: null,
     });
+    await lab.settle();
     const oauth = lab.recorder.exchanges().filter((e) => e.request.path.includes('/oauth2/') && e.request.method !== 'OPTIONS');
     // The iframe's authorize carried the session cookie from Chromium's jar (prompt=none, no login page).
     expect(oauth[0]!.request.path).toMatch(/\/authorize\?.*prompt=none.*code_challenge_method=S256/);

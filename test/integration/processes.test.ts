@@ -131,7 +131,7 @@ describe('AM nodes as OS processes', () => {
     expect(late.steps?.[0]).toMatchObject({ kind: 'failure', status: 401, body: { message: 'Session has timed out' } });
   });
 
-  it('the embedded CTS is served to the node processes, with the latency the setting adds', async () => {
+  it('the CTS is served to the node processes (the embedded one over their channel), with the latency the setting adds', async () => {
     const lab = await processLab({ nodes: 2 });
     await act(lab, { action: 'configure', patch: { upstreamTimeoutMs: 2_000 } });
     const login = () => call(lab, 'POST', 'json/realms/root/authenticate', { headers: { ...V2, 'x-openam-username': DEMO[0], 'x-openam-password': DEMO[1] } });

@@ -76,7 +76,8 @@ class DirectoryCts implements CtsBackend {
     const key = serverId ?? '';
     let store = this.stores.get(key);
     if (!store) this.stores.set(key, (store = new LdapTokenStore(this.connectionSettings(serverId))));
-    return store;
+    // A node's connection waits the configured latency too, as the embedded store's does.
+    return serverId === undefined ? store : new DelayedStore(store, () => this.cfg().ctsLatencyMs);
   }
 
   status(): CtsStatus {

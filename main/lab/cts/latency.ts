@@ -1,8 +1,8 @@
 import type { CtsQuery, CtsToken, CtsTokenType, TokenStore } from './store';
 
 /**
- * A node's connection to the embedded CTS with the configured latency (ctsLatencyMs, read on each
- * call) before every operation, as a slow or distant directory would answer.
+ * A node's connection to the CTS (embedded or a directory) with the configured latency
+ * (ctsLatencyMs, read on each call) before every operation, as a slow or distant directory would answer.
  */
 export class DelayedStore implements TokenStore {
   readonly kind: string;

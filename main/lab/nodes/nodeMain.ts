@@ -10,6 +10,7 @@ import { SessionService } from '../am/sessionService';
 import { UserStore } from '../am/users';
 import { LabClock, type ClockAnchors } from '../clock';
 import type { LabConfig } from '../config';
+import { DelayedStore } from '../cts/latency';
 import { RemoteTokenStore } from '../cts/remoteStore';
 import type { TokenStore } from '../cts/store';
 import type { EmitEvent } from '../trace/types';
@@ -73,5 +74,5 @@ async function connect(init: NodeInit): Promise<TokenStore> {
   if (init.cts.kind === 'embedded') return new RemoteTokenStore((c) => channel.call('cts', c));
   // Loaded only by nodes on a directory: the embedded case starts without the LDAP client.
   const { LdapTokenStore } = await import('../cts/ldapStore');
-  return new LdapTokenStore(init.cts.settings);
+  return new DelayedStore(new LdapTokenStore(init.cts.settings), () => config.ctsLatencyMs);
 }
