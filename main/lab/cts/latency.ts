@@ -47,6 +47,11 @@ export class DelayedStore implements TokenStore {
     await this.wait();
     return this.store.count(type);
   }
+  /** A directory's answer to which replica a token's operation reaches (the events name it). */
+  serverFor(id: string): string | undefined {
+    return this.store.serverFor?.(id);
+  }
+
   close(): Promise<void> {
     return this.store.close();
   }
