@@ -6,7 +6,7 @@
 //  4. Resident memory of the whole lab at idle and after N logins (reported).
 //  5. The window's long tasks in Chromium during a 2,000-login run and with 2,000 sessions open (window.ts).
 // Writes bench/results.json and prints a table. Knobs (for quick tries): BENCH_SECONDS, BENCH_ROUNDS,
-// BENCH_CONNECTIONS, BENCH_STARTUP_RUNS, BENCH_LOGINS, BENCH_LOGINS_PER_RUN, BENCH_OUT.
+// BENCH_CONNECTIONS, BENCH_STARTUP_RUNS, BENCH_RUNNER_LOGINS, BENCH_RUNNER_LOGINS_PER_RUN, BENCH_OUT.
 // Everything it starts is stopped by pid.
 import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';

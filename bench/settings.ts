@@ -20,9 +20,9 @@ export const WARMUP = 2;
 export const OUT = process.env.BENCH_OUT ?? join(ROOT, 'bench', 'results.json');
 
 /** Logins the load runner makes through the web host in all; RSS is read before and after. */
-export const LOGINS = num('BENCH_LOGINS', 100_000);
+export const LOGINS = num('BENCH_RUNNER_LOGINS', 100_000);
 /** Logins per load run (each one POST /api/perform); the logins/s figure is the median run's. */
-export const LOGINS_PER_RUN = Math.min(LOGINS, num('BENCH_LOGINS_PER_RUN', 10_000));
+export const LOGINS_PER_RUN = Math.min(LOGINS, num('BENCH_RUNNER_LOGINS_PER_RUN', 10_000));
 export const LOGIN_CONCURRENCY = num('BENCH_LOGIN_CONCURRENCY', 32);
 
 // The targets of issue 13 ("The lab on every core").
