@@ -59,9 +59,11 @@ describe('session-lab CLI', () => {
     expect(log).toMatch(/authenticate\?authId=REDACTED-AUTHID-\d+@0[12]\/memory&IDToken1=demo&IDToken2=%5BREDACTED-PASSWORD%5D → /);
   });
 
+  // The six CLIs start side by side: one after another they took most of the 20 s timeout on a busy machine.
   it('bad flags and values exit 2 with a clear message', async () => {
-    for (const args of [['serve', '--nodes', 'x'], ['serve', '--auth', 'kerberos'], ['serve', '--bogus'], ['serve', '--max-idle-time', '-5'], ['balance', '--backends', 'nonsense'], ['balance']]) {
-      const run = cli(args);
+    const cases = [['serve', '--nodes', 'x'], ['serve', '--auth', 'kerberos'], ['serve', '--bogus'], ['serve', '--max-idle-time', '-5'], ['balance', '--backends', 'nonsense'], ['balance']];
+    const runs = cases.map((args) => ({ args, run: cli(args) }));
+    for (const { args, run } of runs) {
       expect(await run.exit, args.join(' ')).toBe(2);
       expect(run.stderr(), args.join(' ')).toMatch(/error|invalid|required/i);
     }
