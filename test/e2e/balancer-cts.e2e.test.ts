@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSession, type Session } from './harness';
+import { openWindow, type WindowSession } from './harness';
 
 /**
  * The Balancer and CTS tabs in Chromium at 1280×720, on a lab whose CTS is two real slapd replicas:
@@ -9,14 +9,10 @@ import { startSession, type Session } from './harness';
  * read and applied; a replica stopped and started again from the window.
  */
 describe('the Balancer and CTS tabs in Chromium', () => {
-  let s: Session;
-  const pageErrors: string[] = [];
+  let s: WindowSession;
 
   beforeAll(async () => {
-    s = await startSession(['--nodes', '2', '--cts', 'ldap', '--cts-replicas', '2'], { width: 1280, height: 720 });
-    s.page.on('pageerror', (e) => pageErrors.push(e.message));
-    s.page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
-    await s.page.goto(s.url);
+    s = await openWindow(['--nodes', '2', '--cts', 'ldap', '--cts-replicas', '2'], { width: 1280, height: 720 });
   });
   afterAll(async () => {
     await s?.stop();
@@ -125,6 +121,6 @@ describe('the Balancer and CTS tabs in Chromium', () => {
     await page().locator('.lb-result').evaluate((e) => e.scrollTo(0, 0));
     await settled();
     await s.shot('lb-02-dark');
-    expect(pageErrors).toEqual([]);
+    expect(s.pageErrors).toEqual([]);
   });
 });

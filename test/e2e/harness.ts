@@ -78,6 +78,21 @@ export async function startSession(args: string[] = [], viewport = { width: 1440
   };
 }
 
+export interface WindowSession extends Session {
+  /** The page's uncaught errors and console errors: a test ends by asserting there were none. */
+  pageErrors: string[];
+}
+
+/** startSession, with the window opened on the lab and the page's errors collected from the start. */
+export async function openWindow(args: string[] = [], viewport?: { width: number; height: number }): Promise<WindowSession> {
+  const s = await startSession(args, viewport);
+  const pageErrors: string[] = [];
+  s.page.on('pageerror', (e) => pageErrors.push(e.message));
+  s.page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
+  await s.page.goto(s.url);
+  return { ...s, pageErrors };
+}
+
 /** Refreshes a README screenshot only when asked (UPDATE_SCREENSHOTS=1), so a test run leaves the tree clean. */
 export async function publish(shot: string, to: string): Promise<void> {
   if (process.env.UPDATE_SCREENSHOTS !== '1') return;

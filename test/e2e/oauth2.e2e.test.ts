@@ -1,6 +1,6 @@
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSession, type Session } from './harness';
+import { openWindow, type WindowSession } from './harness';
 
 /**
  * OAuth2 in the window, in Chromium at 1280×720: a browser card logs in, gets tokens as the SDK
@@ -8,14 +8,10 @@ import { startSession, type Session } from './harness';
  * CTS's grants and the lab's clients. Screenshots in light and dark go to artifacts/screenshots.
  */
 describe('OAuth2 in the window (browser host)', () => {
-  let s: Session;
-  const pageErrors: string[] = [];
+  let s: WindowSession;
 
   beforeAll(async () => {
-    s = await startSession(['--nodes', '2', '--sticky'], { width: 1280, height: 720 });
-    s.page.on('pageerror', (e) => pageErrors.push(e.message));
-    s.page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
-    await s.page.goto(s.url);
+    s = await openWindow(['--nodes', '2', '--sticky'], { width: 1280, height: 720 });
     await s.page.getByText('Live').waitFor();
   });
   afterAll(async () => {
@@ -81,6 +77,6 @@ describe('OAuth2 in the window (browser host)', () => {
     await page().setViewportSize({ width: 1280, height: 1500 });
     await s.shot('14-oauth2-card-tall-dark');
     await page().setViewportSize({ width: 1280, height: 720 });
-    expect(pageErrors).toEqual([]);
+    expect(s.pageErrors).toEqual([]);
   });
 });

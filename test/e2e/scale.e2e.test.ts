@@ -1,6 +1,6 @@
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSession, type Session } from './harness';
+import { openWindow, type WindowSession } from './harness';
 
 const MINUTE = 60_000;
 
@@ -10,14 +10,10 @@ const MINUTE = 60_000;
  * screenshots of the main views, light and dark, with those sessions in the lab.
  */
 describe('the window at scale, in Chromium at 1280×720', () => {
-  let s: Session;
-  const pageErrors: string[] = [];
+  let s: WindowSession;
 
   beforeAll(async () => {
-    s = await startSession(['--nodes', '3', '--sticky'], { width: 1280, height: 720 });
-    s.page.on('pageerror', (e) => pageErrors.push(e.message));
-    s.page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
-    await s.page.goto(s.url);
+    s = await openWindow(['--nodes', '3', '--sticky'], { width: 1280, height: 720 });
     await s.page.getByText('Live').waitFor();
   });
   afterAll(async () => {
@@ -212,7 +208,7 @@ describe('the window at scale, in Chromium at 1280×720', () => {
     await byTest('terminate-selected').click();
     await byTest('confirm-terminate').getByTestId('confirm').click();
     for (const h of chosen) await expect.poll(() => byTest('sessions').locator(`[data-handle="${h}"]`).getAttribute('data-reason')).toBe('admin');
-    expect(pageErrors).toEqual([]);
+    expect(s.pageErrors).toEqual([]);
   }, 240_000);
 
   it('shows the main views with 2,000 sessions in the lab, light and dark (screenshots)', async () => {
@@ -235,6 +231,6 @@ describe('the window at scale, in Chromium at 1280×720', () => {
         await s.shot(`scale-${theme}-${name}`);
       }
     }
-    expect(pageErrors).toEqual([]);
+    expect(s.pageErrors).toEqual([]);
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { publish, startSession, type Session } from './harness';
+import { openWindow, publish, type WindowSession } from './harness';
 
 /**
  * The demo a support engineer gives on a call, in Chromium against the browser host: the seed
@@ -9,15 +9,11 @@ import { publish, startSession, type Session } from './harness';
  * of each step go to artifacts/screenshots; the 401 one illustrates the README.
  */
 describe('the window in Chromium (browser host)', () => {
-  let s: Session;
-  const pageErrors: string[] = [];
+  let s: WindowSession;
 
   beforeAll(async () => {
     // Start sticky, so the test turns stickiness off in the window as an engineer would.
-    s = await startSession(['--nodes', '3', '--sticky']);
-    s.page.on('pageerror', (e) => pageErrors.push(e.message));
-    s.page.on('console', (m) => m.type() === 'error' && pageErrors.push(m.text()));
-    await s.page.goto(s.url);
+    s = await openWindow(['--nodes', '3', '--sticky']);
   });
   afterAll(async () => {
     await s?.stop();
@@ -284,6 +280,6 @@ describe('the window in Chromium (browser host)', () => {
     expect(await page().evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     await tab(/Browsers/).click();
     await s.shot('09-dark-theme');
-    expect(pageErrors).toEqual([]);
+    expect(s.pageErrors).toEqual([]);
   });
 });
