@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import type { NodeStatus } from '../../main/contract';
+import type { NodeStatus, WindowSnapshot } from '../../main/contract';
 import { useLab, useStore } from '../state/store';
 import { Badge, Menu } from './ui';
 import '../styles/topology.css';
@@ -153,10 +153,10 @@ export function Topology() {
               </dl>
             </div>
           ))}
-          <div className="topo-cts" style={{ top: ROW.cts - 12 }}>
+          <div className="topo-cts" data-testid="topo-cts" style={{ top: ROW.cts - 12 }}>
             <span className="topo-title">CTS</span>
             <span className="topo-sub">
-              shared token store · {activeSessions} session{activeSessions === 1 ? '' : 's'}
+              {ctsStore(snapshot.cts)} · {activeSessions} session{activeSessions === 1 ? '' : 's'}
               {snapshot.config.sessions === 'client' ? ' (client-based sessions live in the cookie)' : ''}
             </span>
           </div>
@@ -173,4 +173,13 @@ export function Topology() {
       )}
     </div>
   );
+}
+
+/** Which token store the nodes share, as the CTS tab names it: the bar must not say "embedded" over a directory. */
+function ctsStore(cts: WindowSnapshot['cts']): string {
+  if (cts.kind === 'embedded') return 'shared token store';
+  const n = cts.replicaStates.length;
+  if (n === 0) return `directory at ${cts.url ?? 'LDAP'}`;
+  const stopped = cts.replicaStates.filter((r) => !r.running).length;
+  return `OpenLDAP slapd · ${n} replica${n === 1 ? '' : 's'}${stopped ? ` (${stopped} stopped)` : ''}`;
 }

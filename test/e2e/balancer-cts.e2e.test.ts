@@ -90,6 +90,7 @@ describe('the Balancer and CTS tabs in Chromium', () => {
       expect(await row.textContent()).toMatch(/running\s*\d+/);
     }
     expect(await byTest('cts-ldapsearch').textContent()).toMatch(/ldapsearch -x -H ldap:\/\/127\.0\.0\.1:\d+ .*coreTokenType=SESSION/s);
+    expect(await byTest('topo-cts').textContent()).toMatch(/OpenLDAP slapd · 2 replicas · \d+ session/);
   });
 
   it('stops replica 2: its row says stopped, an event says so, and starting it again brings it back', async () => {
@@ -98,9 +99,11 @@ describe('the Balancer and CTS tabs in Chromium', () => {
     await expect.poll(() => row.textContent()).toMatch(/stopped/);
     expect(await byTest('cts-replica-1').textContent()).toMatch(/running/);
     await byTest('events').getByText(/CTS replica 2 .* stopped/).waitFor();
+    await expect.poll(() => byTest('topo-cts').textContent()).toMatch(/2 replicas \(1 stopped\)/);
     await s.shot('cts-01-replica-stopped');
     await byTest('cts-start-2').click();
     await expect.poll(() => row.textContent(), { timeout: 20_000 }).toMatch(/running\s*\d+/);
+    await expect.poll(() => byTest('topo-cts').textContent()).not.toMatch(/stopped/);
   });
 
   it('changes the replication delay live', async () => {
