@@ -158,7 +158,7 @@ export function Balancer() {
             <span className="muted small">{applied ? 'The balancer routes as this file does.' : 'Checked as you type; nothing changes in the lab until you apply.'}</span>
           </div>
         </section>
-        <section className="lb-result" aria-label="Findings">
+        <section className="lb-result scroll-stack" aria-label="Findings">
           {!text.trim() ? (
             lb.config ? (
               <LbConfigReport view={lb.config} />

@@ -234,7 +234,7 @@ export function Diagnosis({ onOpenExchange, active }: { onOpenExchange: (id: str
         <Traffic trace={importedTrace} label={`Entries of ${imported.name}`} selectedId={entry} onSelect={setEntry} />
       ) : (
         <div className="diagnosis-body">
-          <div className="diagnosis-findings">
+          <div className="diagnosis-findings scroll-stack">
             {exporting && <ExportPanel onClose={() => setExporting(false)} />}
             {imported && (
               <section className="imported card" aria-label={`Imported ${imported.name}`} data-testid="har-imported">
