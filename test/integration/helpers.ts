@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { request } from 'undici';
 import { afterEach, expect } from 'vitest';
+import type { LabBridge } from '../../main/bridge';
 import { Lab, type LabOptions } from '../../main/lab/lab';
 import type { LabEvent, LabEventOf, TraceExchange } from '../../main/lab/trace/types';
 import { splitRecipeSettings } from '../../main/lab/scenario/prepare';
@@ -93,4 +94,13 @@ export async function readmeBlock(marker: string): Promise<string> {
   expect(at, `README marker ${marker}`).toBeGreaterThan(-1);
   const m = /```bash\n([\s\S]*?)```/.exec(readme.slice(at));
   return m![1]!;
+}
+
+/** Calls a bridge command as a host does and unwraps its answer; a refused command fails the test with its error. */
+export function bridgeCaller(bridge: () => LabBridge) {
+  return async <T>(name: string, input: unknown = {}): Promise<T> => {
+    const o = await bridge().call(name, input);
+    if (!o.ok) throw new Error(`${name}: ${o.error.kind}: ${o.error.message}`);
+    return o.value as T;
+  };
 }

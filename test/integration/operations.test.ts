@@ -2,17 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabBridge } from '../../main/bridge';
 import type { ActionResult, CompareView, HarExport, HarImportView, PushMessage, RecipeRunView } from '../../main/contract';
 import { Lab } from '../../main/lab/lab';
+import { bridgeCaller } from './helpers';
 
 /** The HAR, diagnosis and recipe operations as the window and scripts call them (through the bridge). */
 describe('operations: diagnosis, HAR and recipes through the bridge', () => {
   let lab: Lab;
   let bridge: LabBridge;
   const pushes: PushMessage[] = [];
-  const call = async <T>(name: string, input: unknown = {}) => {
-    const o = await bridge.call(name, input);
-    if (!o.ok) throw new Error(`${name}: ${o.error.kind}: ${o.error.message}`);
-    return o.value as T;
-  };
+  const call = bridgeCaller(() => bridge);
 
   beforeAll(async () => {
     lab = await Lab.start({ nodes: 3 });

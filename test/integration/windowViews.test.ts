@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabBridge } from '../../main/bridge';
 import type { LabState, PushMessage, SessionPage } from '../../main/contract';
 import { Lab } from '../../main/lab/lab';
-import { DEMO } from './helpers';
+import { bridgeCaller, DEMO } from './helpers';
 
 /**
  * What the window is pushed and how its sessions monitor pages through a lab full of sessions
@@ -12,11 +12,7 @@ describe('window views: the pushed state and the sessions page', () => {
   let lab: Lab;
   let bridge: LabBridge;
   const pushes: PushMessage[] = [];
-  const call = async <T>(name: string, input: unknown = {}) => {
-    const o = await bridge.call(name, input);
-    if (!o.ok) throw new Error(`${name}: ${o.error.kind}: ${o.error.message}`);
-    return o.value as T;
-  };
+  const call = bridgeCaller(() => bridge);
   const page = (q: object = {}) => call<SessionPage>('sessionPage', q);
   let alice = '';
   let bob = '';
