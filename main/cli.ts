@@ -1,14 +1,16 @@
 import { Command, CommanderError } from 'commander';
 import { register as registerBalance } from './cli/balance';
-import { register as registerHar } from './cli/har';
-import { register as registerLb } from './cli/lbCheck';
-import { register as registerRun } from './cli/run';
+import { register as registerHar } from './cli/harCommand';
+import { register as registerLb } from './cli/lbCommand';
+import { register as registerRun } from './cli/recipeCommands';
 import { register as registerServe } from './cli/serve';
 import { register as registerWeb } from './cli/web';
-import { LabError } from './lab/lab';
+import { LabError } from './lab/labError';
 
 /**
- * session-lab: the command line of AM Session Lab. Exit codes: 0 ok, 1 a run whose expectations
+ * session-lab: the command line of AM Session Lab. Each command's flags are defined here up front
+ * (for --help and usage errors); what a command runs loads when it runs, so `serve` does not load
+ * the window's host, the HAR tools or the recipe engine. Exit codes: 0 ok, 1 a run whose expectations
  * failed, 2 a usage error (bad flag or value, unreadable file).
  */
 const program = new Command()

@@ -1,8 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { SettingKey } from '../contract/settings';
-import { Lab } from '../lab/lab';
 import { addSettingFlags, intIn, settingsFrom } from './labFlags';
-import { addOutputFlags, runUntilSignal, type OutputFlags } from './serve';
+import { addOutputFlags, loadLab, runUntilSignal, type OutputFlags } from './serve';
 
 /** The settings that mean something for a balancer alone: they are its flags. */
 const BALANCER_SETTINGS: SettingKey[] = ['policy', 'lbCookieName', 'redispatch', 'upstreamTimeoutMs', 'maxBodyBytes', 'headersTimeoutMs', 'requestTimeoutMs', 'traceCapacity', 'traceBudgetBytes', 'traceBodyBytes'];
@@ -32,6 +31,7 @@ export function register(program: Command): void {
     .option('--no-sticky', 'shorthand for --policy round-robin (the default)');
   addOutputFlags(addSettingFlags(cmd, BALANCER_SETTINGS)).action(async (f: OutputFlags & { backends: { id: string; origin: string }[]; port: number; sticky?: boolean } & Record<string, unknown>) => {
     const settings = settingsFrom(f, BALANCER_SETTINGS);
+    const Lab = await loadLab();
     const lab = await Lab.start({ ...settings, policy: settings.policy ?? (f.sticky ? 'sticky' : undefined), upstreams: f.backends, port: f.port });
     const { policy, lbCookieName } = lab.config;
     process.stdout.write(JSON.stringify({ balancer: lab.balancer.url, policy, cookie: lbCookieName, backends: f.backends, pid: process.pid }) + '\n');

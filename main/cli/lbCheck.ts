@@ -1,6 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { Command } from 'commander';
 import { algorithmText, persistenceText } from '../lab/lbconfig/describe';
 import { AM_DEFAULTS, type AmSide, type LbFinding } from '../lab/lbconfig/finding';
 import { checkModel } from '../lab/lbconfig/findings';
@@ -14,7 +13,7 @@ import type { Io } from './har';
  * and says what in it breaks AM logins. Exit 0: nothing predicts a broken login; 1: something does
  * (an error finding); 2: the file cannot be read (the message names the line).
  */
-interface CheckOptions {
+export interface CheckOptions {
   json?: boolean;
   contextPath: string;
   amCookie: string;
@@ -22,19 +21,6 @@ interface CheckOptions {
 }
 
 const processIo: Io = { out: (t) => void process.stdout.write(t), err: (t) => void process.stderr.write(t) };
-
-export function register(program: Command): void {
-  const lb = program.command('lb').description("a customer's load balancer: what in its configuration breaks AM logins");
-  lb.command('check')
-    .description('read haproxy.cfg, nginx.conf, an Ingress YAML, ALB attributes JSON or F5 tmsh output and print the findings (exit 1 when a login will break)')
-    .argument('<file>', 'the configuration as the customer pasted it')
-    .option('--json', 'print {model, findings} as JSON')
-    .option('--context-path <path>', "AM's deployment path", AM_DEFAULTS.contextPath)
-    .option('--am-cookie <name>', "AM's load-balancing cookie (com.iplanet.am.lbcookie.name)", AM_DEFAULTS.lbCookie)
-    .option('--session-cookie <name>', "AM's session cookie (com.iplanet.am.cookie.name)", AM_DEFAULTS.sessionCookie)
-    .action(async (file: string, o: CheckOptions) => void (process.exitCode = await runLbCheck(file, o)));
-  for (const c of lb.commands) c.exitOverride();
-}
 
 export async function runLbCheck(file: string, o: Partial<CheckOptions> = {}, io: Io = processIo): Promise<number> {
   const am: AmSide = { contextPath: o.contextPath ?? AM_DEFAULTS.contextPath, lbCookie: o.amCookie ?? AM_DEFAULTS.lbCookie, sessionCookie: o.sessionCookie ?? AM_DEFAULTS.sessionCookie };

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
-import { Lab } from '../lab/lab';
+import type { Lab } from '../lab/lab';
 import { LogRedactor } from '../lab/trace/redactLog';
 import type { TraceItem } from '../lab/trace/types';
-import { writeHarFile } from './harOutput';
 import { addLabFlags, labOptionsFrom, type LabFlags } from './labFlags';
 import { addLbConfigFlag, describeBalancer, lbConfigOptions } from './serveBalancer';
+
+/** The lab loads when a command that runs one starts: `--help` and the HAR tools do without it. */
+export const loadLab = async () => (await import('../lab/lab')).Lab;
 
 /**
  * One human-readable line per trace item, for stderr: method, path, node, routing and status for an
@@ -29,7 +31,8 @@ export function logToStderr(): (batch: TraceItem[]) => void {
 export function register(program: Command): void {
   const serve = addLabFlags(program.command('serve').description('run an AM cluster, CTS and balancer headless until interrupted'));
   addOutputFlags(addLbConfigFlag(serve)).action(async (flags: LabFlags & OutputFlags & { lbConfig?: string }) => {
-    const lab = await Lab.start({ ...labOptionsFrom(flags), ...lbConfigOptions(flags.lbConfig, flags.nodes === undefined) });
+    const Lab = await loadLab();
+    const lab = await Lab.start({ ...labOptionsFrom(flags), ...(await lbConfigOptions(flags.lbConfig, flags.nodes === undefined)) });
     const info = lab.info();
     process.stdout.write(JSON.stringify({ ...info, pid: process.pid }) + '\n');
     const policy = lab.balancerModel || lab.config.balancer !== 'built-in' ? `balancer ${lab.config.balancer}${lab.balancerModel ? ` (${lab.balancerModel.product} configuration)` : ''}` : `policy ${lab.config.policy}`;
@@ -61,6 +64,7 @@ export async function runUntilSignal(lab: Lab, flags: OutputFlags): Promise<void
   process.stderr.write('Stopping…\n');
   await lab.stop();
   if (flags.har) {
+    const { writeHarFile } = await import('./harOutput');
     const n = await writeHarFile(flags.har, lab.recorder.items(), flags.redact, lab.secrets());
     process.stderr.write(`Wrote ${n} entries to ${flags.har}${flags.redact ? ' (secrets redacted)' : ' (NOT redacted)'}\n`);
   }

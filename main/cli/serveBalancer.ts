@@ -4,7 +4,6 @@ import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import { LabError } from '../lab/labError';
 import { LbConfigError, PRODUCT_NAMES } from '../lab/lbconfig/model';
-import { MAX_CONFIG_BYTES, readBalancerConfig } from '../lab/lbconfig/read';
 import type { Lab, LabOptions } from '../lab/lab';
 
 /**
@@ -17,8 +16,10 @@ export function addLbConfigFlag(cmd: Command): Command {
 }
 
 /** The lab options the file sets; with no explicit --nodes, one node per server in it. */
-export function lbConfigOptions(file: string | undefined, nodesFromDefault: boolean): Partial<LabOptions> {
+export async function lbConfigOptions(file: string | undefined, nodesFromDefault: boolean): Promise<Partial<LabOptions>> {
   if (!file) return {};
+  // The readers of balancer files (YAML among them) load only for a serve that is given one.
+  const { MAX_CONFIG_BYTES, readBalancerConfig } = await import('../lab/lbconfig/read');
   const out: Partial<LabOptions> = {};
   let text: string;
   try {

@@ -1,10 +1,7 @@
 import type { Command } from 'commander';
-import { LabBridge } from '../bridge';
 import { DEMO_LABEL, DEMO_USER, TOKEN_HEADER } from '../contract/names';
-import { Lab } from '../lab/lab';
-import { startWebHost } from '../web';
 import { addLabFlags, intIn, labOptionsFrom, type LabFlags } from './labFlags';
-import { untilSignal } from './serve';
+import { loadLab, untilSignal } from './serve';
 
 /**
  * `session-lab web`: the lab plus its window, served on 127.0.0.1 for any browser. The first
@@ -19,6 +16,8 @@ export function register(program: Command): void {
     .option('--renderer <dir>', 'directory of the built window (default: out/renderer)');
   addLabFlags(cmd, { port: false });
   cmd.action(async (flags: LabFlags & { port: number; balancerPort: number; renderer?: string }) => {
+    // The window's host (WebSocket server, the bridge's operations) loads only for `web`, beside the lab.
+    const [Lab, { LabBridge }, { startWebHost }] = await Promise.all([loadLab(), import('../bridge'), import('../web')]);
     const lab = await Lab.start(labOptionsFrom({ ...flags, port: flags.balancerPort }));
     const bridge = new LabBridge(lab);
     let host;
