@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import type { Lab } from '../lab/lab';
+import { SETTINGS } from '../contract/settings';
+import { isolationEnvironment, serverId } from '../lab/config';
+import type { Lab, LabOptions } from '../lab/lab';
+import { nodeLabel, prestartedNodes } from '../lab/wire/launcher';
 import { LogRedactor } from '../lab/trace/redactLog';
 import type { TraceItem } from '../lab/trace/types';
 import { addLabFlags, labOptionsFrom, type LabFlags } from './labFlags';
@@ -7,6 +10,23 @@ import { addLbConfigFlag, describeBalancer, lbConfigOptions } from './serveBalan
 
 /** The lab loads when a command that runs one starts: `--help` and the HAR tools do without it. */
 export const loadLab = async () => (await import('../lab/lab')).Lab;
+
+/**
+ * Starts the lab of `serve` and `web`. With node processes (the default), they are forked before
+ * the lab's code loads, so their start-up and the CLI's overlap; a count the flags do not give
+ * (nodes from --lb-config) is the default's, and the lab forks or ends the difference.
+ */
+export async function startLab(options: LabOptions): Promise<Lab> {
+  const isolation = options.isolation ?? isolationEnvironment().isolation ?? SETTINGS.isolation.schema.parse(undefined);
+  const count = options.nodes ?? SETTINGS.nodes.schema.parse(undefined);
+  const early = isolation === 'process' && !options.launcher ? prestartedNodes(Array.from({ length: count }, (_, i) => nodeLabel(serverId(i)))) : undefined;
+  try {
+    const Lab = await loadLab();
+    return await Lab.start({ ...options, ...(early ? { launcher: early.launcher } : {}) });
+  } finally {
+    early?.release();
+  }
+}
 
 /**
  * One human-readable line per trace item, for stderr: method, path, node, routing and status for an
@@ -31,8 +51,7 @@ export function logToStderr(): (batch: TraceItem[]) => void {
 export function register(program: Command): void {
   const serve = addLabFlags(program.command('serve').description('run an AM cluster, CTS and balancer headless until interrupted'));
   addOutputFlags(addLbConfigFlag(serve)).action(async (flags: LabFlags & OutputFlags & { lbConfig?: string }) => {
-    const Lab = await loadLab();
-    const lab = await Lab.start({ ...labOptionsFrom(flags), ...(await lbConfigOptions(flags.lbConfig, flags.nodes === undefined)) });
+    const lab = await startLab({ ...labOptionsFrom(flags), ...(await lbConfigOptions(flags.lbConfig, flags.nodes === undefined)) });
     const info = lab.info();
     process.stdout.write(JSON.stringify({ ...info, pid: process.pid }) + '\n');
     const policy = lab.balancerModel || lab.config.balancer !== 'built-in' ? `balancer ${lab.config.balancer}${lab.balancerModel ? ` (${lab.balancerModel.product} configuration)` : ''}` : `policy ${lab.config.policy}`;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DEMO_LABEL, DEMO_USER, TOKEN_HEADER } from '../contract/names';
 import { addLabFlags, intIn, labOptionsFrom, type LabFlags } from './labFlags';
-import { loadLab, untilSignal } from './serve';
+import { startLab, untilSignal } from './serve';
 
 /**
  * `session-lab web`: the lab plus its window, served on 127.0.0.1 for any browser. The first
@@ -17,8 +17,7 @@ export function register(program: Command): void {
   addLabFlags(cmd, { port: false });
   cmd.action(async (flags: LabFlags & { port: number; balancerPort: number; renderer?: string }) => {
     // The window's host (WebSocket server, the bridge's operations) loads only for `web`, beside the lab.
-    const [Lab, { LabBridge }, { startWebHost }] = await Promise.all([loadLab(), import('../bridge'), import('../web')]);
-    const lab = await Lab.start(labOptionsFrom({ ...flags, port: flags.balancerPort }));
+    const [lab, { LabBridge }, { startWebHost }] = await Promise.all([startLab(labOptionsFrom({ ...flags, port: flags.balancerPort })), import('../bridge'), import('../web')]);
     const bridge = new LabBridge(lab);
     let host;
     try {

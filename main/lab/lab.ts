@@ -113,8 +113,10 @@ export class Lab {
     try {
       const nodes = opts.upstreams ? [] : Array.from({ length: lab.cfg.nodes }, (_, i) => lab!.createNode(serverId(i)));
       lab.nodes.push(...nodes);
-      // The balancer's thread and the node processes start side by side.
-      const [balancer] = await Promise.all([lab.openBalancer(!!opts.upstreams), ...nodes.map((n) => n.start())]);
+      // The node processes and the balancer's thread start side by side; the forks go first, as
+      // creating the thread holds this one for a while.
+      const starting = nodes.map((n) => n.start());
+      const [balancer] = await Promise.all([lab.openBalancer(!!opts.upstreams), ...starting]);
       lab.balancer = balancer;
       for (const u of opts.upstreams ?? []) await balancer.addBackend({ id: u.id, lbValue: u.id, origin: u.origin });
       for (const n of nodes) await balancer.addBackend(backendOf(n));

@@ -4,7 +4,7 @@ import type { OAuth2KeyData } from '../am/keys';
 import type { TokenStore } from '../cts/store';
 import { LabError } from '../labError';
 import { Channel } from '../wire/channel';
-import type { ChildLink, Launcher, ProcessEnd } from '../wire/launcher';
+import { nodeLabel, type ChildLink, type Launcher, type ProcessEnd } from '../wire/launcher';
 import type { LabNode, NodeStats } from './labNode';
 import { CTS_OPS, type CtsCall, type EmittedEvent, type NodeInit } from './protocol';
 
@@ -58,7 +58,7 @@ export class ProcessNode implements LabNode {
 
   async start(): Promise<void> {
     if (this.alive) return;
-    const link = await this.deps.launcher('am-node', `node ${this.id}`);
+    const link = await this.deps.launcher('am-node', nodeLabel(this.id));
     const channel = new Channel(
       link,
       {

@@ -1,7 +1,7 @@
 import type { BackendState } from '../../contract/snapshot';
 import type { LabClock } from '../clock';
 import type { LabConfig } from '../config';
-import { startExternal, type ExternalBalancer } from '../balancer/external/process';
+import type { ExternalBalancer } from '../balancer/external/process';
 import { ModelRouter } from '../balancer/modelRouter';
 import { Balancer, type BackendTarget, type TlsIdentity } from '../balancer/proxy';
 import type { Router } from '../balancer/router';
@@ -9,7 +9,7 @@ import { labCa, serverCertificate, type LabCa } from '../balancer/tls';
 import { implicitServer } from '../lbconfig/describe';
 import type { BalancerModel } from '../lbconfig/model';
 import { readBalancerConfig } from '../lbconfig/read';
-import { drive, type Driven, type DriveHooks, type DriveSpec } from '../scenario/loadDriver';
+import type { Driven, DriveHooks, DriveSpec } from '../scenario/loadDriver';
 import type { TraceSink } from '../trace/recorder';
 import type { LabBalancer, NodeAddress } from './labBalancer';
 
@@ -76,6 +76,8 @@ export class LocalBalancer implements LabBalancer {
     this.setModel(LocalBalancer.readModel(cfg));
     await this.proxy.start(port, cfg.https ? await this.tls(cfg) : undefined);
     if (cfg.balancer !== 'built-in') {
+      // Loaded only for a real HAProxy/nginx in front: a balancer thread that only balances starts smaller.
+      const { startExternal } = await import('../balancer/external/process');
       this.external = await startExternal(cfg.balancer, { cfg, nodes, tls: () => this.tls(cfg), servedBy: (id) => this.takeServed(id) });
       this.router = this.external.router;
     }
@@ -171,7 +173,9 @@ export class LocalBalancer implements LabBalancer {
     return this.external?.describe() ?? [];
   }
 
-  drive(spec: DriveSpec, hooks: DriveHooks): Promise<Driven> {
+  /** The virtual users (cookie jars, HTTP clients) load with the first run, not with the balancer. */
+  async drive(spec: DriveSpec, hooks: DriveHooks): Promise<Driven> {
+    const { drive } = await import('../scenario/loadDriver');
     return drive(`${this.url}${this.cfg().contextPath}`, this.clock, spec, hooks);
   }
 

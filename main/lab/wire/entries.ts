@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PROJECT_ROOT } from '../../paths';
 
@@ -22,11 +22,13 @@ export interface Entry {
 const SOURCES: Record<EntryName, string> = { 'am-node': 'main/lab/nodes/nodeMain.ts', balancer: 'main/lab/traffic/worker.ts' };
 
 const here = fileURLToPath(import.meta.url);
+/** The bundle's own directory: this code may sit in one of the CLI's shared chunks (out/cli/chunks, scripts/build.mjs). */
+const bundleDir = basename(dirname(here)) === 'chunks' ? dirname(dirname(here)) : dirname(here);
 let bundlesFresh: boolean | undefined;
 
 export function entry(name: EntryName): Entry {
   const ext = extname(here);
-  if (ext === '.mjs' || ext === '.cjs') return { file: join(dirname(here), `${name}${ext}`), tsx: false };
+  if (ext === '.mjs' || ext === '.cjs') return { file: join(bundleDir, `${name}${ext}`), tsx: false };
   const bundle = join(PROJECT_ROOT, 'out', 'cli', `${name}.mjs`);
   bundlesFresh ??= newerThanSources(bundle);
   return bundlesFresh ? { file: bundle, tsx: false } : { file: join(PROJECT_ROOT, SOURCES[name]), tsx: true };

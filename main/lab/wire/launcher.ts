@@ -24,6 +24,9 @@ export interface ChildLink extends Link {
  */
 export type Launcher = (name: EntryName, label: string) => Promise<ChildLink>;
 
+/** The label of AM node `id`'s process. */
+export const nodeLabel = (id: string) => `node ${id}`;
+
 export const forkLauncher: Launcher = (name, label) => {
   const e = entry(name);
   const child = fork(e.file, [label], {
@@ -48,3 +51,37 @@ export const forkLauncher: Launcher = (name, label) => {
     });
   });
 };
+
+/**
+ * Forks these AM node processes now and hands them to the lab in order when it asks for them by
+ * label, so their Node start-up overlaps whatever the host does before Lab.start (the CLI loading
+ * the lab's code). A request for any other process forks through `base`; `release` ends the
+ * processes the lab did not take (it ran fewer nodes, or did not start).
+ */
+export function prestartedNodes(labels: string[], base: Launcher = forkLauncher): { launcher: Launcher; release(): void } {
+  const waiting = labels.map((label) => {
+    const link = base('am-node', label).then(remembersExit);
+    link.catch(() => undefined); // reported to the lab when it takes this one; never taken, it is nothing
+    return { label, link };
+  });
+  return {
+    launcher: (name, label) => {
+      const i = name === 'am-node' ? waiting.findIndex((w) => w.label === label) : -1;
+      return i < 0 ? base(name, label) : waiting.splice(i, 1)[0]!.link;
+    },
+    release: () => {
+      for (const w of waiting.splice(0)) w.link.then((l) => l.kill('SIGTERM'), () => undefined);
+    },
+  };
+}
+
+/** A child that may end before anyone listens (waiting to be taken) still reports its end to a later listener. */
+function remembersExit(link: ChildLink): ChildLink {
+  let end: ProcessEnd | undefined;
+  const listeners: ((end: ProcessEnd) => void)[] = [];
+  link.onExit((e) => {
+    end = e;
+    for (const l of listeners.splice(0)) l(e);
+  });
+  return { ...link, onExit: (l) => (end ? queueMicrotask(() => l(end!)) : void listeners.push(l)) };
+}
