@@ -1,7 +1,11 @@
 import type { LabClock } from '../clock';
 import { Ring } from './ring';
 import { eventText } from '../../contract/events';
+import { keepBody, type KeptBody } from './keepBody';
 import type { EmitEvent, LabEvent, LabEventType, TraceExchange, TraceItem } from './types';
+
+// Where a body's cut is made lives apart, so the balancer's thread keeps bodies without the recorder's event texts.
+export { keepBody, truncationMarker, type KeptBody } from './keepBody';
 
 export type TraceListener = (batch: TraceItem[]) => void;
 
@@ -30,13 +34,6 @@ export interface TraceLimits {
   capacity: number;
   budgetBytes: number;
   bodyBytes: number;
-}
-
-/** A body as the trace keeps it: at most `bodyBytes`, with a marker saying what was cut. */
-export interface KeptBody {
-  body: string;
-  bodySize: number;
-  truncated?: true;
 }
 
 /** Most items collected for one watched action, and most in-flight exchanges whose events are held. */
@@ -254,20 +251,3 @@ const exchangeBytes = (x: TraceExchange) =>
   8 * OBJECT + x.request.url.length + x.request.path.length + x.request.body.length + x.response.body.length + x.routing.reason.length + headerBytes(x.request.headers) + headerBytes(x.response.headers) + x.routing.attempts.length * OBJECT;
 const eventBytes = (e: LabEvent) => 2 * OBJECT + e.message.length + JSON.stringify(e.data).length;
 const itemBytes = (i: TraceItem) => (i.kind === 'exchange' ? exchangeBytes(i) : eventBytes(i));
-
-/** Bytes a token, JWT or base64 run is made of: a cut never leaves a fragment of one behind. */
-const isTokenByte = (b: number) => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || b === 0x2d || b === 0x5f || b === 0x2e || b === 0x2a || b === 0x25 || b === 0x2b || b === 0x2f || b === 0x3d;
-
-/**
- * The first `cap` bytes of a body, cut on a UTF-8 character boundary and before any run of token
- * characters the cut would split (so no partial secret escapes redaction), then a marker.
- */
-export function keepBody(body: Buffer, cap: number): KeptBody {
-  if (body.length <= cap) return { body: body.toString('utf8'), bodySize: body.length };
-  let cut = cap;
-  while (cut > 0 && (body[cut]! & 0xc0) === 0x80) cut--;
-  if (isTokenByte(body[cut]!)) while (cut > 0 && isTokenByte(body[cut - 1]!)) cut--;
-  return { body: `${body.subarray(0, cut).toString('utf8')}${truncationMarker(body.length, cut)}`, bodySize: body.length, truncated: true };
-}
-
-export const truncationMarker = (size: number, kept: number) => `…[body truncated by the lab trace: ${size} bytes, first ${kept} kept]`;

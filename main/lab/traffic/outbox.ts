@@ -1,6 +1,7 @@
 import type { LabClock } from '../clock';
 import type { LabConfig } from '../config';
-import { keepBody, type KeptBody, type Shipped, type TraceSink } from '../trace/recorder';
+import { keepBody, type KeptBody } from '../trace/keepBody';
+import type { Shipped, TraceSink } from '../trace/recorder';
 import type { EmitEvent, TraceExchange } from '../trace/types';
 
 /** Most items held back while the lab has not taken the previous batches (the oldest go first). */
