@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { SETTINGS } from '../contract/settings';
 import { isolationEnvironment, serverId } from '../lab/config';
 import type { Lab, LabOptions } from '../lab/lab';
+import { WorkerBalancer } from '../lab/traffic/workerBalancer';
 import { nodeLabel, prestartedNodes } from '../lab/wire/launcher';
 import { LogRedactor } from '../lab/trace/redactLog';
 import type { TraceItem } from '../lab/trace/types';
@@ -12,19 +13,21 @@ import { addLbConfigFlag, describeBalancer, lbConfigOptions } from './serveBalan
 export const loadLab = async () => (await import('../lab/lab')).Lab;
 
 /**
- * Starts the lab of `serve` and `web`. With node processes (the default), they are forked before
- * the lab's code loads, so their start-up and the CLI's overlap; a count the flags do not give
- * (nodes from --lb-config) is the default's, and the lab forks or ends the difference.
+ * Starts the lab of `serve` and `web`. With node processes (the default), they and the balancer's
+ * thread are started before the lab's code loads, so their start-up and the CLI's overlap; a count
+ * the flags do not give (nodes from --lb-config) is the default's, and the lab forks or ends the difference.
  */
 export async function startLab(options: LabOptions): Promise<Lab> {
   const isolation = options.isolation ?? isolationEnvironment().isolation ?? SETTINGS.isolation.schema.parse(undefined);
   const count = options.nodes ?? SETTINGS.nodes.schema.parse(undefined);
   const early = isolation === 'process' && !options.launcher ? prestartedNodes(Array.from({ length: count }, (_, i) => nodeLabel(serverId(i)))) : undefined;
+  const releaseThread = isolation === 'process' ? WorkerBalancer.prestart() : undefined;
   try {
     const Lab = await loadLab();
     return await Lab.start({ ...options, ...(early ? { launcher: early.launcher } : {}) });
   } finally {
     early?.release();
+    releaseThread?.();
   }
 }
 

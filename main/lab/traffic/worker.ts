@@ -3,7 +3,7 @@
  * run here, so neither blocks the host's thread (the window's host, the CLI). The clock and
  * settings follow the lab's; exchanges and events go to the lab's trace in batches.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { LabClock, type ClockAnchors } from '../clock';
 import type { LabConfig } from '../config';
 import type { BackendTarget } from '../balancer/proxy';
@@ -16,16 +16,12 @@ import type { Shipped } from '../trace/recorder';
 import { TraceOutbox } from './outbox';
 import type { BalancerView, TrafficInit } from './workerBalancer';
 
-const init = workerData as TrafficInit;
-let config: LabConfig = init.config;
-const clock = LabClock.following(init.clock);
 const port = parentPort!;
-const outbox: TraceOutbox = new TraceOutbox(
-  () => config,
-  clock,
-  (batch: Shipped[], dropped: number) => channel.call('trace', { batch, states: balancer.states(), dropped }),
-);
-const balancer: LocalBalancer = new LocalBalancer(() => config, outbox, clock);
+// Set by the lab's first call (init): the thread may be started before the lab has settings.
+let config: LabConfig;
+let clock: LabClock;
+let outbox: TraceOutbox;
+let balancer: LocalBalancer;
 const loads = new Map<string, AbortController>();
 
 const view = (): BalancerView => ({ port: balancer.port, url: balancer.url, caCert: balancer.caCert, states: balancer.states(), mapping: balancer.mapping(), notes: balancer.notes() });
@@ -33,6 +29,17 @@ const view = (): BalancerView => ({ port: balancer.port, url: balancer.url, caCe
 const channel: Channel = new Channel(
   { send: (m) => port.postMessage(m), onMessage: (l) => void port.on('message', l) },
   {
+    init: (init: TrafficInit) => {
+      config = init.config;
+      clock = LabClock.following(init.clock);
+      outbox = new TraceOutbox(
+        () => config,
+        clock,
+        (batch: Shipped[], dropped: number) => channel.call('trace', { batch, states: balancer.states(), dropped }),
+      );
+      balancer = new LocalBalancer(() => config, outbox, clock);
+      return null;
+    },
     start: async ({ cfg, port: listen, nodes }: { cfg: LabConfig; port: number; nodes: NodeAddress[] }) => {
       config = cfg;
       await balancer.start(cfg, listen, nodes);

@@ -10,7 +10,7 @@ import { entry, tsxApi } from '../wire/entries';
 import type { BackendTarget, LabBalancer, NodeAddress } from './labBalancer';
 import type { Shipped } from '../trace/recorder';
 
-/** What the balancer's thread starts from. */
+/** What the balancer's thread starts from (its first call, `init`). */
 export interface TrafficInit {
   config: LabConfig;
   clock: ClockAnchors;
@@ -32,6 +32,16 @@ export interface TraceBatch {
   states: { id: string; state: BackendState }[];
   /** Items the thread had to drop since its last batch (the lab's thread fell behind). */
   dropped: number;
+}
+
+function newThread(): Worker {
+  const e = entry('balancer');
+  // TypeScript (a dev run, tests without a fresh build): register tsx inside the thread first.
+  const worker = e.tsx
+    ? new Worker(`import(${JSON.stringify(tsxApi())}).then((m) => (m.register ?? m.default.register)()).then(() => import(${JSON.stringify(pathToFileURL(e.file).href)}))`, { eval: true })
+    : new Worker(e.file);
+  worker.on('error', (err) => process.stderr.write(`session-lab: the balancer's thread failed: ${err.stack ?? err.message}\n`));
+  return worker;
 }
 
 /**
@@ -65,18 +75,33 @@ export class WorkerBalancer implements LabBalancer {
 
   private readonly channel: Channel;
 
+  /** A thread started ahead (prestart), taken by the next start. */
+  private static spare: Worker | undefined;
+
+  /**
+   * Starts the balancer's thread now, before the lab that will use it is loaded and configured
+   * (`serve` does it first thing, so the thread's start-up overlaps the CLI's own). The next
+   * start() takes it; the returned function ends it if none did.
+   */
+  static prestart(): () => void {
+    const worker = (WorkerBalancer.spare = newThread());
+    // Waiting to be taken, it does not keep the process alive.
+    worker.unref();
+    return () => {
+      if (WorkerBalancer.spare !== worker) return;
+      WorkerBalancer.spare = undefined;
+      void worker.terminate();
+    };
+  }
+
+  /** Resolves once the thread has loaded and holds the lab's settings and clock. */
   static async start(init: TrafficInit, ingest: (t: TraceBatch) => void): Promise<WorkerBalancer> {
-    const e = entry('balancer');
-    // TypeScript (a dev run, tests without a fresh build): register tsx inside the thread first.
-    const worker = e.tsx
-      ? new Worker(`import(${JSON.stringify(tsxApi())}).then((m) => (m.register ?? m.default.register)()).then(() => import(${JSON.stringify(pathToFileURL(e.file).href)}))`, { eval: true, workerData: init })
-      : new Worker(e.file, { workerData: init });
-    worker.on('error', (err) => process.stderr.write(`session-lab: the balancer's thread failed: ${err.stack ?? err.message}\n`));
-    await new Promise<void>((resolve, reject) => {
-      worker.once('online', () => resolve());
-      worker.once('error', reject);
-    });
-    return new WorkerBalancer(worker, ingest);
+    const worker = WorkerBalancer.spare ?? newThread();
+    WorkerBalancer.spare = undefined;
+    worker.ref();
+    const balancer = new WorkerBalancer(worker, ingest);
+    await balancer.channel.call('init', init);
+    return balancer;
   }
 
   get port(): number {
