@@ -1,6 +1,5 @@
 import { LabError } from './labError';
 import { LbConfigError, type BalancerModel } from './lbconfig/model';
-import { amSideOf, configView } from './lbconfig/view';
 import { LabClock } from './clock';
 import { LabConfigSchema, isolationEnvironment, parseConfig, serverId, traceLimits, type LabConfig, type LabConfigInput, type LiveConfigPatch } from './config';
 import { ctsEnvironment, openCts, type CtsBackend } from './cts/backend';
@@ -8,16 +7,15 @@ import { CtsFaults } from './cts/faults';
 import { grantRows } from './am/oauth2/grantRows';
 import { CtsUnavailableError, type CtsTokenType, type TokenStore } from './cts/store';
 import { generateKeys, type LabKeys } from './am/keys';
-import { AmNode } from './am/node';
+import type { AmNode } from './am/node';
 import { SessionService, type ActiveSession } from './am/sessionService';
 import { UserStore } from './am/users';
 import type { LabNode } from './nodes/labNode';
 import { ProcessNode } from './nodes/processNode';
 import type { LabBalancer, NodeAddress } from './traffic/labBalancer';
-import { LocalBalancer } from './traffic/localBalancer';
 import { WorkerBalancer } from './traffic/workerBalancer';
-import { VirtualBrowser } from './client/browser';
-import { BrowserNetwork } from './client/network';
+import type { VirtualBrowser } from './client/browser';
+import type { BrowserNetwork } from './client/network';
 import { TraceRecorder, type TraceListener } from './trace/recorder';
 import type { LabEventOf } from './trace/types';
 import { forkLauncher, type Launcher } from './wire/launcher';
@@ -39,6 +37,17 @@ export interface LabOptions extends LabConfigInput {
   /** How node processes are started (isolation `process`): child_process.fork, or Electron's utilityProcess in the app. */
   launcher?: Launcher;
 }
+
+/**
+ * What only some labs use, loaded by start() rather than with this module: the virtual browsers'
+ * HTTP client and cookie jar (while the nodes start), and AM nodes and the balancer in this thread
+ * (isolation in-process). With node processes, `serve` loads less than half the code before them.
+ */
+const loadBrowsers = async () => {
+  const [{ VirtualBrowser }, { BrowserNetwork }] = await Promise.all([import('./client/browser'), import('./client/network')]);
+  return { VirtualBrowser, net: new BrowserNetwork() };
+};
+const loadLocalBalancer = async () => (await import('./traffic/localBalancer')).LocalBalancer;
 
 const ENDED_KEEP = 200;
 /** Token types the reaper deletes once expired, with no event (sessions have their own pass). */
@@ -75,7 +84,13 @@ export class Lab {
   /** True when the balancer fronts existing servers (LabOptions.upstreams) rather than AM nodes. */
   private upstreams = false;
   private readonly launcher: Launcher;
-  private readonly net = new BrowserNetwork();
+  /** Set by start(): see loadBrowsers. */
+  private Browser!: typeof VirtualBrowser;
+  private net: BrowserNetwork | undefined;
+  /** The AM node class, loaded by start() for isolation in-process. */
+  private LocalNode: typeof AmNode | undefined;
+  /** The customer's balancer file as read (null: none); read again when lbConfig changes. */
+  private model: BalancerModel | null = null;
   /** The nodes and the balancer's thread taking over the latest clock change. */
   private clockFollowed: Promise<unknown> = Promise.resolve();
 
@@ -106,11 +121,15 @@ export class Lab {
     const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as LabOptions;
     const parsed = LabConfigSchema.safeParse({ ...isolationEnvironment(), ...(opts.upstreams ? {} : ctsEnvironment()), ...given });
     if (!parsed.success) throw new LabError(`Invalid setting: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-    checkBalancerConfig(parsed.data);
+    const model = await readModel(parsed.data);
+    const browsers = loadBrowsers();
+    browsers.catch(() => undefined); // awaited below, or the start failed first
     let lab: Lab | undefined;
     const backend = await openCts(() => lab?.cfg ?? parsed.data);
     lab = new Lab(opts, parsed.data, backend, generateKeys());
+    lab.model = model;
     try {
+      if (lab.cfg.isolation === 'in-process' && !opts.upstreams) lab.LocalNode = (await import('./am/node')).AmNode;
       const nodes = opts.upstreams ? [] : Array.from({ length: lab.cfg.nodes }, (_, i) => lab!.createNode(serverId(i)));
       lab.nodes.push(...nodes);
       // The node processes and the balancer's thread start side by side; the forks go first, as
@@ -122,6 +141,9 @@ export class Lab {
       for (const n of nodes) await balancer.addBackend(backendOf(n));
       lab.upstreams = !!opts.upstreams;
       await balancer.start(lab.cfg, opts.port ?? 0, lab.addresses());
+      const loaded = await browsers;
+      lab.Browser = loaded.VirtualBrowser;
+      lab.net = loaded.net;
     } catch (e) {
       await lab.stop();
       throw e;
@@ -140,8 +162,8 @@ export class Lab {
    * with no nodes and no window on this thread there is nothing to keep it from, and shipping every
    * exchange to another thread cost it a quarter of its requests/s (bench, AM-shaped POSTs).
    */
-  private openBalancer(alone: boolean): Promise<LabBalancer> {
-    if (this.cfg.isolation === 'in-process' || alone) return Promise.resolve(new LocalBalancer(() => this.cfg, this.recorder, this.clock));
+  private async openBalancer(alone: boolean): Promise<LabBalancer> {
+    if (this.cfg.isolation === 'in-process' || alone) return new (await loadLocalBalancer())(() => this.cfg, this.recorder, this.clock);
     return WorkerBalancer.start({ config: this.cfg, clock: this.clock.anchors() }, (t) => this.recorder.recordShipped(t.batch, t.dropped));
   }
 
@@ -175,7 +197,7 @@ export class Lab {
       );
     }
     const cts = this.ctsBackend.connect(id);
-    return new AmNode(id, {
+    return new this.LocalNode!(id, {
       config: () => this.cfg,
       clock: this.clock,
       cts,
@@ -202,13 +224,14 @@ export class Lab {
 
   /** The customer's balancer file as the lab read it (null: the lab's own policy). */
   get balancerModel(): BalancerModel | null {
-    return LocalBalancer.readModel(this.cfg);
+    return this.model;
   }
 
   /** The balancer as the window shows it: what runs, the customer's file with its findings and mapping. */
-  private balancerView(): BalancerView {
+  private async balancerView(): Promise<BalancerView> {
     const m = this.balancerModel;
-    return { runs: this.cfg.balancer, config: m ? configView(m, this.nodes.map((n) => n.id), amSideOf(this.cfg)) : null, notes: this.balancer.notes() };
+    const view = m && (await import('./lbconfig/view'));
+    return { runs: this.cfg.balancer, config: m && view ? view.configView(m, this.nodes.map((n) => n.id), view.amSideOf(this.cfg)) : null, notes: this.balancer.notes() };
   }
 
   /** What `serve` prints first: where to send requests, each node and its process, the admin login, and the CTS to ldapsearch. */
@@ -307,11 +330,12 @@ export class Lab {
     if (nodes !== undefined && nodes !== this.nodes.length) await this.setNodeCount(nodes);
     const before = this.cfg;
     const next = parseConfig({ ...this.cfg, ...rest });
-    checkBalancerConfig(next);
+    const model = next.lbConfig === this.cfg.lbConfig ? this.model : await readModel(next);
     this.cfg = next;
+    this.model = model;
     await Promise.all([this.balancer.apply(before, next, this.addresses()), ...this.nodes.map((n) => n.configure(next))]);
     // The browsers' connections were to the balancer as it spoke before (another protocol or certificate).
-    if (before.https !== next.https || (next.https && before.publicHost !== next.publicHost)) await this.net.close();
+    if (before.https !== next.https || (next.https && before.publicHost !== next.publicHost)) await this.net!.close();
     // Every other setting is read where it is used, on each request or session; the trace holds state.
     if (rest.traceCapacity !== undefined || rest.traceBudgetBytes !== undefined || rest.traceBodyBytes !== undefined) this.recorder.setLimits(traceLimits(this.cfg));
     for (const key of Object.keys(rest) as (keyof LabConfig)[]) {
@@ -358,7 +382,7 @@ export class Lab {
 
   createBrowser(name?: string): VirtualBrowser {
     const id = `b${++this.browserSeq}`;
-    const b = new VirtualBrowser(id, name?.trim() || `Browser ${this.browserSeq}`, this.network, this.clock, undefined, (x) =>
+    const b = new this.Browser(id, name?.trim() || `Browser ${this.browserSeq}`, this.network, this.clock, undefined, (x) =>
       this.recorder.emit('cookie-blocked', { data: { browser: id, browserName: b.name, cookie: x.name, reason: x.reason, url: x.url } }),
     );
     this.browsers.set(id, b);
@@ -366,7 +390,7 @@ export class Lab {
   }
 
   /** What the virtual browsers talk to: the public host (resolved to the balancer) from their client address. */
-  private readonly network = (clientIp: string) => this.net.site(this.cfg, this.balancer.port, clientIp, this.balancer.caCert);
+  private readonly network = (clientIp: string) => this.net!.site(this.cfg, this.balancer.port, clientIp, this.balancer.caCert);
 
   browser(id: string): VirtualBrowser {
     const b = this.browsers.get(id);
@@ -399,7 +423,7 @@ export class Lab {
 
   private async adminSession(): Promise<VirtualBrowser> {
     if (this.adminBrowser && ((await this.adminBrowser.validate()).body as { valid?: boolean }).valid) return this.adminBrowser;
-    this.adminBrowser ??= new VirtualBrowser('admin', 'amadmin console', this.network, this.clock);
+    this.adminBrowser ??= new this.Browser('admin', 'amadmin console', this.network, this.clock);
     // The ldapService chain, as amster and admin scripts log in: trees honour the X-OpenAM headers only with a ZPL collector.
     const step = await this.adminBrowser.zeroPageLogin('amadmin', this.users.adminPassword, { service: 'ldapService' });
     if (step.kind !== 'success') throw new LabError(`amadmin could not log in: ${step.status}`);
@@ -456,7 +480,7 @@ export class Lab {
       config: this.cfg,
       clock: this.clock.state(),
       balancer: this.balancerUrl,
-      lb: this.balancerView(),
+      lb: await this.balancerView(),
       nodes: this.nodes.map((n, i) => ({
         id: n.id,
         url: n.url,
@@ -485,7 +509,7 @@ export class Lab {
     this.recorder.flush();
     await this.balancer?.stop();
     await Promise.all(this.nodes.map((n) => n.stop()));
-    await this.net.close();
+    await this.net?.close();
     await this.ctsBackend.stop();
   }
 }
@@ -497,10 +521,14 @@ function backendOf(n: LabNode) {
 
 export { LabError };
 
-/** A customer's balancer file that cannot be read is an operator mistake with its line, like any bad setting. */
-function checkBalancerConfig(cfg: LabConfig): void {
+/**
+ * The customer's balancer file, read as the balancer reads it (its readers, YAML among them, load
+ * only when there is one). One that cannot be read is an operator mistake with its line, like any bad setting.
+ */
+async function readModel(cfg: LabConfig): Promise<BalancerModel | null> {
+  if (cfg.lbConfig === null) return null;
   try {
-    LocalBalancer.readModel(cfg);
+    return (await loadLocalBalancer()).readModel(cfg);
   } catch (e) {
     if (e instanceof LbConfigError) throw new LabError(`Balancer configuration: ${e.message}`);
     throw e;
