@@ -104,6 +104,8 @@ export class VirtualBrowser {
   async send(method: 'GET' | 'POST', path: string, opts: { headers?: Record<string, string>; body?: unknown; navigate?: boolean } = {}): Promise<BrowserResponse> {
     const site = this.network(this.clientIp);
     const url = `${site.base}/${path}`;
+    // Parsed once for the jar (twice) and undici, which take a URL as it is.
+    const target = new URL(url);
     const context = contextFor(this.appOrigin, url);
     const headers: Record<string, string> = {
       'user-agent': userAgent(this.id),
@@ -112,18 +114,18 @@ export class VirtualBrowser {
         : { accept: 'application/json', 'x-requested-with': 'forgerock-sdk', ...(this.appOrigin ? { origin: this.appOrigin } : {}) }),
       ...opts.headers,
     };
-    const cookie = await this.cookieHeader(url, context);
+    const cookie = await this.cookieHeader(target, context);
     if (cookie) headers.cookie = cookie;
     let body: string | undefined;
     if (opts.body !== undefined) {
       body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
       headers['content-type'] ??= 'application/json';
     }
-    const res = await request(url, { method, headers, body, dispatcher: site.dispatcher });
+    const res = await request(target, { method, headers, body, dispatcher: site.dispatcher });
     const text = await res.body.text();
     const setCookies = res.headers['set-cookie'];
     for (const line of Array.isArray(setCookies) ? setCookies : setCookies ? [setCookies] : []) {
-      const refused = await storeCookie(this.jar, line, url, this.clock.date(), context);
+      const refused = storeCookie(this.jar, line, target, this.clock.date(), context);
       if (refused) this.refuse({ ...refused, url, at: this.clock.now() });
     }
     let parsed: unknown = text;
@@ -144,8 +146,8 @@ export class VirtualBrowser {
   }
 
   /** Cookies to send, with expiry judged on the lab clock (tough-cookie's own check uses real time). */
-  private async cookieHeader(url: string, context: ReturnType<typeof contextFor>): Promise<string> {
-    const live = await this.liveCookies(await cookiesFor(this.jar, url, context));
+  private async cookieHeader(url: URL, context: ReturnType<typeof contextFor>): Promise<string> {
+    const live = await this.liveCookies(cookiesFor(this.jar, url, context));
     return live.map((c) => c.cookieString()).join('; ');
   }
 
