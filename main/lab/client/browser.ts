@@ -1,5 +1,6 @@
 import { CookieJar, type Cookie } from 'tough-cookie';
-import { request, type Dispatcher } from 'undici';
+import { getGlobalDispatcher, type Dispatcher } from 'undici';
+import { dispatchBuffered } from '../balancer/exchange';
 import { callbackAnswers, type AuthPayload, type BrowserResponse, type CookieView, type LoginStep } from '../../contract/browser';
 import type { LabClock } from '../clock';
 import { contextFor, cookiesFor, storeCookie, type Blocked } from './cookieRules';
@@ -121,22 +122,25 @@ export class VirtualBrowser {
       body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
       headers['content-type'] ??= 'application/json';
     }
-    const res = await request(target, { method, headers, body, dispatcher: site.dispatcher });
-    const text = await res.body.text();
-    const setCookies = res.headers['set-cookie'];
+    // undici's dispatch with the whole answer buffered (as the balancer reads nodes' answers): no
+    // response stream and its promises per exchange, which request() would add for a body read at once.
+    const res = await dispatchBuffered(site.dispatcher ?? getGlobalDispatcher(), { origin: target.origin, path: target.pathname + target.search, method, headers, body });
+    const text = res.body.toString('utf8');
+    const resHeaders = headerObject(res.headers);
+    const setCookies = resHeaders['set-cookie'];
     for (const line of Array.isArray(setCookies) ? setCookies : setCookies ? [setCookies] : []) {
       const refused = storeCookie(this.jar, line, target, this.clock.date(), context);
       if (refused) this.refuse({ ...refused, url, at: this.clock.now() });
     }
     let parsed: unknown = text;
-    if (String(res.headers['content-type'] ?? '').includes('json') && text) {
+    if (String(resHeaders['content-type'] ?? '').includes('json') && text) {
       try {
         parsed = JSON.parse(text);
       } catch {
         parsed = text;
       }
     }
-    return { status: res.statusCode, headers: res.headers, body: parsed };
+    return { status: res.status, headers: resHeaders, body: parsed };
   }
 
   private refuse(b: BlockedCookie): void {
@@ -267,4 +271,17 @@ export class VirtualBrowser {
   logoutByHandle(handles: string[], realm?: string) {
     return this.sessionAction('logoutByHandle', realm, { sessionHandles: handles }, 'protocol=1.0,resource=5.1');
   }
+}
+
+/** Response headers as fetch-like code reads them (undici's request() shape): lower-case names, repeated ones as an array. */
+function headerObject(pairs: [string, string][]): BrowserResponse['headers'] {
+  const out: BrowserResponse['headers'] = {};
+  for (const [name, value] of pairs) {
+    const key = name.toLowerCase();
+    const had = Object.hasOwn(out, key) ? out[key] : undefined;
+    const next = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
+    // defineProperty: a header named __proto__ is a header, not the object's prototype.
+    Object.defineProperty(out, key, { value: next, enumerable: true, configurable: true, writable: true });
+  }
+  return out;
 }
