@@ -78,6 +78,11 @@ export function loadRunnerTable(r: LoadRunnerResult): string[] {
   const out = [`   ${r.what}`];
   out.push(`   logins/s per run: ${r.runs.map((x) => n0(x.loginsPerSecond)).join(' / ')} → median ${n0(r.loginsPerSecond)}; failed ${r.failed}; p99 per login ${r.runs.map((x) => x.p99Ms).join(' / ')} ms`);
   out.push(`   resident memory of the lab (${r.rssMiB.processes} processes): ${r.rssMiB.idle} MiB at idle, ${r.rssMiB.afterLogins} MiB after ${n0(r.rssMiB.logins)} logins`);
+  if (r.cpu) {
+    out.push('   CPU per login by part of the lab (user + system, measured runs):');
+    for (const p of r.cpu.parts) out.push(`   ${lpad(p.msPerLogin.toFixed(3), 8)} ms  ${p.part}`);
+    out.push(`   ${lpad(r.cpu.totalMsPerLogin.toFixed(3), 8)} ms  in all: ${r.cpu.cores} cores carry at most ${n0(r.cpu.ceiling)} logins/s of that`);
+  }
   for (const p of r.problems) out.push(`   PROBLEM: ${p}`);
   return out;
 }

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import { CompactEncrypt, SignJWT, compactDecrypt } from 'jose';
-import { hmacKey } from './keys';
+import { CompactEncrypt, compactDecrypt } from 'jose';
+import { signHs256 } from './hs256';
 import { CtsUnavailableError } from '../cts/store';
 import type { AuthSessionMiss } from '../../contract/events';
 import type { AuthSessionState, NodeContext } from './context';
-import { encodeExtensions, issuingServer, mintToken, parseToken, serverExtensions } from './tokens';
+import { encodeExtensions, issuingServer, mintToken, parseToken, secureRandom, serverExtensions } from './tokens';
 
 /**
  * Where an in-progress login (auth session) lives, as AM keeps it: chains in the starting node's
@@ -42,15 +41,14 @@ export async function saveState(node: NodeContext, state: AuthSessionState): Pro
     sessionId = `*${encodeExtensions({ SI, type: 'JWT_AUTH', S1 })}*${jwe}`;
   }
   const claims: Record<string, unknown> = {
-    otk: randomBytes(16).toString('base64url'),
+    otk: secureRandom(16).toString('base64url'),
     realm: realmDn(state.realm),
     sessionId,
     authIndexType: state.indexType,
     authIndexValue: state.indexValue,
   };
-  const jwt = new SignJWT(claims).setProtectedHeader({ typ: 'JWT', alg: 'HS256' });
-  if (state.kind === 'tree') jwt.setIssuedAt(Math.floor(state.createdAt / 1000)).setExpirationTime(Math.floor(state.expiresAt / 1000));
-  return { authId: await jwt.sign(await hmacKey(node.keys.authIdSecret)), sessionId };
+  if (state.kind === 'tree') Object.assign(claims, { iat: Math.floor(state.createdAt / 1000), exp: Math.floor(state.expiresAt / 1000) });
+  return { authId: signHs256(claims, node.keys.authIdSecret), sessionId };
 }
 
 /** Looks the auth session up where the authId says it is; a miss is a real miss, never decided here. */

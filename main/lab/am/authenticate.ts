@@ -1,8 +1,7 @@
-import { errors as joseErrors, jwtVerify } from 'jose';
-import { hmacKey } from './keys';
 import { CtsUnavailableError } from '../cts/store';
 import { needsUpgrade, resolveIndex, serviceOf, type AuthIndex } from './authIndex';
 import { dropState, loadState, saveState, type Ref } from './authState';
+import { JwtRejected, verifyHs256 } from './hs256';
 import type { AuthSessionMiss } from '../../contract/events';
 import type { AmRequest, AuthSessionState, NodeContext } from './context';
 import { redirectUrl } from './gotoUrl';
@@ -180,11 +179,12 @@ async function stepResponse(node: NodeContext, svc: AuthService, state: AuthSess
 async function continueLogin(node: NodeContext, req: AmRequest, authId: string): Promise<AmResponse> {
   let claims: Record<string, unknown>;
   try {
-    ({ payload: claims } = await jwtVerify(authId, await hmacKey(node.keys.authIdSecret), { algorithms: ['HS256'], currentDate: node.clock.date() }));
+    claims = verifyHs256(authId, node.keys.authIdSecret, node.clock.now());
   } catch (e) {
-    if (e instanceof joseErrors.JWSSignatureVerificationFailed) throw new AmError(400, 'AuthId JWT Signature not valid');
-    if (e instanceof joseErrors.JWTExpired) return timedOut(node, req, 'tree', 'authid-expired', undefined);
-    throw new AmError(400, `Failed to parse JWT, ${(e as Error).message}`);
+    if (!(e instanceof JwtRejected)) throw e;
+    if (e.reason === 'signature') throw new AmError(400, 'AuthId JWT Signature not valid');
+    if (e.reason === 'expired') return timedOut(node, req, 'tree', 'authid-expired', undefined);
+    throw new AmError(400, `Failed to parse JWT, ${e.message}`);
   }
   // AM reads the index from the authId on later steps, not from the query string.
   const index = resolveIndex(node.config(), String(claims.authIndexType ?? ''), String(claims.authIndexValue ?? ''));

@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPair, randomBytes, webcrypto, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 
 /** The OAuth2 provider's RS256 key as AM publishes it (kid) and signs with it. */
@@ -60,20 +60,4 @@ async function generateOAuth2Key(): Promise<OAuth2KeyData> {
 export function publicJwk(key: OAuth2SigningKey): Record<string, string> {
   const { n, e } = key.jwk;
   return { kty: 'RSA', kid: key.kid, use: 'sig', alg: 'RS256', n: n!, e: e! };
-}
-
-const hmacKeys = new WeakMap<Uint8Array, Promise<webcrypto.CryptoKey>>();
-
-/**
- * An HS256 secret (the authId secret, the session signing key) as a CryptoKey, imported once per
- * process: given raw bytes, jose imports them again on every sign and verify, which was about half
- * of a signature's cost and the AM node processes' top item in a load run's CPU profile.
- */
-export function hmacKey(secret: Uint8Array): Promise<webcrypto.CryptoKey> {
-  let key = hmacKeys.get(secret);
-  if (!key) {
-    key = webcrypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
-    hmacKeys.set(secret, key);
-  }
-  return key;
 }

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT, jwtVerify } from 'jose';
 import type { LabClock } from '../clock';
 import type { LabConfig } from '../config';
 import { CtsUnavailableError, type CtsToken, type TokenStore } from '../cts/store';
 import type { EmitEvent, TerminationReason } from '../trace/types';
-import { hmacKey, type LabKeys } from './keys';
+import { JwtRejected, signHs256, verifyHs256 } from './hs256';
+import type { LabKeys } from './keys';
 import type { Identity } from './users';
 import { mintToken, parseToken, sameHash, serverExtensions, sessionHandle, storageKey, tokenHash } from './tokens';
 
@@ -93,13 +93,8 @@ export class SessionService {
     let token: string;
     let session: ActiveSession;
     if (cfg.sessions === 'client') {
-      const jwt = await new SignJWT({ ...base, kind: 'client' })
-        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-        .setSubject(id.universalId)
-        .setIssuedAt(Math.floor(now / 1000))
-        .setExpirationTime(Math.floor((now + cfg.maxSessionTime * MIN) / 1000))
-        .setJti(base.sessionUid)
-        .sign(await hmacKey(this.d.keys.sessionSigningKey));
+      const claims = { ...base, kind: 'client', sub: id.universalId, iat: Math.floor(now / 1000), exp: Math.floor((now + cfg.maxSessionTime * MIN) / 1000), jti: base.sessionUid };
+      const jwt = signHs256(claims, this.d.keys.sessionSigningKey);
       token = mintToken({ SI, type: 'JWT', S1 }, jwt);
       session = { ...base, kind: 'client', maxIdleExpiration: null, maxSessionExpiration: now + cfg.maxSessionTime * MIN };
     } else {
@@ -151,10 +146,7 @@ export class SessionService {
 
   private async resolveClient(jwt: string, ctx: Ctx): Promise<Resolution> {
     try {
-      const { payload } = await jwtVerify(jwt, await hmacKey(this.d.keys.sessionSigningKey), {
-        algorithms: ['HS256'],
-        currentDate: this.d.clock.date(),
-      });
+      const payload = verifyHs256(jwt, this.d.keys.sessionSigningKey, this.d.clock.now());
       const p = payload as unknown as Omit<ActiveSession, 'kind'> & { jti: string };
       const cfg = this.d.config();
       if (cfg.denylist) {
@@ -176,8 +168,7 @@ export class SessionService {
         session: { ...p, kind: 'client', maxIdleExpiration: null, maxSessionExpiration: p.createdAt + p.maxSessionTime * MIN },
       };
     } catch (e) {
-      const code = (e as { code?: string }).code;
-      return { valid: false, why: code === 'ERR_JWT_EXPIRED' ? 'max-time' : 'forged' };
+      return { valid: false, why: e instanceof JwtRejected && e.reason === 'expired' ? 'max-time' : 'forged' };
     }
   }
 

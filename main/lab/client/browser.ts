@@ -1,5 +1,6 @@
 import { CookieJar, type Cookie } from 'tough-cookie';
-import { request, type Dispatcher } from 'undici';
+import { getGlobalDispatcher, type Dispatcher } from 'undici';
+import { dispatchBuffered } from '../balancer/exchange';
 import { callbackAnswers, type AuthPayload, type BrowserResponse, type CookieView, type LoginStep } from '../../contract/browser';
 import type { LabClock } from '../clock';
 import { contextFor, cookiesFor, storeCookie, type Blocked } from './cookieRules';
@@ -104,6 +105,8 @@ export class VirtualBrowser {
   async send(method: 'GET' | 'POST', path: string, opts: { headers?: Record<string, string>; body?: unknown; navigate?: boolean } = {}): Promise<BrowserResponse> {
     const site = this.network(this.clientIp);
     const url = `${site.base}/${path}`;
+    // Parsed once for the jar (twice) and undici, which take a URL as it is.
+    const target = new URL(url);
     const context = contextFor(this.appOrigin, url);
     const headers: Record<string, string> = {
       'user-agent': userAgent(this.id),
@@ -112,29 +115,32 @@ export class VirtualBrowser {
         : { accept: 'application/json', 'x-requested-with': 'forgerock-sdk', ...(this.appOrigin ? { origin: this.appOrigin } : {}) }),
       ...opts.headers,
     };
-    const cookie = await this.cookieHeader(url, context);
+    const cookie = await this.cookieHeader(target, context);
     if (cookie) headers.cookie = cookie;
     let body: string | undefined;
     if (opts.body !== undefined) {
       body = typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
       headers['content-type'] ??= 'application/json';
     }
-    const res = await request(url, { method, headers, body, dispatcher: site.dispatcher });
-    const text = await res.body.text();
-    const setCookies = res.headers['set-cookie'];
+    // undici's dispatch with the whole answer buffered (as the balancer reads nodes' answers): no
+    // response stream and its promises per exchange, which request() would add for a body read at once.
+    const res = await dispatchBuffered(site.dispatcher ?? getGlobalDispatcher(), { origin: target.origin, path: target.pathname + target.search, method, headers, body });
+    const text = res.body.toString('utf8');
+    const resHeaders = headerObject(res.headers);
+    const setCookies = resHeaders['set-cookie'];
     for (const line of Array.isArray(setCookies) ? setCookies : setCookies ? [setCookies] : []) {
-      const refused = await storeCookie(this.jar, line, url, this.clock.date(), context);
+      const refused = storeCookie(this.jar, line, target, this.clock.date(), context);
       if (refused) this.refuse({ ...refused, url, at: this.clock.now() });
     }
     let parsed: unknown = text;
-    if (String(res.headers['content-type'] ?? '').includes('json') && text) {
+    if (String(resHeaders['content-type'] ?? '').includes('json') && text) {
       try {
         parsed = JSON.parse(text);
       } catch {
         parsed = text;
       }
     }
-    return { status: res.statusCode, headers: res.headers, body: parsed };
+    return { status: res.status, headers: resHeaders, body: parsed };
   }
 
   private refuse(b: BlockedCookie): void {
@@ -144,8 +150,8 @@ export class VirtualBrowser {
   }
 
   /** Cookies to send, with expiry judged on the lab clock (tough-cookie's own check uses real time). */
-  private async cookieHeader(url: string, context: ReturnType<typeof contextFor>): Promise<string> {
-    const live = await this.liveCookies(await cookiesFor(this.jar, url, context));
+  private async cookieHeader(url: URL, context: ReturnType<typeof contextFor>): Promise<string> {
+    const live = await this.liveCookies(cookiesFor(this.jar, url, context));
     return live.map((c) => c.cookieString()).join('; ');
   }
 
@@ -265,4 +271,17 @@ export class VirtualBrowser {
   logoutByHandle(handles: string[], realm?: string) {
     return this.sessionAction('logoutByHandle', realm, { sessionHandles: handles }, 'protocol=1.0,resource=5.1');
   }
+}
+
+/** Response headers as fetch-like code reads them (undici's request() shape): lower-case names, repeated ones as an array. */
+function headerObject(pairs: [string, string][]): BrowserResponse['headers'] {
+  const out: BrowserResponse['headers'] = {};
+  for (const [name, value] of pairs) {
+    const key = name.toLowerCase();
+    const had = Object.hasOwn(out, key) ? out[key] : undefined;
+    const next = had === undefined ? value : Array.isArray(had) ? [...had, value] : [had, value];
+    // defineProperty: a header named __proto__ is a header, not the object's prototype.
+    Object.defineProperty(out, key, { value: next, enumerable: true, configurable: true, writable: true });
+  }
+  return out;
 }

@@ -31,8 +31,12 @@ export function contextFor(appOrigin: string | null, url: string): SameSiteConte
   return siteOf(appOrigin) === siteOf(url) ? 'strict' : 'none';
 }
 
-/** Stores one Set-Cookie line as Chromium would, or says why it was blocked. */
-export async function storeCookie(jar: CookieJar, line: string, url: string, now: Date, context: SameSiteContext): Promise<Blocked | undefined> {
+/**
+ * Stores one Set-Cookie line as Chromium would, or says why it was blocked. The jar's store is
+ * tough-cookie's in-memory one, so its synchronous API is used: the same checks without a promise
+ * per cookie (a load run stores five cookies per login). `url` may be parsed once by the caller.
+ */
+export function storeCookie(jar: CookieJar, line: string, url: string | URL, now: Date, context: SameSiteContext): Blocked | undefined {
   const c = Cookie.parse(line);
   if (!c) return { name: line.split('=')[0]?.trim() ?? '', reason: 'it could not be parsed' };
   const sameSite = (c.sameSite ?? '').toLowerCase();
@@ -41,14 +45,14 @@ export async function storeCookie(jar: CookieJar, line: string, url: string, now
     return { name: c.key, reason: sameSite ? `it had SameSite=${c.sameSite} and came from a cross-site response` : 'it did not specify SameSite (so Lax) and came from a cross-site response' };
   }
   try {
-    await jar.setCookie(c, url, { now, sameSiteContext: context });
+    jar.setCookieSync(c, url, { now, sameSiteContext: context });
     return undefined;
   } catch (e) {
     return { name: c.key, reason: describe((e as Error).message, c, url) };
   }
 }
 
-function describe(message: string, c: Cookie, url: string): string {
+function describe(message: string, c: Cookie, url: string | URL): string {
   const host = new URL(url).hostname;
   if (/not in this host's domain/.test(message)) return `its Domain=${c.domain} does not cover ${host}`;
   if (/public suffix/.test(message)) return `its Domain=${c.domain} is a public suffix`;
@@ -58,7 +62,7 @@ function describe(message: string, c: Cookie, url: string): string {
 }
 
 /** The cookies a request to `url` carries: tough-cookie's choice, minus Lax-by-default ones on a cross-site request. */
-export async function cookiesFor(jar: CookieJar, url: string, context: SameSiteContext): Promise<Cookie[]> {
-  const all = await jar.getCookies(url, { expire: false, sameSiteContext: context });
+export function cookiesFor(jar: CookieJar, url: string | URL, context: SameSiteContext): Cookie[] {
+  const all = jar.getCookiesSync(url, { expire: false, sameSiteContext: context });
   return context === 'none' ? all.filter((c) => (c.sameSite ?? '').toLowerCase() === 'none') : all;
 }
