@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useMemo, useRef, useState } from 'react';
+import { memo, useMemo, useRef, useState } from 'react';
 import type { LabEvent } from '../../main/contract';
 import { eventSeverity, matchesEventFilter, type EventFilter } from '../lib/filters';
 import { formatClock } from '../lib/format';
@@ -52,41 +52,44 @@ export function EventsPanel({ onOpenExchange }: { onOpenExchange: (exchangeId: s
           </EmptyState>
         ) : (
           <div style={{ height: v.getTotalSize(), position: 'relative' }}>
-            {v.getVirtualItems().map((row) => {
-              const e = shown[row.index]!;
-              const sev = eventSeverity(e);
-              const open = e.exchangeId ? () => onOpenExchange(e.exchangeId!) : undefined;
-              return (
-                <div
-                  key={row.key}
-                  data-index={row.index}
-                  className={`event event-${sev}${open ? ' is-link' : ''}`}
-                  style={{ transform: `translateY(${row.start}px)`, height: ROW_H }}
-                  data-type={e.type}
-                  role={open ? 'button' : undefined}
-                  tabIndex={open ? 0 : undefined}
-                  title={open ? 'Show the request this happened in' : undefined}
-                  onClick={open}
-                  onKeyDown={(k) => open && (k.key === 'Enter' || k.key === ' ') && (k.preventDefault(), open())}
-                >
-                  <span className="event-dot" aria-hidden="true" />
-                  <div className="event-body">
-                    <div className="event-meta">
-                      <time>{formatClock(e.labTime)}</time>
-                      <span className="event-type">{e.type.replace(/-/g, ' ')}</span>
-                      {e.node && <span className="chip">node {e.node}</span>}
-                      {open && <span className="event-link" aria-hidden="true">↗</span>}
-                    </div>
-                    <div className="event-message" title={e.message}>
-                      {e.message}
-                    </div>
-                  </div>
-                </div>
-              );
-            })}
+            {v.getVirtualItems().map((row) => (
+              <EventRow key={row.key} e={shown[row.index]!} index={row.index} start={row.start} onOpenExchange={onOpenExchange} />
+            ))}
           </div>
         )}
       </div>
     </section>
   );
 }
+
+/** One event. Memoised: each batch re-renders the list, and rows already drawn are not rendered again. */
+const EventRow = memo(function EventRow({ e, index, start, onOpenExchange }: { e: LabEvent; index: number; start: number; onOpenExchange: (exchangeId: string) => void }) {
+  const sev = eventSeverity(e);
+  const open = e.exchangeId ? () => onOpenExchange(e.exchangeId!) : undefined;
+  return (
+    <div
+      data-index={index}
+      className={`event event-${sev}${open ? ' is-link' : ''}`}
+      style={{ transform: `translateY(${start}px)`, height: ROW_H }}
+      data-type={e.type}
+      role={open ? 'button' : undefined}
+      tabIndex={open ? 0 : undefined}
+      title={open ? 'Show the request this happened in' : undefined}
+      onClick={open}
+      onKeyDown={(k) => open && (k.key === 'Enter' || k.key === ' ') && (k.preventDefault(), open())}
+    >
+      <span className="event-dot" aria-hidden="true" />
+      <div className="event-body">
+        <div className="event-meta">
+          <time>{formatClock(e.labTime)}</time>
+          <span className="event-type">{e.type.replace(/-/g, ' ')}</span>
+          {e.node && <span className="chip">node {e.node}</span>}
+          {open && <span className="event-link" aria-hidden="true">↗</span>}
+        </div>
+        <div className="event-message" title={e.message}>
+          {e.message}
+        </div>
+      </div>
+    </div>
+  );
+});

@@ -1,6 +1,6 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { TraceExchange } from '../../main/contract';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { LabEvent, TraceExchange } from '../../main/contract';
 import { filterExchanges, isFiltered, NO_FILTER, rowFlags, type RowFlags, type StatusFilter, type TrafficFilter } from '../lib/filters';
 import { formatClockMs, formatMs, shortPath } from '../lib/format';
 import { routingText } from '../lib/routing';
@@ -34,16 +34,17 @@ export function Traffic({ selectedId, onSelect, trace, label, shown = true }: { 
   const nodes = useLab((s) => s.snapshot?.nodes);
   const [filter, setFilter] = useState<TrafficFilter>(NO_FILTER);
   const [follow, setFollow] = useState(!trace);
-  const flagsCache = useRef(new WeakMap<TraceExchange, RowFlags>());
+  const flagsCache = useRef(new WeakMap<TraceExchange, { linked: readonly LabEvent[] | undefined; flags: RowFlags }>());
   const flagsOf = useCallback(
     (ex: TraceExchange) => {
-      // Linked events can arrive in a later batch than their exchange: recompute when they do.
+      // Linked events can arrive in a later batch than their exchange (their list is then a new
+      // array): recompute when they do, and otherwise keep the same flags so the row stays memoised.
       const linked = byExchange.get(ex.id);
       const cached = flagsCache.current.get(ex);
-      if (cached && !linked) return cached;
-      const f = rowFlags(ex, linked);
-      flagsCache.current.set(ex, f);
-      return f;
+      if (cached && cached.linked === linked) return cached.flags;
+      const flags = rowFlags(ex, linked);
+      flagsCache.current.set(ex, { linked, flags });
+      return flags;
     },
     [byExchange],
   );
@@ -75,6 +76,14 @@ export function Traffic({ selectedId, onSelect, trace, label, shown = true }: { 
     setFollow(false);
     onSelect(rows[i]!.id);
   };
+
+  const pick = useCallback(
+    (id: string) => {
+      setFollow(false);
+      onSelect(id);
+    },
+    [onSelect],
+  );
 
   const set = (patch: Partial<TrafficFilter>) => setFilter((f) => ({ ...f, ...patch }));
 
@@ -195,55 +204,7 @@ export function Traffic({ selectedId, onSelect, trace, label, shown = true }: { 
             <div style={{ height: v.getTotalSize(), position: 'relative' }}>
               {v.getVirtualItems().map((item) => {
                 const ex = rows[item.index]!;
-                const f = flagsOf(ex);
-                const isSel = ex.id === selectedId;
-                return (
-                  <div
-                    key={item.key}
-                    role="row"
-                    aria-rowindex={item.index + 1}
-                    aria-selected={isSel}
-                    className={`grid-row traffic-cols${f.unauthorized ? ' is-401' : f.error ? ' is-error' : ''}${f.expired ? ' is-expired' : ''}${isSel ? ' is-selected' : ''}`}
-                    style={{ transform: `translateY(${item.start}px)`, height: ROW_H }}
-                    data-status={ex.response.status}
-                    data-testid="traffic-row"
-                    onClick={() => {
-                      setFollow(false);
-                      onSelect(ex.id);
-                    }}
-                  >
-                    <span className="muted col-seq">{ex.seq}</span>
-                    <span className="mono">{formatClockMs(ex.labStart)}</span>
-                    <span className="ellipsis">{browserName(browsers, ex.browser)}</span>
-                    <span className="mono">{ex.request.method}</span>
-                    <span className="mono ellipsis" title={ex.request.path}>
-                      {shortPath(ex.request.path)}
-                    </span>
-                    <span>{ex.routing.node ? <span className="chip">{ex.routing.node}</span> : <span className="muted">—</span>}</span>
-                    <span className="ellipsis" title={routingText(ex.routing)}>
-                      {ex.routing.redispatched && (
-                        <span className="flag flag-redispatch" title="Redispatched to another node">
-                          <svg className="icon" viewBox="0 0 12 12" aria-label="redispatched">
-                            <path d="M2 6a4 4 0 0 1 7-2.6M10 6a4 4 0 0 1-7 2.6M9 1v2.6H6.4M3 11V8.4h2.6" />
-                          </svg>{' '}
-                        </span>
-                      )}
-                      {routingText(ex.routing)}
-                    </span>
-                    <span className="num">
-                      <span className={`status status-${statusTone(ex.response.status)}`}>{ex.response.status}</span>
-                      {f.expired && (
-                        <span className="flag flag-expired" title="A session or auth session had expired or was missing">
-                          <svg className="icon" viewBox="0 0 12 12" aria-label="expired">
-                            <circle cx="6" cy="6.5" r="4.5" />
-                            <path d="M6 4v2.7l1.8 1.1M4.5 1h3" />
-                          </svg>
-                        </span>
-                      )}
-                    </span>
-                    <span className="num muted col-time">{formatMs(ex.timings.total)}</span>
-                  </div>
-                );
+                return <TrafficRow key={item.key} ex={ex} flags={flagsOf(ex)} index={item.index} start={item.start} selected={ex.id === selectedId} browser={browserName(browsers, ex.browser)} onPick={pick} />;
               })}
             </div>
           )}
@@ -253,6 +214,56 @@ export function Traffic({ selectedId, onSelect, trace, label, shown = true }: { 
     </div>
   );
 }
+
+/**
+ * One exchange's row. Memoised: a batch re-renders the list, and only the rows that came into view
+ * (or changed selection or flags) are rendered again, not every visible row every frame.
+ */
+const TrafficRow = memo(function TrafficRow({ ex, flags, index, start, selected, browser, onPick }: { ex: TraceExchange; flags: RowFlags; index: number; start: number; selected: boolean; browser: string; onPick: (id: string) => void }) {
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 1}
+      aria-selected={selected}
+      className={`grid-row traffic-cols${flags.unauthorized ? ' is-401' : flags.error ? ' is-error' : ''}${flags.expired ? ' is-expired' : ''}${selected ? ' is-selected' : ''}`}
+      style={{ transform: `translateY(${start}px)`, height: ROW_H }}
+      data-status={ex.response.status}
+      data-testid="traffic-row"
+      onClick={() => onPick(ex.id)}
+    >
+      <span className="muted col-seq">{ex.seq}</span>
+      <span className="mono">{formatClockMs(ex.labStart)}</span>
+      <span className="ellipsis">{browser}</span>
+      <span className="mono">{ex.request.method}</span>
+      <span className="mono ellipsis" title={ex.request.path}>
+        {shortPath(ex.request.path)}
+      </span>
+      <span>{ex.routing.node ? <span className="chip">{ex.routing.node}</span> : <span className="muted">—</span>}</span>
+      <span className="ellipsis" title={routingText(ex.routing)}>
+        {ex.routing.redispatched && (
+          <span className="flag flag-redispatch" title="Redispatched to another node">
+            <svg className="icon" viewBox="0 0 12 12" aria-label="redispatched">
+              <path d="M2 6a4 4 0 0 1 7-2.6M10 6a4 4 0 0 1-7 2.6M9 1v2.6H6.4M3 11V8.4h2.6" />
+            </svg>{' '}
+          </span>
+        )}
+        {routingText(ex.routing)}
+      </span>
+      <span className="num">
+        <span className={`status status-${statusTone(ex.response.status)}`}>{ex.response.status}</span>
+        {flags.expired && (
+          <span className="flag flag-expired" title="A session or auth session had expired or was missing">
+            <svg className="icon" viewBox="0 0 12 12" aria-label="expired">
+              <circle cx="6" cy="6.5" r="4.5" />
+              <path d="M6 4v2.7l1.8 1.1M4.5 1h3" />
+            </svg>
+          </span>
+        )}
+      </span>
+      <span className="num muted col-time">{formatMs(ex.timings.total)}</span>
+    </div>
+  );
+});
 
 export function browserName(browsers: { id: string; name: string }[] | undefined, id: string | null): string {
   if (!id) return 'other client';
