@@ -22,7 +22,8 @@ export function EventsPanel({ onOpenExchange }: { onOpenExchange: (exchangeId: s
   const scroller = useRef<HTMLDivElement>(null);
   // Rows of one height (the message clamped to two lines, whole in its tooltip): measuring each row
   // as events stream in forced a layout per row per frame, the window's longest tasks under load.
-  const v = useVirtualizer({ count: shown.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_H, overscan: 8, getItemKey: (i) => shown[i]!.seq });
+  // Not flushSync on scroll, as in Traffic: a scroll re-renders the rows in a task of its own.
+  const v = useVirtualizer({ count: shown.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_H, overscan: 8, getItemKey: (i) => shown[i]!.seq, useFlushSync: false });
 
   return (
     <section className="panel events" aria-labelledby="events-title">

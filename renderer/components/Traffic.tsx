@@ -50,7 +50,9 @@ export function Traffic({ selectedId, onSelect, trace, label, shown = true }: { 
   );
   const rows = useMemo(() => filterExchanges(exchanges, filter, flagsOf), [exchanges, filter, flagsOf]);
   const scroller = useRef<HTMLDivElement>(null);
-  const v = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_H, overscan: 12, getItemKey: (i) => rows[i]!.seq });
+  // Not flushSync on scroll: following scrolls after each batch, and a synchronous re-render inside
+  // that scroll event doubled the frame's work; the rows follow one task later (overscan covers it).
+  const v = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_H, overscan: 12, getItemKey: (i) => rows[i]!.seq, useFlushSync: false });
   const selectedIndex = selectedId ? rows.findIndex((r) => r.id === selectedId) : -1;
   const selected = selectedIndex >= 0 ? rows[selectedIndex]! : selectedId ? (exchanges.find((e) => e.id === selectedId) ?? null) : null;
 
