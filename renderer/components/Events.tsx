@@ -54,7 +54,7 @@ export function EventsPanel({ onOpenExchange }: { onOpenExchange: (exchangeId: s
         ) : (
           <div style={{ height: v.getTotalSize(), position: 'relative' }}>
             {v.getVirtualItems().map((row) => (
-              <EventRow key={row.key} e={shown[row.index]!} index={row.index} start={row.start} onOpenExchange={onOpenExchange} />
+              <EventRow key={row.key} e={shown[row.index]!} fromEnd={shown.length - 1 - row.index} onOpenExchange={onOpenExchange} />
             ))}
           </div>
         )}
@@ -63,15 +63,18 @@ export function EventsPanel({ onOpenExchange }: { onOpenExchange: (exchangeId: s
   );
 }
 
-/** One event. Memoised: each batch re-renders the list, and rows already drawn are not rendered again. */
-const EventRow = memo(function EventRow({ e, index, start, onOpenExchange }: { e: LabEvent; index: number; start: number; onOpenExchange: (exchangeId: string) => void }) {
+/**
+ * One event, placed from the list's end: new events arrive at the top and push every row down, and
+ * rows placed from the top all changed position (and re-rendered) with each batch. From the end, a
+ * drawn row keeps its props and, memoised, is not rendered again.
+ */
+const EventRow = memo(function EventRow({ e, fromEnd, onOpenExchange }: { e: LabEvent; fromEnd: number; onOpenExchange: (exchangeId: string) => void }) {
   const sev = eventSeverity(e);
   const open = e.exchangeId ? () => onOpenExchange(e.exchangeId!) : undefined;
   return (
     <div
-      data-index={index}
       className={`event event-${sev}${open ? ' is-link' : ''}`}
-      style={{ transform: `translateY(${start}px)`, height: ROW_H }}
+      style={{ transform: `translateY(${-fromEnd * ROW_H}px)`, height: ROW_H }}
       data-type={e.type}
       role={open ? 'button' : undefined}
       tabIndex={open ? 0 : undefined}
