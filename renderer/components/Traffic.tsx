@@ -1,4 +1,4 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { LabEvent, TraceExchange } from '../../main/contract';
 import { filterExchanges, isFiltered, NO_FILTER, rowFlags, type RowFlags, type StatusFilter, type TrafficFilter } from '../lib/filters';
@@ -12,8 +12,8 @@ import '../styles/grid.css';
 import '../styles/traffic.css';
 
 const ROW_H = 30;
-/** Rows drawn past the view while following: one batch of a busy load run (~400 exchanges/s × 100 ms). */
-const FOLLOW_OVERSCAN = 48;
+/** Rows drawn after the view while following: one batch of a busy load run (~400 exchanges/s × 100 ms). */
+const FOLLOW_AHEAD = 40;
 
 function statusTone(status: number): string {
   if (status === 401) return 'unauth';
@@ -53,9 +53,11 @@ export function Traffic({ selectedId, onSelect, trace, label, shown = true }: { 
   const rows = useMemo(() => filterExchanges(exchanges, filter, flagsOf), [exchanges, filter, flagsOf]);
   const scroller = useRef<HTMLDivElement>(null);
   // Not flushSync on scroll: following scrolls after each batch, and a synchronous re-render inside
-  // that scroll event doubled the frame's work. While following, the rows past the end are drawn in
+  // that scroll event doubled the frame's work. While following, the rows after the view are drawn in
   // advance (a batch is up to FLUSH_GAP_MS of traffic), so the scroll never uncovers blank rows.
-  const v = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_H, overscan: follow && !trace ? FOLLOW_OVERSCAN : 12, getItemKey: (i) => rows[i]!.seq, useFlushSync: false });
+  const following = follow && !trace;
+  const rangeExtractor = useCallback((r: Range) => defaultRangeExtractor(following ? { ...r, endIndex: r.endIndex + FOLLOW_AHEAD } : r), [following]);
+  const v = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_H, overscan: 12, rangeExtractor, getItemKey: (i) => rows[i]!.seq, useFlushSync: false });
   const selectedIndex = selectedId ? rows.findIndex((r) => r.id === selectedId) : -1;
   const selected = selectedIndex >= 0 ? rows[selectedIndex]! : selectedId ? (exchanges.find((e) => e.id === selectedId) ?? null) : null;
 
