@@ -59,19 +59,33 @@ function Gate() {
 }
 
 /**
- * The dock's tabs, in order. A panel is one entry: its tab (label, optional count and alert) and
- * what it shows; `lazy` panels mount only while shown (the rest keep their state when hidden).
+ * The dock's tabs, in order. A panel is one entry: its tab's label and what it shows; `lazy` panels
+ * mount only while shown (the rest keep their state when hidden).
  */
 interface DockPanel {
   id: string;
   label: string;
-  count?: number;
-  alert?: boolean;
   lazy?: boolean;
   render: () => ReactNode;
 }
 
+/**
+ * The dock's tab strip. Its counts move with every trace batch, so it reads them itself: when the
+ * App read them, each batch re-rendered every panel and the settings sidebar (a long task per frame
+ * under load).
+ */
+function DockTabs({ panels, dock, seenFailure, onChange }: { panels: DockPanel[]; dock: string; seenFailure: number; onChange: (d: string) => void }) {
+  const exchanges = useLab((s) => s.trace.exchanges.length);
+  const browsers = useLab((s) => s.snapshot?.browsers.length ?? 0);
+  const sessions = useLab((s) => s.snapshot?.sessionCounts.active ?? 0);
+  const lastFailure = useLab((s) => s.trace.lastFailureSeq);
+  const counts: Record<string, number> = { browsers, traffic: exchanges, sessions };
+  const alert = dock !== 'traffic' && lastFailure > seenFailure;
+  return <Tabs label="Workspace" active={dock} onChange={onChange} tabs={panels.map(({ id, label }) => ({ id, label, count: counts[id], alert: id === 'traffic' && alert }))} />;
+}
+
 export function App() {
+  const store = useStore();
   const [theme, setTheme] = useState<Theme>(() => {
     const t = initialTheme();
     saveTheme(t);
@@ -82,10 +96,6 @@ export function App() {
   const [shownBrowser, setShownBrowser] = useState<{ id: string; at: number } | null>(null);
   const ready = useLab((s) => s.snapshot !== null);
   const status = useLab((s) => s.status);
-  const exchanges = useLab((s) => s.trace.exchanges.length);
-  const browsers = useLab((s) => s.snapshot?.browsers.length ?? 0);
-  const sessions = useLab((s) => s.snapshot?.sessionCounts.active ?? 0);
-  const lastFailure = useLab((s) => s.trace.lastFailureSeq);
   const [seenFailure, setSeenFailure] = useState(0);
 
   const openExchange = useCallback((id: string) => {
@@ -98,14 +108,14 @@ export function App() {
   }, []);
   const changeDock = (d: string) => {
     setDock(d);
-    if (d === 'traffic') setSeenFailure(lastFailure);
+    if (d === 'traffic') setSeenFailure(store.getState().trace.lastFailureSeq);
   };
 
   const panels: DockPanel[] = [
-    { id: 'browsers', label: 'Browsers', count: browsers, render: () => <Browsers show={shownBrowser} /> },
-    { id: 'traffic', label: 'Traffic', count: exchanges, alert: dock !== 'traffic' && lastFailure > seenFailure, render: () => <Traffic selectedId={selected} onSelect={setSelected} shown={dock === 'traffic'} /> },
+    { id: 'browsers', label: 'Browsers', render: () => <Browsers show={shownBrowser} /> },
+    { id: 'traffic', label: 'Traffic', render: () => <Traffic selectedId={selected} onSelect={setSelected} shown={dock === 'traffic'} /> },
     { id: 'cookies', label: 'Cookies', lazy: true, render: () => <Cookies onOpenExchange={openExchange} /> },
-    { id: 'sessions', label: 'Sessions', count: sessions, lazy: true, render: () => <Sessions onOpenBrowser={openBrowser} /> },
+    { id: 'sessions', label: 'Sessions', lazy: true, render: () => <Sessions onOpenBrowser={openBrowser} /> },
     { id: 'diagnosis', label: 'Diagnosis & HAR', render: () => <Diagnosis active={dock === 'diagnosis'} onOpenExchange={openExchange} /> },
     { id: 'recipes', label: 'Recipes', render: () => <Recipes /> },
     { id: 'balancer', label: 'Balancer', render: () => <Balancer /> },
@@ -135,7 +145,7 @@ export function App() {
               <EventsPanel onOpenExchange={openExchange} />
             </div>
             <section className="panel dock">
-              <Tabs label="Workspace" active={dock} onChange={changeDock} tabs={panels.map(({ id, label, count, alert }) => ({ id, label, count, alert }))} />
+              <DockTabs panels={panels} dock={dock} seenFailure={seenFailure} onChange={changeDock} />
               {panels.map((p) => (
                 <div key={p.id} className="dock-panel" role="tabpanel" id={`panel-${p.id}`} aria-labelledby={`tab-${p.id}`} hidden={dock !== p.id}>
                   {(!p.lazy || dock === p.id) && p.render()}

@@ -66,9 +66,13 @@ export const valueOf = (key: SettingKey, v: string) => {
 const NODES = settingLimits('nodes');
 
 type Choice = { label: string; title?: string };
+type ChoiceKey = 'policy' | 'profile' | 'auth' | 'authSessions' | 'sessions';
+/** Each setting's enum, read from its schema once: the panel re-renders with every state push. */
+const ENUMS = new Map<ChoiceKey, unknown[]>();
 /** A setting's choices as the schema lists them, each with the window's words (a missing one fails to compile). */
-function choices<K extends 'policy' | 'profile' | 'auth' | 'authSessions' | 'sessions'>(key: K, words: Record<LabConfig[K], Choice>): { value: LabConfig[K]; label: string; title?: string }[] {
-  return (settingLimits(key).enum as LabConfig[K][]).map((value) => ({ value, ...words[value] }));
+function choices<K extends ChoiceKey>(key: K, words: Record<LabConfig[K], Choice>): { value: LabConfig[K]; label: string; title?: string }[] {
+  if (!ENUMS.has(key)) ENUMS.set(key, settingLimits(key).enum as unknown[]);
+  return (ENUMS.get(key) as LabConfig[K][]).map((value) => ({ value, ...words[value] }));
 }
 
 export function Controls() {

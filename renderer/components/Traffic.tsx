@@ -1,6 +1,6 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { TraceExchange } from '../../main/contract';
+import { defaultRangeExtractor, useVirtualizer, type Range } from '@tanstack/react-virtual';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { LabEvent, TraceExchange } from '../../main/contract';
 import { filterExchanges, isFiltered, NO_FILTER, rowFlags, type RowFlags, type StatusFilter, type TrafficFilter } from '../lib/filters';
 import { formatClockMs, formatMs, shortPath } from '../lib/format';
 import { routingText } from '../lib/routing';
@@ -12,6 +12,8 @@ import '../styles/grid.css';
 import '../styles/traffic.css';
 
 const ROW_H = 30;
+/** Rows drawn after the view while following: one batch of a busy load run (~400 exchanges/s × 100 ms). */
+const FOLLOW_AHEAD = 40;
 
 function statusTone(status: number): string {
   if (status === 401) return 'unauth';
@@ -34,22 +36,28 @@ export function Traffic({ selectedId, onSelect, trace, label, shown = true }: { 
   const nodes = useLab((s) => s.snapshot?.nodes);
   const [filter, setFilter] = useState<TrafficFilter>(NO_FILTER);
   const [follow, setFollow] = useState(!trace);
-  const flagsCache = useRef(new WeakMap<TraceExchange, RowFlags>());
+  const flagsCache = useRef(new WeakMap<TraceExchange, { linked: readonly LabEvent[] | undefined; flags: RowFlags }>());
   const flagsOf = useCallback(
     (ex: TraceExchange) => {
-      // Linked events can arrive in a later batch than their exchange: recompute when they do.
+      // Linked events can arrive in a later batch than their exchange (their list is then a new
+      // array): recompute when they do, and otherwise keep the same flags so the row stays memoised.
       const linked = byExchange.get(ex.id);
       const cached = flagsCache.current.get(ex);
-      if (cached && !linked) return cached;
-      const f = rowFlags(ex, linked);
-      flagsCache.current.set(ex, f);
-      return f;
+      if (cached && cached.linked === linked) return cached.flags;
+      const flags = rowFlags(ex, linked);
+      flagsCache.current.set(ex, { linked, flags });
+      return flags;
     },
     [byExchange],
   );
   const rows = useMemo(() => filterExchanges(exchanges, filter, flagsOf), [exchanges, filter, flagsOf]);
   const scroller = useRef<HTMLDivElement>(null);
-  const v = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_H, overscan: 12, getItemKey: (i) => rows[i]!.seq });
+  // Not flushSync on scroll: following scrolls after each batch, and a synchronous re-render inside
+  // that scroll event doubled the frame's work. While following, the rows after the view are drawn in
+  // advance (a batch is up to FLUSH_GAP_MS of traffic), so the scroll never uncovers blank rows.
+  const following = follow && !trace;
+  const rangeExtractor = useCallback((r: Range) => defaultRangeExtractor(following ? { ...r, endIndex: r.endIndex + FOLLOW_AHEAD } : r), [following]);
+  const v = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_H, overscan: 12, rangeExtractor, getItemKey: (i) => rows[i]!.seq, useFlushSync: false });
   const selectedIndex = selectedId ? rows.findIndex((r) => r.id === selectedId) : -1;
   const selected = selectedIndex >= 0 ? rows[selectedIndex]! : selectedId ? (exchanges.find((e) => e.id === selectedId) ?? null) : null;
 
@@ -75,6 +83,14 @@ export function Traffic({ selectedId, onSelect, trace, label, shown = true }: { 
     setFollow(false);
     onSelect(rows[i]!.id);
   };
+
+  const pick = useCallback(
+    (id: string) => {
+      setFollow(false);
+      onSelect(id);
+    },
+    [onSelect],
+  );
 
   const set = (patch: Partial<TrafficFilter>) => setFilter((f) => ({ ...f, ...patch }));
 
@@ -195,55 +211,7 @@ export function Traffic({ selectedId, onSelect, trace, label, shown = true }: { 
             <div style={{ height: v.getTotalSize(), position: 'relative' }}>
               {v.getVirtualItems().map((item) => {
                 const ex = rows[item.index]!;
-                const f = flagsOf(ex);
-                const isSel = ex.id === selectedId;
-                return (
-                  <div
-                    key={item.key}
-                    role="row"
-                    aria-rowindex={item.index + 1}
-                    aria-selected={isSel}
-                    className={`grid-row traffic-cols${f.unauthorized ? ' is-401' : f.error ? ' is-error' : ''}${f.expired ? ' is-expired' : ''}${isSel ? ' is-selected' : ''}`}
-                    style={{ transform: `translateY(${item.start}px)`, height: ROW_H }}
-                    data-status={ex.response.status}
-                    data-testid="traffic-row"
-                    onClick={() => {
-                      setFollow(false);
-                      onSelect(ex.id);
-                    }}
-                  >
-                    <span className="muted col-seq">{ex.seq}</span>
-                    <span className="mono">{formatClockMs(ex.labStart)}</span>
-                    <span className="ellipsis">{browserName(browsers, ex.browser)}</span>
-                    <span className="mono">{ex.request.method}</span>
-                    <span className="mono ellipsis" title={ex.request.path}>
-                      {shortPath(ex.request.path)}
-                    </span>
-                    <span>{ex.routing.node ? <span className="chip">{ex.routing.node}</span> : <span className="muted">—</span>}</span>
-                    <span className="ellipsis" title={routingText(ex.routing)}>
-                      {ex.routing.redispatched && (
-                        <span className="flag flag-redispatch" title="Redispatched to another node">
-                          <svg className="icon" viewBox="0 0 12 12" aria-label="redispatched">
-                            <path d="M2 6a4 4 0 0 1 7-2.6M10 6a4 4 0 0 1-7 2.6M9 1v2.6H6.4M3 11V8.4h2.6" />
-                          </svg>{' '}
-                        </span>
-                      )}
-                      {routingText(ex.routing)}
-                    </span>
-                    <span className="num">
-                      <span className={`status status-${statusTone(ex.response.status)}`}>{ex.response.status}</span>
-                      {f.expired && (
-                        <span className="flag flag-expired" title="A session or auth session had expired or was missing">
-                          <svg className="icon" viewBox="0 0 12 12" aria-label="expired">
-                            <circle cx="6" cy="6.5" r="4.5" />
-                            <path d="M6 4v2.7l1.8 1.1M4.5 1h3" />
-                          </svg>
-                        </span>
-                      )}
-                    </span>
-                    <span className="num muted col-time">{formatMs(ex.timings.total)}</span>
-                  </div>
-                );
+                return <TrafficRow key={item.key} ex={ex} flags={flagsOf(ex)} index={item.index} start={item.start} selected={ex.id === selectedId} browser={browserName(browsers, ex.browser)} onPick={pick} />;
               })}
             </div>
           )}
@@ -253,6 +221,56 @@ export function Traffic({ selectedId, onSelect, trace, label, shown = true }: { 
     </div>
   );
 }
+
+/**
+ * One exchange's row. Memoised: a batch re-renders the list, and only the rows that came into view
+ * (or changed selection or flags) are rendered again, not every visible row every frame.
+ */
+const TrafficRow = memo(function TrafficRow({ ex, flags, index, start, selected, browser, onPick }: { ex: TraceExchange; flags: RowFlags; index: number; start: number; selected: boolean; browser: string; onPick: (id: string) => void }) {
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 1}
+      aria-selected={selected}
+      className={`grid-row traffic-cols${flags.unauthorized ? ' is-401' : flags.error ? ' is-error' : ''}${flags.expired ? ' is-expired' : ''}${selected ? ' is-selected' : ''}`}
+      style={{ transform: `translateY(${start}px)`, height: ROW_H }}
+      data-status={ex.response.status}
+      data-testid="traffic-row"
+      onClick={() => onPick(ex.id)}
+    >
+      <span className="muted col-seq">{ex.seq}</span>
+      <span className="mono">{formatClockMs(ex.labStart)}</span>
+      <span className="ellipsis">{browser}</span>
+      <span className="mono">{ex.request.method}</span>
+      <span className="mono ellipsis" title={ex.request.path}>
+        {shortPath(ex.request.path)}
+      </span>
+      <span>{ex.routing.node ? <span className="chip">{ex.routing.node}</span> : <span className="muted">—</span>}</span>
+      <span className="ellipsis" title={routingText(ex.routing)}>
+        {ex.routing.redispatched && (
+          <span className="flag flag-redispatch" title="Redispatched to another node">
+            <svg className="icon" viewBox="0 0 12 12" aria-label="redispatched">
+              <path d="M2 6a4 4 0 0 1 7-2.6M10 6a4 4 0 0 1-7 2.6M9 1v2.6H6.4M3 11V8.4h2.6" />
+            </svg>{' '}
+          </span>
+        )}
+        {routingText(ex.routing)}
+      </span>
+      <span className="num">
+        <span className={`status status-${statusTone(ex.response.status)}`}>{ex.response.status}</span>
+        {flags.expired && (
+          <span className="flag flag-expired" title="A session or auth session had expired or was missing">
+            <svg className="icon" viewBox="0 0 12 12" aria-label="expired">
+              <circle cx="6" cy="6.5" r="4.5" />
+              <path d="M6 4v2.7l1.8 1.1M4.5 1h3" />
+            </svg>
+          </span>
+        )}
+      </span>
+      <span className="num muted col-time">{formatMs(ex.timings.total)}</span>
+    </div>
+  );
+});
 
 export function browserName(browsers: { id: string; name: string }[] | undefined, id: string | null): string {
   if (!id) return 'other client';

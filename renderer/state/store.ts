@@ -1,7 +1,7 @@
 /**
  * The window's state: what the engine pushed, applied once per animation frame (a burst of
- * traffic costs one render), plus connection status and notices. Components read it through
- * useLab(selector).
+ * traffic costs one render) and, while traffic streams, at most every FLUSH_GAP_MS, plus
+ * connection status and notices. Components read it through useLab(selector).
  */
 import { useSyncExternalStore } from 'react';
 import type { CookieView, LabInfo, LoadProgress, PushMessage, RecipeProgressView, SessionRow, TraceItem, WindowSnapshot } from '../../main/contract';
@@ -11,6 +11,14 @@ import { EMPTY_TRACE, addItems, emptyTrace, type TraceView } from './trace';
 
 /** The window keeps as much trace as the engine's default ring. */
 export const TRACE_CAP = 20_000;
+
+/**
+ * Least time between two applies. Each apply re-renders the streaming lists and lays the page out
+ * again: at one per frame a load run kept the main thread busy most of every frame, and on a machine
+ * whose cores the lab's own load takes, those frames were the window's long tasks. Ten a second still
+ * reads as live; a lone push (a click's answer) is applied at the next frame as before.
+ */
+export const FLUSH_GAP_MS = 100;
 
 export interface Notice {
   id: number;
@@ -49,6 +57,7 @@ export class LabStore {
   private pendingRecipe: RecipeProgressView[] = [];
   private pendingLoad: LoadProgress | undefined;
   private scheduled = false;
+  private lastFlush = -Infinity;
   private noticeSeq = 0;
   private fetching: Promise<void> | undefined;
 
@@ -106,7 +115,7 @@ export class LabStore {
     this.schedule();
   }
 
-  /** One flush per animation frame; a hidden window still flushes on a timer floor. */
+  /** At most one flush per animation frame and per FLUSH_GAP_MS; a hidden window still flushes on a timer floor. */
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
@@ -114,14 +123,17 @@ export class LabStore {
       if (!this.scheduled) return;
       this.flush();
     };
+    const wait = Math.max(0, this.lastFlush + FLUSH_GAP_MS - performance.now());
     if (typeof document !== 'undefined' && document.visibilityState === 'visible' && typeof requestAnimationFrame === 'function') {
-      requestAnimationFrame(run);
-      setTimeout(run, 250);
-    } else setTimeout(run, 250);
+      if (wait > 0) setTimeout(() => requestAnimationFrame(run), wait);
+      else requestAnimationFrame(run);
+      setTimeout(run, wait + 250);
+    } else setTimeout(run, wait + 250);
   }
 
   flush(): void {
     this.scheduled = false;
+    this.lastFlush = performance.now();
     const patch: Partial<ViewState> = {};
     if (this.pendingItems.length) {
       patch.trace = addItems(this.state.trace, this.pendingItems, TRACE_CAP);
