@@ -5,7 +5,7 @@ import { cpuSnapshot, foreignShare, waitForQuiet } from './cpu';
 import { load, type LoadSpec } from './load';
 import { livePids } from './procs';
 import { BUSY, CONNECTIONS, QUIET_WAIT_MS, ROUNDS, ROW_BUDGET_MS, SECONDS, SIDE_ROUNDS, WARMUP } from './settings';
-import { startHaproxy, startLabBalancer, startLabCluster, startLightBackends, type RunningHaproxy, type TraceCounters } from './setup';
+import { startHaproxy, startLabBalancer, startLabCluster, startLightBackends, startNodeFloor, type RunningHaproxy, type TraceCounters } from './setup';
 import { round } from './stats';
 
 export interface ProxyRows {
@@ -25,8 +25,9 @@ export async function proxyRows(log: (line: string) => void): Promise<ProxyRows>
   const stops: Record<string, number | null> = {};
   try {
     const light = await track(startLightBackends());
-    const [labLb, hap, hap1, cluster] = await Promise.all([
+    const [labLb, floor, hap, hap1, cluster] = await Promise.all([
       track(startLabBalancer(light.backends)),
+      track(startNodeFloor(light.backends)),
       track(startHaproxy('haproxy', { backends: light.backends })),
       track(startHaproxy('haproxy nbthread 1', { backends: light.backends, nbthread: 1 })),
       track(startLabCluster()),
@@ -35,6 +36,9 @@ export async function proxyRows(log: (line: string) => void): Promise<ProxyRows>
     const ratios: [string, string][] = [
       ['lab', 'haproxy'],
       ['lab', 'haproxy1'],
+      // What the lab's features cost on one thread, and what one Node thread costs against HAProxy.
+      ['lab', 'floor'],
+      ['floor', 'haproxy'],
     ];
     const direct01 = `http://127.0.0.1:${light.backends.find((b) => b.id === '01')!.port}`;
     const spec = (s: Partial<LoadSpec>): LoadSpec => ({ path: '/am/json/realms/root/sessions', method: 'GET', headers: {}, connections: CONNECTIONS, duration: SECONDS, ...s });
@@ -61,6 +65,7 @@ export async function proxyRows(log: (line: string) => void): Promise<ProxyRows>
           { key: 'lab', label: 'lab balancer (tracing on)', url: labLb.url },
           { key: 'haproxy', label: 'HAProxy (default threads)', url: hap.url },
           { key: 'haproxy1', label: 'HAProxy nbthread 1', url: hap1.url },
+          { key: 'floor', label: 'Node floor (node:http + undici, no trace)', url: floor.url },
         ],
         load,
         { rounds, budgetMs, quietWaitMs: QUIET_WAIT_MS, busyShare: BUSY, warmupSeconds, ratios, log, ...check },

@@ -61,6 +61,13 @@ export async function startLabBalancer(backends: { id: string; port: number }[])
   };
 }
 
+/** bench/node-floor.ts: node:http + undici and nothing else, the floor of a one-threaded Node balancer. */
+export async function startNodeFloor(backends: { id: string; port: number }[]): Promise<{ url: string; stop(): Promise<unknown> }> {
+  const child = startTsChild('node floor', 'bench/node-floor.ts', backends.map((b) => `${b.id}=http://127.0.0.1:${b.port}`));
+  const { port } = await firstJson<{ port: number }>(child, 30_000);
+  return { url: `http://127.0.0.1:${port}`, stop: () => stopChild(child) };
+}
+
 export interface LabClusterChild {
   /** Balancer origin (without /am). */
   url: string;

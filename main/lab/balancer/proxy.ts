@@ -354,7 +354,8 @@ function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> | Buf
       size += c.length;
       if (size <= limit) chunks.push(c);
     });
-    req.on('end', () => resolve(size > limit ? TOO_LARGE : Buffer.concat(chunks)));
+    // A body in one chunk (most AM callbacks) is kept as it came, not copied.
+    req.on('end', () => resolve(size > limit ? TOO_LARGE : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }
