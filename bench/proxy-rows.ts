@@ -25,8 +25,9 @@ export async function proxyRows(log: (line: string) => void): Promise<ProxyRows>
   const stops: Record<string, number | null> = {};
   try {
     const light = await track(startLightBackends());
-    const [labLb, floor, hap, hap1, cluster] = await Promise.all([
+    const [labLb, labLb2, floor, hap, hap1, cluster] = await Promise.all([
       track(startLabBalancer(light.backends)),
+      track(startLabBalancer(light.backends, 2)),
       track(startNodeFloor(light.backends)),
       track(startHaproxy('haproxy', { backends: light.backends })),
       track(startHaproxy('haproxy nbthread 1', { backends: light.backends, nbthread: 1 })),
@@ -39,6 +40,8 @@ export async function proxyRows(log: (line: string) => void): Promise<ProxyRows>
       // What the lab's features cost on one thread, and what one Node thread costs against HAProxy.
       ['lab', 'floor'],
       ['floor', 'haproxy'],
+      // `balance --processes 2`: a second process accepting on the same port.
+      ['lab2', 'haproxy'],
     ];
     const direct01 = `http://127.0.0.1:${light.backends.find((b) => b.id === '01')!.port}`;
     const spec = (s: Partial<LoadSpec>): LoadSpec => ({ path: '/am/json/realms/root/sessions', method: 'GET', headers: {}, connections: CONNECTIONS, duration: SECONDS, ...s });
@@ -63,6 +66,7 @@ export async function proxyRows(log: (line: string) => void): Promise<ProxyRows>
         request,
         [
           { key: 'lab', label: 'lab balancer (tracing on)', url: labLb.url },
+          { key: 'lab2', label: 'lab balancer, --processes 2', url: labLb2.url },
           { key: 'haproxy', label: 'HAProxy (default threads)', url: hap.url },
           { key: 'haproxy1', label: 'HAProxy nbthread 1', url: hap1.url },
           { key: 'floor', label: 'Node floor (node:http + undici, no trace)', url: floor.url },

@@ -48,8 +48,8 @@ export interface LabBalancerChild {
   stop(): Promise<{ code: number | null; trace: TraceCounters | undefined }>;
 }
 
-export async function startLabBalancer(backends: { id: string; port: number }[]): Promise<LabBalancerChild> {
-  const child = startTsChild('lab balancer', 'bench/lab-balancer.ts', backends.map((b) => `${b.id}=http://127.0.0.1:${b.port}`));
+export async function startLabBalancer(backends: { id: string; port: number }[], processes = 1): Promise<LabBalancerChild> {
+  const child = startTsChild(processes > 1 ? `lab balancer ×${processes}` : 'lab balancer', 'bench/lab-balancer.ts', [...(processes > 1 ? ['--processes', String(processes)] : []), ...backends.map((b) => `${b.id}=http://127.0.0.1:${b.port}`)]);
   const { port } = await firstJson<{ port: number }>(child, 30_000);
   return {
     url: `http://127.0.0.1:${port}`,

@@ -46,8 +46,8 @@ if (want('cli')) {
   // resolving hundreds of files under node_modules was most of a start.
   await rm(`${root}out/cli`, { recursive: true, force: true });
   await esbuild({
-    // The AM node processes and the balancer's thread start from their own files beside the CLI.
-    entryPoints: { 'session-lab': 'main/cli.ts', 'am-node': 'main/lab/nodes/nodeMain.ts', balancer: 'main/lab/traffic/worker.ts' },
+    // The AM node processes, the balancer's thread and `balance --processes` start from their own files beside the CLI.
+    entryPoints: { 'session-lab': 'main/cli.ts', 'am-node': 'main/lab/nodes/nodeMain.ts', balancer: 'main/lab/traffic/worker.ts', 'balancer-process': 'main/lab/traffic/balancerProcess.ts' },
     outdir: 'out/cli',
     outExtension: { '.js': '.mjs' },
     // What only some runs need (the LDAP client, TLS certificates, HAR validation) loads when first used.

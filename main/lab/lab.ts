@@ -13,6 +13,8 @@ import { UserStore } from './am/users';
 import type { LabNode } from './nodes/labNode';
 import { ProcessNode } from './nodes/processNode';
 import type { LabBalancer, NodeAddress } from './traffic/labBalancer';
+import type { BalancerFollowers } from './traffic/followers';
+import type { LocalBalancer } from './traffic/localBalancer';
 import { WorkerBalancer } from './traffic/workerBalancer';
 import type { VirtualBrowser } from './client/browser';
 import type { BrowserNetwork } from './client/network';
@@ -34,6 +36,11 @@ export interface LabOptions extends LabConfigInput {
    * nodes, as `session-lab balance` runs it; each id is also its amlbcookie value.
    */
   upstreams?: { id: string; origin: string }[];
+  /**
+   * With upstreams: balancer processes accepting on the one port (1 = the lab's thread alone). More
+   * use more cores; each keeps its own round-robin turn, as separate balancers would.
+   */
+  balancerProcesses?: number;
   /** How node processes are started (isolation `process`): child_process.fork, or Electron's utilityProcess in the app. */
   launcher?: Launcher;
 }
@@ -83,6 +90,7 @@ export class Lab {
   private readonly ctsFaults: CtsFaults;
   /** True when the balancer fronts existing servers (LabOptions.upstreams) rather than AM nodes. */
   private upstreams = false;
+  private followers: BalancerFollowers | undefined;
   private readonly launcher: Launcher;
   /** Set by start(): see loadBrowsers. */
   private Browser!: typeof VirtualBrowser;
@@ -144,6 +152,7 @@ export class Lab {
       const loaded = await browsers;
       lab.Browser = loaded.VirtualBrowser;
       lab.net = loaded.net;
+      if (opts.upstreams && (opts.balancerProcesses ?? 1) > 1) await lab.startFollowers(balancer as LocalBalancer, opts.balancerProcesses! - 1, opts.upstreams);
     } catch (e) {
       await lab.stop();
       throw e;
@@ -165,6 +174,20 @@ export class Lab {
   private async openBalancer(alone: boolean): Promise<LabBalancer> {
     if (this.cfg.isolation === 'in-process' || alone) return new (await loadLocalBalancer())(() => this.cfg, this.recorder, this.clock);
     return WorkerBalancer.start({ config: this.cfg, clock: this.clock.anchors() }, (t) => this.recorder.recordShipped(t.batch, t.dropped));
+  }
+
+  /** `balance --processes N`: N - 1 more processes accept on the balancer's socket (plain HTTP). */
+  private async startFollowers(lead: LocalBalancer, count: number, upstreams: { id: string; origin: string }[]): Promise<void> {
+    const listening = lead.listening;
+    if (!listening) throw new LabError('More than one balancer process needs plain HTTP');
+    const backends = upstreams.map((u) => ({ id: u.id, lbValue: u.id, origin: u.origin }));
+    const { BalancerFollowers } = await import('./traffic/followers');
+    this.followers = await BalancerFollowers.start(count, listening, { config: this.cfg, clock: this.clock.anchors(), backends }, (batch, dropped) => this.recorder.recordShipped(batch, dropped));
+  }
+
+  /** Pids of the further balancer processes (`balance --processes N`). */
+  get balancerPids(): number[] {
+    return this.followers?.pids ?? [];
   }
 
   /** Each AM server connects to the CTS itself, and so runs its own session service over it. */
@@ -505,6 +528,8 @@ export class Lab {
     this.stopped = true;
     clearInterval(this.reaperTimer);
     await this.reaping;
+    // The further balancer processes send their last exchanges as they stop.
+    await this.followers?.stop();
     await this.balancer?.settle().catch(() => undefined);
     this.recorder.flush();
     await this.balancer?.stop();

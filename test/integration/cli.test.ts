@@ -1,6 +1,9 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { request } from 'undici';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import { cli } from './helpers';
 
@@ -93,5 +96,45 @@ describe('session-lab CLI', () => {
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(0);
     backends.forEach((b) => b.close());
+  });
+
+  it('balance --processes 2: a second process accepts on the same port, routes by the same cookie, and every exchange of both reaches the HAR', async () => {
+    const backends = await Promise.all(
+      ['01', '02'].map(
+        (id) =>
+          new Promise<{ id: string; url: string; close(): void }>((resolve) => {
+            const s = createServer((req, res) => req.resume().on('end', () => res.end(id)));
+            s.listen(0, '127.0.0.1', () => resolve({ id, url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, close: () => s.close() }));
+          }),
+      ),
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'session-lab-balance-'));
+    const har = join(dir, 'trace.har');
+    const run = cli(['balance', '--port', '0', '--sticky', '--quiet', '--processes', '2', '--har', har, '--backends', backends.map((b) => `${b.id}=${b.url}`).join(',')]);
+    const info = JSON.parse(await run.firstLine) as { balancer: string; pid: number; balancerPids: number[] };
+    expect(info.balancerPids).toHaveLength(1);
+    expect(info.balancerPids[0]).not.toBe(info.pid);
+    expect(() => process.kill(info.balancerPids[0]!, 0)).not.toThrow();
+    // 16 clients, each on a connection of its own: the kernel hands the connections to both processes.
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        const agent = new Agent({ connections: 1 });
+        const got: string[] = [];
+        for (let i = 0; i < 10; i++) got.push(await (await request(`${info.balancer}/x`, { method: 'POST', body: 'step', headers: { cookie: 'amlbcookie=02' }, dispatcher: agent })).body.text());
+        await agent.close();
+        return got;
+      }),
+    );
+    expect(new Set(answers.flat())).toEqual(new Set(['02']));
+    run.child.kill('SIGTERM');
+    expect(await run.exit).toBe(0);
+    expect(() => process.kill(info.balancerPids[0]!, 0)).toThrow();
+    const entries = (JSON.parse(await readFile(har, 'utf8')) as { log: { entries: { _exchangeId: string; _node: string }[] } }).log.entries;
+    expect(entries).toHaveLength(160);
+    expect(new Set(entries.map((e) => e._node))).toEqual(new Set(['02']));
+    // Exchange ids are "<balancer instance>-<n>": two processes recorded.
+    expect(new Set(entries.map((e) => e._exchangeId.split('-')[0])).size).toBe(2);
+    backends.forEach((b) => b.close());
+    await rm(dir, { recursive: true, force: true });
   });
 });

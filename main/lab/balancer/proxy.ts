@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Server as NetServer } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { Pool } from 'undici';
 import type { LabClock } from '../clock';
@@ -29,6 +29,14 @@ export interface BalancerSettings extends RoutingSettings {
   requestTimeoutMs: number;
   /** A customer's balancer model or a real balancer in front of the nodes; absent = the lab's policy. */
   router?: Router;
+}
+
+/** How a balancer process listens beside others (`session-lab balance --processes N`). */
+export interface ShareOptions {
+  /** Accept on this listening socket (another process's, passed over IPC) instead of a port of its own. */
+  handle?: NetServer;
+  /** Node up/down events are the first balancer's to tell; this one keeps its health to itself. */
+  quiet?: boolean;
 }
 
 /** The balancer's certificate when it speaks HTTPS (generated at runtime, see tls.ts). */
@@ -79,8 +87,11 @@ export class Balancer {
 
   private tls: TlsIdentity | undefined;
 
-  async start(port = 0, tls?: TlsIdentity): Promise<void> {
-    await this.listen(port, tls);
+  private quiet = false;
+
+  async start(port = 0, tls?: TlsIdentity, share: ShareOptions = {}): Promise<void> {
+    this.quiet = share.quiet === true;
+    await this.listen(port, tls, share.handle);
     this.healthTimer = setInterval(() => void this.checkHealth(), 500);
     this.healthTimer.unref();
   }
@@ -91,14 +102,20 @@ export class Balancer {
     await this.listen(this.port, tls);
   }
 
-  private async listen(port: number, tls: TlsIdentity | undefined): Promise<void> {
+  /** The listening socket, for another balancer process to accept on too (plain HTTP only). */
+  get listening(): NetServer | undefined {
+    return this.tls ? undefined : this.server;
+  }
+
+  private async listen(port: number, tls: TlsIdentity | undefined, handle?: NetServer): Promise<void> {
     const { headersTimeoutMs, requestTimeoutMs } = this.settings();
     const opts = { maxHeaderSize: 32 * 1024, keepAliveTimeout: 5_000, ...timeoutOptions(headersTimeoutMs, requestTimeoutMs) };
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
     const server: Server = tls ? createTlsServer({ ...opts, key: tls.key, cert: tls.cert }, handler) : createServer(opts, handler);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
+      if (handle) server.listen(handle, () => resolve());
+      else server.listen(port, '127.0.0.1', () => resolve());
     });
     this.server = server;
     this.tls = tls;
@@ -174,7 +191,7 @@ export class Balancer {
   private refreshState(b: Backend): void {
     const before = b.state;
     b.state = !b.healthy ? 'down' : b.drained ? 'drained' : 'up';
-    if (before === b.state) return;
+    if (before === b.state || this.quiet) return;
     const type = b.state === 'up' ? (before === 'drained' ? 'node-undrained' : 'node-up') : b.state === 'down' ? 'node-down' : 'node-drained';
     this.recorder.emit(type, { node: b.id, data: { by: 'balancer', from: before, to: b.state } });
   }

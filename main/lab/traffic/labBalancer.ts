@@ -1,7 +1,7 @@
 import type { BackendState } from '../../contract/snapshot';
 import type { ClockAnchors } from '../clock';
 import type { LabConfig } from '../config';
-import type { BackendTarget } from '../balancer/proxy';
+import type { BackendTarget, BalancerSettings } from '../balancer/proxy';
 import type { Driven, DriveHooks, DriveSpec } from '../scenario/loadDriver';
 
 export type { BackendTarget };
@@ -50,4 +50,17 @@ export interface LabBalancer {
   /** Resolves once every exchange answered so far is in the lab's trace. */
   settle(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** The proxy's settings from the lab's (the lab's own policy; a router, when any, is added by the caller). */
+export function balancerSettings(c: LabConfig): BalancerSettings {
+  return {
+    policy: c.policy,
+    cookieName: c.lbCookieName,
+    redispatch: c.redispatch,
+    maxBodyBytes: c.maxBodyBytes,
+    upstreamTimeoutMs: c.upstreamTimeoutMs,
+    headersTimeoutMs: c.headersTimeoutMs,
+    requestTimeoutMs: c.requestTimeoutMs,
+  };
 }

@@ -11,7 +11,7 @@ import type { BalancerModel } from '../lbconfig/model';
 import { readBalancerConfig } from '../lbconfig/read';
 import type { Driven, DriveHooks, DriveSpec } from '../scenario/loadDriver';
 import type { TraceSink } from '../trace/recorder';
-import type { LabBalancer, NodeAddress } from './labBalancer';
+import { balancerSettings, type LabBalancer, type NodeAddress } from './labBalancer';
 
 /** How long a real balancer's answer waits for the node to say it served it (its note may come just after). */
 const SERVED_WAIT_MS = 100;
@@ -39,23 +39,12 @@ export class LocalBalancer implements LabBalancer {
     trace: TraceSink,
     private readonly clock: LabClock,
   ) {
-    this.proxy = new Balancer(
-      () => {
-        const c = this.cfg();
-        return {
-          policy: c.policy,
-          cookieName: c.lbCookieName,
-          redispatch: c.redispatch,
-          maxBodyBytes: c.maxBodyBytes,
-          upstreamTimeoutMs: c.upstreamTimeoutMs,
-          headersTimeoutMs: c.headersTimeoutMs,
-          requestTimeoutMs: c.requestTimeoutMs,
-          router: this.router,
-        };
-      },
-      trace,
-      clock,
-    );
+    this.proxy = new Balancer(() => ({ ...balancerSettings(this.cfg()), router: this.router }), trace, clock);
+  }
+
+  /** The proxy's listening socket, for more balancer processes to accept on (traffic/followers.ts). */
+  get listening() {
+    return this.proxy.listening;
   }
 
   /** Reads the configured balancer file; a bad file is an error naming its line, and nothing changes. */

@@ -5,12 +5,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PROJECT_ROOT } from '../../paths';
 
 /**
- * Where the lab's other processes and threads start: an AM node process and the balancer's
- * thread. From a bundle (the CLI's out/cli, the app's out/electron) they are the bundle's
- * siblings; from the TypeScript sources (tests, a dev run) the CLI's prebuilt bundles when they
+ * Where the lab's other processes and threads start: an AM node process, the balancer's thread,
+ * and the further balancer processes of `balance --processes N` (CLI only). From a bundle (the
+ * CLI's out/cli, the app's out/electron) they are the bundle's siblings; from the TypeScript sources (tests, a dev run) the CLI's prebuilt bundles when they
  * are newer than every source file, else the TypeScript itself through tsx (slower to start).
  */
-export type EntryName = 'am-node' | 'balancer';
+export type EntryName = 'am-node' | 'balancer' | 'balancer-process';
 
 export interface Entry {
   /** A file to run (a bundle, or TypeScript when `tsx`). */
@@ -19,7 +19,7 @@ export interface Entry {
   tsx: boolean;
 }
 
-const SOURCES: Record<EntryName, string> = { 'am-node': 'main/lab/nodes/nodeMain.ts', balancer: 'main/lab/traffic/worker.ts' };
+const SOURCES: Record<EntryName, string> = { 'am-node': 'main/lab/nodes/nodeMain.ts', balancer: 'main/lab/traffic/worker.ts', 'balancer-process': 'main/lab/traffic/balancerProcess.ts' };
 
 const here = fileURLToPath(import.meta.url);
 /** The bundle's own directory: this code may sit in one of the CLI's shared chunks (out/cli/chunks, scripts/build.mjs). */
