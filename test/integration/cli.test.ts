@@ -62,9 +62,9 @@ describe('session-lab CLI', () => {
     expect(log).toMatch(/authenticate\?authId=REDACTED-AUTHID-\d+@0[12]\/memory&IDToken1=demo&IDToken2=%5BREDACTED-PASSWORD%5D → /);
   });
 
-  // The six CLIs start side by side: one after another they took most of the 20 s timeout on a busy machine.
+  // The CLIs start side by side: one after another they took most of the 20 s timeout on a busy machine.
   it('bad flags and values exit 2 with a clear message', async () => {
-    const cases = [['serve', '--nodes', 'x'], ['serve', '--auth', 'kerberos'], ['serve', '--bogus'], ['serve', '--max-idle-time', '-5'], ['balance', '--backends', 'nonsense'], ['balance']];
+    const cases = [['serve', '--nodes', 'x'], ['serve', '--auth', 'kerberos'], ['serve', '--bogus'], ['serve', '--max-idle-time', '-5'], ['balance', '--backends', 'nonsense'], ['balance'], ['balance', '--backends', '01=http://127.0.0.1:1', '--processes', '9']];
     const runs = cases.map((args) => ({ args, run: cli(args) }));
     for (const { args, run } of runs) {
       expect(await run.exit, args.join(' ')).toBe(2);
