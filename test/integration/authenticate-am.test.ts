@@ -19,7 +19,7 @@ describe('authenticate with a session already present (OpenAM LoginAuthenticator
     expect(cookieNames(again.headers)).toEqual(['AMAuthCookie=LOGOUT']);
     expect(again.headers['cache-control']).toBe('no-cache, no-store, must-revalidate');
     expect((await lab.sessionRows()).filter((r) => r.status === 'active')).toHaveLength(1);
-    expect(events(lab, 'session-created')).toHaveLength(1);
+    expect(await events(lab, 'session-created')).toHaveLength(1);
     // Callbacks are not even offered: the first call of a callback login already succeeds.
     const cb = await call(lab, 'POST', AUTH, { headers: { ...V2, cookie: `iPlanetDirectoryPro=${tokenOf(first)}` } });
     expect(cb.json).toEqual({ tokenId: tokenOf(first), successUrl: '/am/console', realm: '/' });
@@ -40,8 +40,8 @@ describe('authenticate with a session already present (OpenAM LoginAuthenticator
     expect(cookieNames(forced.headers)).toContain(`iPlanetDirectoryPro=${tokenOf(forced)}`);
     const v = await call(lab, 'POST', 'json/realms/root/sessions?_action=validate', { headers: V2, body: JSON.stringify({ tokenId: old }) });
     expect(v.json).toEqual({ valid: false });
-    expect(events(lab, 'session-terminated').map((e) => e.data.cause)).toEqual([{ kind: 'upgrade' }]);
-    expect(events(lab, 'session-terminated')[0]!.message).toContain('replaced by the upgraded session');
+    expect((await events(lab, 'session-terminated')).map((e) => e.data.cause)).toEqual([{ kind: 'upgrade' }]);
+    expect((await events(lab, 'session-terminated'))[0]!.message).toContain('replaced by the upgraded session');
   });
 
   it('sessionUpgradeSSOTokenId: an invalid token is 400 (AuthenticationServiceV1); a higher level runs the MFA tree and upgrades; another user fails with 124', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeExtensions, parseToken } from '../../main/lab/am/tokens';
-import { DEMO, V2, call, setCookies, startLab } from './helpers';
+import { call, DEMO, exchanges, setCookies, startLab, V2 } from './helpers';
 
 const AUTH = 'json/realms/root/authenticate';
 const zpl = (user: string, pass: string, extra: Record<string, string> = V2) => ({ headers: { ...extra, 'x-openam-username': user, 'x-openam-password': pass } });
@@ -19,7 +19,7 @@ describe('AM REST conformance (am-rest.md §10)', () => {
     expect(r.headers['content-type']).toBe('application/json;charset=UTF-8');
     const token = (r.json as { tokenId: string }).tokenId;
     expect(token).toMatch(/^[\w-]{27}\.\*[\w.-]+\*$/);
-    const node = lab.recorder.exchanges()[0]!.routing.node;
+    const node = (await exchanges(lab))[0]!.routing.node;
     expect(parseToken(token)!.ext).toEqual({ SI: '10', SK: expect.stringMatching(/^[A-Za-z0-9+/]{27}=$/), type: 'CTS', S1: node });
     const cookies = setCookies(r.headers);
     expect(cookies).toContain(`iPlanetDirectoryPro=${token}; Path=/`); // 6.5 profile: no HttpOnly

@@ -37,10 +37,10 @@ async function serve(lab: Lab) {
   };
 }
 
-async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = probe();
+    const v = await probe();
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
@@ -56,8 +56,8 @@ describe('CTS actions over the API (two slapd replicas)', () => {
     // What an action did to the directory shows in the trace's events (no exchange of its own carries them).
     // The reaper's own "reached the CTS again" (cts-up by reaper) depends on whether its real-time
     // timer fired during the outage: not what these actions say, so left out.
-    const said = (type: 'cts-down' | 'cts-up') =>
-      events(lab, type)
+    const said = async (type: 'cts-down' | 'cts-up') =>
+      (await events(lab, type))
         .filter((e) => e.data.by !== 'reaper')
         .map((e) => `${e.data.by} ${'replica' in e.data ? e.data.replica : ''}`);
     const { id: b } = (await api<{ id: string }>('createBrowser', { name: 'Alice' })).json;
@@ -70,12 +70,12 @@ describe('CTS actions over the API (two slapd replicas)', () => {
     expect(await replicas()).toEqual([true, false]);
     // Stopping it again changes nothing and says nothing.
     expect((await perform({ action: 'stop-cts-replica', replica: 2 })).status).toBe(200);
-    expect(said('cts-down')).toEqual(['operator 2']);
+    expect(await said('cts-down')).toEqual(['operator 2']);
     expect((await perform({ action: 'validate', browser: b })).json.response?.body).toMatchObject({ valid: true });
 
     await perform({ action: 'stop-cts' });
     expect(await replicas()).toEqual([false, false]);
-    expect(said('cts-down')).toEqual(['operator 2', 'operator 1']);
+    expect(await said('cts-down')).toEqual(['operator 2', 'operator 1']);
     // LoginState.activateSession cannot save the new session: 401 "Session Activation Failed".
     const { id: c } = (await api<{ id: string }>('createBrowser', { name: 'Carol' })).json;
     const during = await perform({ action: 'zero-page-login', browser: c, username: 'demo', password: 'Ch4ng31t' });
@@ -85,11 +85,11 @@ describe('CTS actions over the API (two slapd replicas)', () => {
 
     await perform({ action: 'start-cts' });
     expect(await replicas()).toEqual([true, true]);
-    expect(said('cts-up')).toEqual(['operator 1', 'operator 2']);
+    expect(await said('cts-up')).toEqual(['operator 1', 'operator 2']);
     expect((await perform({ action: 'validate', browser: b })).json.response?.body).toMatchObject({ valid: true });
     await perform({ action: 'stop-cts-replica', replica: 1 });
     await perform({ action: 'start-cts-replica', replica: 1 });
-    expect(said('cts-up')).toEqual(['operator 1', 'operator 2', 'operator 1']);
+    expect(await said('cts-up')).toEqual(['operator 1', 'operator 2', 'operator 1']);
 
     // The replication delay is a live setting: configure, and the snapshot says so.
     expect((await perform({ action: 'configure', patch: { ctsReplicationDelayMs: 2_000 } })).status).toBe(200);
@@ -114,12 +114,12 @@ describe('CTS actions over the API (two slapd replicas)', () => {
     const [r1] = lab.ctsBackend.status().replicaStates;
     expect(r1!.pid).toBeGreaterThan(0);
     process.kill(r1!.pid!, 'SIGKILL');
-    const down = await until('the cts-down event', () => events(lab, 'cts-down')[0]);
+    const down = await until('the cts-down event', async () => (await events(lab, 'cts-down'))[0]);
     expect(down.data).toEqual({ by: 'exited', replica: 1, url: r1!.url, how: 'SIGKILL' });
     expect(down.message).toBe(`CTS replica 1 (${r1!.url}) exited on its own (SIGKILL): the lab did not stop it`);
     expect((await api<LabSnapshot>('snapshot')).json.cts.replicaStates.map((r) => r.running)).toEqual([false, true]);
     expect((await api<ActionResult>('perform', { action: 'start-cts-replica', replica: 1 })).status).toBe(200);
-    expect(events(lab, 'cts-up').map((e) => e.data)).toEqual([{ by: 'operator', replica: 1, url: r1!.url }]);
+    expect((await events(lab, 'cts-up')).map((e) => e.data)).toEqual([{ by: 'operator', replica: 1, url: r1!.url }]);
     expect(lab.ctsBackend.status().replicaStates.every((r) => r.running)).toBe(true);
   });
 

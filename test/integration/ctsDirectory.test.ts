@@ -95,12 +95,12 @@ describe('CTS on a directory (slapd with AM CTS schema)', () => {
     const lagging = await startLab(setup);
     const broken = await lagging.createBrowser().login(...DEMO);
     expect(broken.outcome).toMatchObject({ kind: 'failure', status: 401, body: { code: 401, reason: 'Unauthorized', message: 'Session has timed out', detail: { errorCode: '110' } } });
-    const [step1, step2] = exchanges(lagging);
+    const [step1, step2] = await exchanges(lagging);
     expect([step1!.routing.node, step2!.routing.node]).toEqual(['01', '02']);
     const [r1, r2] = lagging.ctsBackend.status().replicas!;
     // Node 01 wrote through its own replica; node 02 read its own, which had not received it yet.
-    expect(events(lagging, 'auth-session-created')[0]!.data.ctsServer).toBe(r1);
-    const missed = events(lagging, 'auth-session-missed')[0]!;
+    expect((await events(lagging, 'auth-session-created'))[0]!.data.ctsServer).toBe(r1);
+    const missed = (await events(lagging, 'auth-session-missed'))[0]!;
     expect(missed).toMatchObject({ node: '02', exchangeId: step2!.id, data: { createdOn: '01', storage: 'cts', ctsServer: r2 } });
     expect(missed.data.cause).toBe('not-in-cts');
     expect(missed.message).toContain(`the CTS (${r2}) holds no auth session`);
@@ -112,10 +112,10 @@ describe('CTS on a directory (slapd with AM CTS schema)', () => {
     const affine = await startLab({ ...setup, ctsAffinity: true });
     const fixed = await affine.createBrowser().login(...DEMO);
     expect(fixed.outcome.kind).toBe('success');
-    expect(exchanges(affine).map((e) => e.routing.node)).toEqual(['01', '02']);
-    expect(events(affine, 'auth-session-missed')).toEqual([]);
+    expect((await exchanges(affine)).map((e) => e.routing.node)).toEqual(['01', '02']);
+    expect(await events(affine, 'auth-session-missed')).toEqual([]);
     // Both nodes send this token's operations to the replica its DN hashes to.
-    const created = events(affine, 'auth-session-created')[0]!.data;
+    const created = (await events(affine, 'auth-session-created'))[0]!.data;
     const key = String(created.authSession);
     expect(affine.ctsBackend.connect('02').serverFor!(key)).toBe(created.ctsServer);
     expect(affine.ctsBackend.connect('01').serverFor!(key)).toBe(created.ctsServer);
@@ -132,7 +132,7 @@ describe('CTS on a directory (slapd with AM CTS schema)', () => {
 
     await lab.stopCtsReplica(1);
     expect(lab.ctsBackend.status().replicaStates.map((r) => r.running)).toEqual([false, true]);
-    expect(events(lab, 'cts-down')[0]!.data).toMatchObject({ replica: 1, url: r1 });
+    expect((await events(lab, 'cts-down'))[0]!.data).toMatchObject({ replica: 1, url: r1 });
     expect((await b.validate()).body).toMatchObject({ valid: true }); // node 01 fails over to replica 2
     expect((await lab.createBrowser().zeroPageLogin(...DEMO)).kind).toBe('success');
 
@@ -146,8 +146,8 @@ describe('CTS on a directory (slapd with AM CTS schema)', () => {
     await lab.configure({ auth: 'tree', authSessions: 'cts' });
     const tree = await lab.createBrowser().startLogin();
     expect(tree).toMatchObject({ status: 500, body: { code: 500, reason: 'Internal Server Error', message: 'Authentication Error!!' } });
-    expect(events(lab, 'cts-unreachable').filter((e) => e.node).map((e) => ('during' in e.data ? e.data.during : null))).toEqual(expect.arrayContaining(['to save the new session', 'to read the session', 'login']));
-    expect(events(lab, 'bad-request')).toEqual([]);
+    expect((await events(lab, 'cts-unreachable')).filter((e) => e.node).map((e) => ('during' in e.data ? e.data.during : null))).toEqual(expect.arrayContaining(['to save the new session', 'to read the session', 'login']));
+    expect(await events(lab, 'bad-request')).toEqual([]);
     expect((await call(lab, 'GET', 'isAlive.jsp')).status).toBe(200);
 
     await lab.startCts();

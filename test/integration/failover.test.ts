@@ -6,15 +6,15 @@ describe('a node fails behind the balancer', () => {
     const lab = await startLab({ nodes: 3, policy: 'sticky' });
     const b = lab.createBrowser();
     expect((await b.login(...DEMO)).outcome.kind).toBe('success');
-    const home = exchanges(lab).at(-1)!.routing.node!;
+    const home = (await exchanges(lab)).at(-1)!.routing.node!;
     await lab.killNode(home);
     const v = await b.validate();
     expect(v.body).toMatchObject({ valid: true, uid: 'demo' });
-    const last = exchanges(lab).at(-1)!;
+    const last = (await exchanges(lab)).at(-1)!;
     expect(last.routing.node).not.toBe(home);
     expect(last.routing.redispatched).toBe(true);
     expect(last.routing.reason).toMatch(new RegExp(`sticky node ${home} down → 0[1-3]|node ${home} refused`));
-    expect(events(lab, 'node-down').some((e) => e.node === home)).toBe(true);
+    expect((await events(lab, 'node-down')).some((e) => e.node === home)).toBe(true);
     expect((await lab.snapshot()).nodes.find((n) => n.id === home)!.state).toBe('down');
   });
 
@@ -23,13 +23,13 @@ describe('a node fails behind the balancer', () => {
     const b = lab.createBrowser();
     const step = await b.startLogin();
     expect(step.kind).toBe('callbacks');
-    const home = exchanges(lab)[0]!.routing.node!;
+    const home = (await exchanges(lab))[0]!.routing.node!;
     await lab.killNode(home);
     const next = await b.submit((step as Extract<typeof step, { kind: 'callbacks' }>).payload, { IDToken1: DEMO[0], IDToken2: DEMO[1] });
     expect(next.kind).toBe('failure');
     expect(next.status).toBe(401);
     expect((next as { body: unknown }).body).toEqual({ code: 401, reason: 'Unauthorized', message: 'Session has timed out' });
-    const missed = events(lab, 'auth-session-missed')[0]!;
+    const missed = (await events(lab, 'auth-session-missed'))[0]!;
     expect(missed.data.createdOn).toBe(home);
     expect(missed.node).not.toBe(home);
     // Starting over works on a live node, and amlbcookie now names that node.
@@ -41,7 +41,7 @@ describe('a node fails behind the balancer', () => {
     const lab = await startLab({ nodes: 3, policy: 'sticky', auth: 'tree', authSessions: 'cts' });
     const b = lab.createBrowser();
     const step = await b.startLogin({ service: 'Example' });
-    const home = exchanges(lab)[0]!.routing.node!;
+    const home = (await exchanges(lab))[0]!.routing.node!;
     await lab.killNode(home);
     let s = step;
     while (s.kind === 'callbacks') s = await b.submit(s.payload, { IDToken1: s.payload.callbacks[0]!.type === 'NameCallback' ? DEMO[0] : DEMO[1] }, { service: 'Example' });
@@ -55,18 +55,18 @@ describe('a node fails behind the balancer', () => {
       const lab = await startLab({ nodes: 2, policy: 'sticky', redispatch: false });
       const b = lab.createBrowser();
       await b.login(...DEMO);
-      const home = exchanges(lab).at(-1)!.routing.node!;
+      const home = (await exchanges(lab)).at(-1)!.routing.node!;
       const other = lab.nodes.find((n) => n.id !== home)!;
       const before = (await other.stats()).requests;
       await lab.killNode(home);
       const r = await b.validate();
       expect(r.status).toBe(503);
-      expect(exchanges(lab).at(-1)!.routing.reason).toContain(`sticky node ${home} failed before it was known down, redispatch off`);
+      expect((await exchanges(lab)).at(-1)!.routing.reason).toContain(`sticky node ${home} failed before it was known down, redispatch off`);
       expect((await other.stats()).requests).toBe(before);
       // HAProxy ignores a cookie naming a DOWN server even without option redispatch (reliability-security.md §3.4).
       const again = await b.validate();
       expect(again.body).toMatchObject({ valid: true });
-      expect(exchanges(lab).at(-1)!.routing).toMatchObject({ node: other.id, reason: `sticky node ${home} down, cookie ignored → ${other.id}` });
+      expect((await exchanges(lab)).at(-1)!.routing).toMatchObject({ node: other.id, reason: `sticky node ${home} down, cookie ignored → ${other.id}` });
     } finally {
       vi.useRealTimers();
     }
@@ -96,18 +96,18 @@ describe('a node fails behind the balancer', () => {
     const b = lab.createBrowser();
     await b.validate();
     await b.validate();
-    expect(new Set(exchanges(lab).slice(-2).map((e) => e.routing.node))).toEqual(new Set(['01', '02']));
+    expect(new Set((await exchanges(lab)).slice(-2).map((e) => e.routing.node))).toEqual(new Set(['01', '02']));
   });
 
   it('a drained node keeps its sticky users and takes no new ones', async () => {
     const lab = await startLab({ nodes: 2, policy: 'sticky' });
     const b = lab.createBrowser();
     await b.login(...DEMO);
-    const home = exchanges(lab).at(-1)!.routing.node!;
+    const home = (await exchanges(lab)).at(-1)!.routing.node!;
     await lab.drainNode(home);
     expect((await b.validate()).body).toMatchObject({ valid: true });
-    expect(exchanges(lab).at(-1)!.routing.node).toBe(home);
+    expect((await exchanges(lab)).at(-1)!.routing.node).toBe(home);
     for (let i = 0; i < 4; i++) await lab.createBrowser().startLogin();
-    expect(exchanges(lab).slice(-4).every((e) => e.routing.node !== home)).toBe(true);
+    expect((await exchanges(lab)).slice(-4).every((e) => e.routing.node !== home)).toBe(true);
   });
 });

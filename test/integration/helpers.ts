@@ -39,13 +39,19 @@ export function recipeLabs(base: LabOptions = {}): (recipe: Recipe, variant?: st
 
 export const DEMO = ['demo', 'Ch4ng31t'] as const;
 
-export function events(lab: Lab): LabEvent[];
-export function events<T extends LabEvent['type']>(lab: Lab, type: T): LabEventOf<T>[];
-export function events(lab: Lab, type?: LabEvent['type']): LabEvent[] {
+/**
+ * The trace as it stands once it caught up: node processes and the balancer's thread send what
+ * they recorded in batches (isolation 'process'), so the lab settles before the trace is read.
+ */
+export async function events(lab: Lab): Promise<LabEvent[]>;
+export async function events<T extends LabEvent['type']>(lab: Lab, type: T): Promise<LabEventOf<T>[]>;
+export async function events(lab: Lab, type?: LabEvent['type']): Promise<LabEvent[]> {
+  await lab.settle();
   return lab.recorder.events().filter((e) => !type || e.type === type);
 }
 
-export function exchanges(lab: Lab): TraceExchange[] {
+export async function exchanges(lab: Lab): Promise<TraceExchange[]> {
+  await lab.settle();
   return lab.recorder.exchanges();
 }
 

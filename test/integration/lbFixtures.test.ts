@@ -7,7 +7,7 @@ import type { LbFindingId } from '../../main/lab/lbconfig/finding';
 import { checkModel } from '../../main/lab/lbconfig/findings';
 import { readBalancerConfig } from '../../main/lab/lbconfig/read';
 import { routeFrom, routeWithCookie } from '../../main/lab/lbconfig/simulate';
-import { DEMO, startLab } from './helpers';
+import { DEMO, events, exchanges, startLab } from './helpers';
 
 /**
  * Every fixture configuration, checked (the findings `lb check` prints) and then run: the lab's
@@ -91,7 +91,7 @@ async function chainLogin(lab: Lab, b: VirtualBrowser, between: Case['between'])
   if (between?.advanceMs) await lab.advanceClock(between.advanceMs);
   if (between?.changeIp) b.clientIp = otherIp(lab, b.clientIp);
   const second = await b.submit(first.payload, callbackAnswers(first.payload, ...DEMO));
-  const ex = lab.recorder.exchanges().filter((e) => e.browser === b.id);
+  const ex = (await exchanges(lab)).filter((e) => e.browser === b.id);
   return { second, nodes: ex.map((e) => e.routing.node) };
 }
 
@@ -126,7 +126,7 @@ describe('customer balancer configurations: findings, and the lab running them (
         for (const n of lab.nodes) expect(await lab.balancer.probe(n.id)).toBe('down');
         const first = await b.startLogin();
         expect(first.status).toBe(503);
-        expect(lab.recorder.exchanges().at(-1)!.routing.reason).toMatch(/no server can take it/);
+        expect((await exchanges(lab)).at(-1)!.routing.reason).toMatch(/no server can take it/);
         return;
       }
       if (c.outcome === 'bad-host') {
@@ -145,7 +145,7 @@ describe('customer balancer configurations: findings, and the lab running them (
         expect(second.status).toBe(401);
         expect(second.kind === 'failure' && second.body.message).toBe('Session has timed out');
         expect(nodes[1]).not.toBe(nodes[0]);
-        expect(lab.recorder.events().some((e) => e.type === 'auth-session-missed')).toBe(true);
+        expect((await events(lab)).some((e) => e.type === 'auth-session-missed')).toBe(true);
       }
     });
   }

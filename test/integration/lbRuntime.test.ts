@@ -10,7 +10,7 @@ import { callbackAnswers } from '../../main/contract/browser';
 import { LabClock } from '../../main/lab/clock';
 import { readBalancerConfig } from '../../main/lab/lbconfig/read';
 import { TraceRecorder } from '../../main/lab/trace/recorder';
-import { DEMO, startLab } from './helpers';
+import { DEMO, events, exchanges, startLab } from './helpers';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -94,7 +94,7 @@ describe("virtual browsers follow Chromium's cookie rules", () => {
     const b = lab.createBrowser();
     await b.startLogin();
     expect(b.blocked).toEqual([expect.objectContaining({ name: 'SERVERID', reason: 'it had Secure and came over http://am.example.com (not a secure connection)' })]);
-    expect(lab.recorder.events().find((e) => e.type === 'cookie-blocked')?.message).toMatch(/refused Set-Cookie SERVERID: it had Secure/);
+    expect((await events(lab)).find((e) => e.type === 'cookie-blocked')?.message).toMatch(/refused Set-Cookie SERVERID: it had Secure/);
     await lab.configure({ publicHost: '127.0.0.1' });
     const local = lab.createBrowser();
     await local.startLogin();
@@ -119,7 +119,7 @@ describe("virtual browsers follow Chromium's cookie rules", () => {
     const { outcome } = await b.login(...DEMO);
     expect(outcome).toMatchObject({ kind: 'failure', status: 401 });
     expect(b.blocked.map((x) => x.name)).toContain('amlbcookie');
-    expect(lab.recorder.exchanges()[0]!.request.headers).toContainEqual(['origin', 'https://app.example.org']);
+    expect((await exchanges(lab))[0]!.request.headers).toContainEqual(['origin', 'https://app.example.org']);
     const same = lab.createBrowser();
     same.appOrigin = 'https://app.example.com';
     expect((await same.login(...DEMO)).outcome.kind).toBe('success');
@@ -135,9 +135,9 @@ describe('client addresses and HTTPS', () => {
       b.clientIp = '127.0.0.9';
       await b.startLogin();
     }
-    for (const ex of lab.recorder.exchanges()) nodes.add(ex.routing.node);
+    for (const ex of (await exchanges(lab))) nodes.add(ex.routing.node);
     expect(nodes.size).toBe(1);
-    expect(lab.recorder.exchanges()[1]!.routing.reason).toMatch(/^stick table: client IP 127\.0\.0\.9 → 10\.0\.1\.1\d:8080 \(node 0\d\)$/);
+    expect((await exchanges(lab))[1]!.routing.reason).toMatch(/^stick table: client IP 127\.0\.0\.9 → 10\.0\.1\.1\d:8080 \(node 0\d\)$/);
   });
 
   it('--https: the balancer serves the lab certificate, the browsers and a client given the lab CA trust it, and it turns off live', async () => {
@@ -149,7 +149,7 @@ describe('client addresses and HTTPS', () => {
     const r = await request(`${lab.balancerUrl}/isAlive.jsp`, { dispatcher: agent });
     expect(r.statusCode).toBe(200);
     await r.body.text();
-    expect(lab.recorder.exchanges().at(-1)!.request.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/am\/isAlive\.jsp$/);
+    expect((await exchanges(lab)).at(-1)!.request.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/am\/isAlive\.jsp$/);
     await lab.configure({ https: false });
     expect(lab.balancerUrl).toMatch(/^http:/);
     expect((await lab.createBrowser().login(...DEMO)).outcome.kind).toBe('success');

@@ -3,7 +3,7 @@ import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
 import type { LabOptions } from '../../main/lab/lab';
-import { DEMO, V2, call, events, startLab } from './helpers';
+import { call, DEMO, events, exchanges, startLab, V2 } from './helpers';
 
 /**
  * The OAuth2/OIDC provider as AM's answers it (OpenAM openam-oauth2: AuthorizeResource,
@@ -118,7 +118,7 @@ describe('authorize (AuthorizeResource, ResourceOwnerSessionValidator)', () => {
     expect([...r.location!.searchParams.keys()]).toEqual(['code', 'iss', 'state', 'client_id']);
     expect(r.location!.searchParams.get('iss')).toBe(`${lab.balancerUrl}/oauth2`);
     expect(await lab.cts.count('OAUTH')).toBe(1);
-    expect(events(lab, 'oauth2-code-issued')[0]!.data).toMatchObject({ clientId: 'spa', pkce: 'S256', lifetime: 120 });
+    expect((await events(lab, 'oauth2-code-issued'))[0]!.data).toMatchObject({ clientId: 'spa', pkce: 'S256', lifetime: 120 });
   });
 });
 
@@ -131,7 +131,7 @@ describe('access_token (AuthorizationCodeGrantTypeHandler, ClientAuthenticator)'
     expect(Object.keys(r.json as object)).toEqual(['access_token', 'refresh_token', 'scope', 'id_token', 'token_type', 'expires_in']);
     expect(r.json).toMatchObject({ scope: 'openid profile', token_type: 'Bearer', expires_in: 3599 });
     expect(r.headers['cache-control']).toBe('no-store');
-    const [issuedAt, redeemedAt] = lab.recorder.exchanges().filter((e) => /authorize|access_token/.test(e.request.path)).map((e) => e.routing.node);
+    const [issuedAt, redeemedAt] = (await exchanges(lab)).filter((e) => /authorize|access_token/.test(e.request.path)).map((e) => e.routing.node);
     expect(issuedAt).not.toBe(redeemedAt);
   });
 
@@ -208,7 +208,7 @@ describe('refresh, revoke, introspect, userinfo and endSession', () => {
     const revoke = await call(lab, 'POST', `${O2}/token/revoke`, form({ ...svc, token: t.access_token }));
     expect(revoke).toMatchObject({ status: 400, json: { error_description: `The provided token id : ${t.access_token} belongs to different access grant.`, error: 'invalid_grant' } });
     expect((await call(lab, 'GET', `${O2}/userinfo`, { headers: { authorization: `Bearer ${t.access_token}` } })).status).toBe(200);
-    expect(events(lab, 'oauth2-token-revoked')).toEqual([]);
+    expect(await events(lab, 'oauth2-token-revoked')).toEqual([]);
   });
 
   it('introspect tells the owning client about its live token and says active:false to any other or once revoked', async () => {
@@ -229,7 +229,7 @@ describe('refresh, revoke, introspect, userinfo and endSession', () => {
     const end = await call(lab, 'GET', `${O2}/connect/endSession?id_token_hint=${t.id_token}`);
     expect([end.status, end.text]).toEqual([204, '']);
     expect((await call(lab, 'POST', 'json/realms/root/sessions?_action=validate', { headers: V2, body: JSON.stringify({ tokenId: sso }) })).json).toEqual({ valid: false });
-    expect(events(lab, 'session-terminated')[0]!.data.reason).toBe('logout');
+    expect((await events(lab, 'session-terminated'))[0]!.data.reason).toBe('logout');
     const sso2 = await ssoToken(lab);
     const t2 = (await redeem(lab, await codeFor(lab, sso2))).json as { id_token: string };
     const bye = await call(lab, 'GET', `${O2}/connect/endSession?id_token_hint=${t2.id_token}&post_logout_redirect_uri=${encodeURIComponent('https://app.example.com/bye')}&state=z`);

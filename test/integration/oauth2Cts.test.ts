@@ -11,7 +11,7 @@ import { DEMO, call, events, startLab } from './helpers';
  * (oauth2/core/exceptions/ServerException); EndSession skips a failed session removal.
  */
 const act = (lab: Lab, a: Record<string, unknown>) => perform(lab, a as never);
-const during = (lab: Lab) => events(lab, 'cts-unreachable').flatMap((e) => ('during' in e.data ? [e.data.during] : []));
+const during = async (lab: Lab) => (await events(lab, 'cts-unreachable')).flatMap((e) => ('during' in e.data ? [e.data.during] : []));
 
 describe('OAuth2 and the lockout counter during a CTS outage', () => {
   it('answers server_error and says the CTS could not be reached; the lockout counter fails the login as AUTH_ERROR; all recover with the directory', async () => {
@@ -34,8 +34,8 @@ describe('OAuth2 and the lockout counter during a CTS outage', () => {
     // Persistent lockout reads its counter in the CTS: an unexpected exception to the login module.
     const wrong = await act(lab, { action: 'zero-page-login', browser: lab.createBrowser().id, username: DEMO[0], password: 'wrong' });
     expect(wrong.steps![0]).toMatchObject({ kind: 'failure', status: 500, body: { code: 500, message: 'Authentication Error!!' } });
-    expect(during(lab)).toEqual(expect.arrayContaining(['to read an OAuth2 token', 'to read the session', 'to read the account lockout counter']));
-    expect(events(lab, 'bad-request')).toEqual([]);
+    expect(await during(lab)).toEqual(expect.arrayContaining(['to read an OAuth2 token', 'to read the session', 'to read the account lockout counter']));
+    expect(await events(lab, 'bad-request')).toEqual([]);
     expect((await call(lab, 'GET', 'isAlive.jsp')).status).toBe(200);
 
     await lab.startCts();

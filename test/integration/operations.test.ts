@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LabBridge } from '../../main/bridge';
 import type { ActionResult, CompareView, HarExport, HarImportView, PushMessage, RecipeRunView } from '../../main/contract';
 import { Lab } from '../../main/lab/lab';
-import { bridgeCaller } from './helpers';
+import { bridgeCaller, exchanges } from './helpers';
 
 /** The HAR, diagnosis and recipe operations as the window and scripts call them (through the bridge). */
 describe('operations: diagnosis, HAR and recipes through the bridge', () => {
@@ -30,18 +30,18 @@ describe('operations: diagnosis, HAR and recipes through the bridge', () => {
     const missed = findings.find((f) => f.kind === 'auth-session-missed')!;
     expect(missed.sentence).toMatch(/401 Session has timed out/);
     expect(missed.text).toMatch(/Fix: sticky amlbcookie/);
-    expect(lab.recorder.exchanges().find((e) => e.id === missed.failingExchangeId)?.response.status).toBe(401);
+    expect((await exchanges(lab)).find((e) => e.id === missed.failingExchangeId)?.response.status).toBe(401);
   });
 
   it('exports a redacted HAR by default: no live token or admin password in it', async () => {
-    const tokens = lab.recorder.exchanges().flatMap((e) => e.response.headers.filter(([n]) => /set-cookie/i.test(n)).map(([, v]) => /^iPlanetDirectoryPro=([^;]+)/.exec(v)?.[1])).filter((v): v is string => !!v && v.length > 10);
+    const tokens = (await exchanges(lab)).flatMap((e) => e.response.headers.filter(([n]) => /set-cookie/i.test(n)).map(([, v]) => /^iPlanetDirectoryPro=([^;]+)/.exec(v)?.[1])).filter((v): v is string => !!v && v.length > 10);
     expect(tokens.length).toBeGreaterThan(0);
     const r = await call<HarExport>('exportHar');
     const text = JSON.stringify(r.har);
     expect(r.redacted).toBe(true);
     expect(r.fileName).toMatch(/^am-session-lab-.*\.har$/);
     expect(r.fileName).not.toContain('UNREDACTED');
-    expect(r.entries).toBe(lab.recorder.exchanges().length);
+    expect(r.entries).toBe((await exchanges(lab)).length);
     for (const t of tokens) expect(text).not.toContain(t);
     expect(text).not.toContain('Ch4ng31t');
     expect(Object.values(r.counts).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);

@@ -5,7 +5,7 @@ import type { Lab } from '../../main/lab/lab';
 import { dispatch } from '../../main/operations';
 import { runLoad } from '../../main/lab/scenario/load';
 import type { Action, ActionResult } from '../../main/contract';
-import { DEMO, V2, call, startLab } from './helpers';
+import { call, DEMO, events, exchanges, startLab, V2 } from './helpers';
 
 /**
  * Isolation `process`, as the hosts run the lab: each AM node is an OS process of its own and the
@@ -85,7 +85,7 @@ describe('AM nodes as OS processes', () => {
     const fresh = lab.node(home).pid!;
     expect(fresh).not.toBe(pid);
     expect(alive(fresh)).toBe(true);
-    expect(lab.recorder.events().map((e) => [e.type, e.node, e.data])).toEqual(
+    expect((await events(lab)).map((e) => [e.type, e.node, e.data])).toEqual(
       expect.arrayContaining([
         ['node-down', home, { by: 'operator' }],
         ['node-up', home, { by: 'operator', port: lab.node(home).port, pid: fresh }],
@@ -106,12 +106,12 @@ describe('AM nodes as OS processes', () => {
     // Nobody tells the balancer: its TCP health check (every 500 ms) finds the port closed.
     await until('the balancer to see node 02 down', () => (lab.balancer.states().find((s) => s.id === '02')?.state === 'down' ? true : undefined));
     await lab.settle();
-    const types = lab.recorder.events().map((e) => [e.type, e.node, e.data]);
+    const types = (await events(lab)).map((e) => [e.type, e.node, e.data]);
     expect(types).toContainEqual(['node-process-ended', '02', { pid, signal: 'SIGKILL', code: null }]);
     expect(types).toContainEqual(['node-down', '02', { by: 'balancer', from: 'up', to: 'down' }]);
     for (let i = 0; i < 4; i++) expect((await call(lab, 'GET', 'isAlive.jsp')).status).toBe(200);
     await lab.settle();
-    expect(lab.recorder.exchanges().slice(-4).map((x) => x.routing.node)).toEqual(['01', '01', '01', '01']);
+    expect((await exchanges(lab)).slice(-4).map((x) => x.routing.node)).toEqual(['01', '01', '01', '01']);
   });
 
   it('the clock and live settings reach the node processes: a chain login past its page timeout is refused by the node, on the lab clock', async () => {

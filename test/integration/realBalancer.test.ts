@@ -7,7 +7,7 @@ import type { Lab, LabOptions } from '../../main/lab/lab';
 import { checkModel } from '../../main/lab/lbconfig/findings';
 import { readBalancerConfig } from '../../main/lab/lbconfig/read';
 import { routeFrom, routeWithCookie } from '../../main/lab/lbconfig/simulate';
-import { DEMO, startLab } from './helpers';
+import { DEMO, exchanges, startLab } from './helpers';
 
 /**
  * The real HAProxy and nginx of this machine (Debian haproxy 2.6, nginx-light 1.22; .ci/run installs
@@ -31,12 +31,12 @@ async function firstNodes(lab: Lab, ips: string[]): Promise<(string | null)[]> {
     const b = lab.createBrowser();
     b.clientIp = ip;
     await b.startLogin();
-    out.push(nodesOf(lab, b)[0] ?? null);
+    out.push((await nodesOf(lab, b))[0] ?? null);
   }
   return out;
 }
 
-const nodesOf = (lab: Lab, b: VirtualBrowser) => lab.recorder.exchanges().filter((e) => e.browser === b.id).map((e) => e.routing.node);
+const nodesOf = async (lab: Lab, b: VirtualBrowser) => (await exchanges(lab)).filter((e) => e.browser === b.id).map((e) => e.routing.node);
 
 const env = { ...process.env };
 afterEach(() => {
@@ -48,7 +48,7 @@ describe('real HAProxy in front of the nodes (serve --balancer haproxy)', () => 
     const lab = await real('haproxy', { policy: 'sticky' });
     const b = lab.createBrowser();
     expect((await chainLogin(b)).kind).toBe('success');
-    const ex = lab.recorder.exchanges();
+    const ex = await exchanges(lab);
     expect(ex[0]!.routing.policy).toMatch(/^HAProxy 2\.\d+\.\d+ \(real\): cookie amlbcookie passive/);
     expect(ex[1]!.routing.reason).toMatch(/^HAProxy 2\.\d+\.\d+ sent it to node 01; request amlbcookie=01; answer sets amlbcookie=01$/);
 
@@ -61,7 +61,7 @@ describe('real HAProxy in front of the nodes (serve --balancer haproxy)', () => 
     const c = lab.createBrowser();
     const r = await chainLogin(c);
     expect(r).toMatchObject({ kind: 'failure', status: 401, body: { message: 'Session has timed out' } });
-    const [n1, n2] = nodesOf(lab, c);
+    const [n1, n2] = await nodesOf(lab, c);
     expect(n1).not.toBe(n2);
   });
 
@@ -74,8 +74,8 @@ describe('real HAProxy in front of the nodes (serve --balancer haproxy)', () => 
     const tls = await real('haproxy', { lbConfig: fixture('haproxy/insert-secure-http.cfg'), publicHost: 'am.example.com', https: true });
     const b = tls.createBrowser();
     expect((await chainLogin(b)).kind).toBe('success');
-    expect(tls.recorder.exchanges()[0]!.routing.reason).toMatch(/sent it to node 01; request without SERVERID; answer sets SERVERID=s1$/);
-    expect(tls.recorder.exchanges()[1]!.routing.reason).toMatch(/request SERVERID=s1$/);
+    expect((await exchanges(tls))[0]!.routing.reason).toMatch(/sent it to node 01; request without SERVERID; answer sets SERVERID=s1$/);
+    expect((await exchanges(tls))[1]!.routing.reason).toMatch(/request SERVERID=s1$/);
   });
 
   it('balance source and a hash of amlbcookie: the model sends each key where HAProxy does', async () => {
@@ -90,7 +90,7 @@ describe('real HAProxy in front of the nodes (serve --balancer haproxy)', () => 
       const b = hash.createBrowser();
       await b.jar.setCookie(`amlbcookie=${v}; Path=/`, hash.balancerUrl);
       await b.startLogin();
-      expect(nodesOf(hash, b), `amlbcookie=${v}`).toEqual([routeWithCookie(hm, 2, 'amlbcookie', v).node]);
+      expect(await nodesOf(hash, b), `amlbcookie=${v}`).toEqual([routeWithCookie(hm, 2, 'amlbcookie', v).node]);
     }
   });
 
@@ -112,7 +112,7 @@ describe('real nginx in front of the nodes (serve --balancer nginx)', () => {
     const lab = await real('nginx', { lbConfig: fixture('nginx/map-amlbcookie.conf') });
     const b = lab.createBrowser();
     expect((await chainLogin(b)).kind).toBe('success');
-    expect(new Set(nodesOf(lab, b)).size).toBe(1);
+    expect(new Set(await nodesOf(lab, b)).size).toBe(1);
 
     const gen = await real('nginx', { policy: 'sticky' });
     expect((await chainLogin(gen.createBrowser())).kind).toBe('success');
@@ -125,7 +125,7 @@ describe('real nginx in front of the nodes (serve --balancer nginx)', () => {
     const b = lab.createBrowser();
     const r = await chainLogin(b);
     expect(r.status).toBe(401);
-    expect(nodesOf(lab, b)).toEqual(['01', routeWithCookie(readBalancerConfig(fixture('nginx/hash-amlbcookie.conf'), 'x'), 2, 'amlbcookie', '01').node]);
+    expect(await nodesOf(lab, b)).toEqual(['01', routeWithCookie(readBalancerConfig(fixture('nginx/hash-amlbcookie.conf'), 'x'), 2, 'amlbcookie', '01').node]);
   });
 
   it('without proxy_set_header Host where it proxies, nginx sends its $proxy_host and AM answers 400 FQDN, as the model says', async () => {

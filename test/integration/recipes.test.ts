@@ -3,7 +3,7 @@ import { MINUTE } from '../../main/lab/clock';
 import { compareRecipe } from '../../main/lab/scenario/compare';
 import { builtinRecipes, loadRecipe } from '../../main/lab/scenario/library';
 import { runRecipe, type RecipeProgress } from '../../main/lab/scenario/runner';
-import { recipeLabs, startLab } from './helpers';
+import { events, recipeLabs, startLab } from './helpers';
 
 const FIXTURES = 'test/fixtures/recipes';
 
@@ -121,7 +121,7 @@ describe('running a recipe', () => {
     expect(lab.nodes).toHaveLength(3);
     expect(lab.clock.state().paused).toBe(false);
     expect(lab.browser(result.browsers.alice!).name).toBe('alice');
-    expect(lab.recorder.events().some((e) => e.type === 'config-changed' && e.data.key === 'policy')).toBe(true);
+    expect((await events(lab)).some((e) => e.type === 'config-changed' && e.data.key === 'policy')).toBe(true);
   });
 });
 

@@ -16,12 +16,12 @@ describe('the seed ticket: chain login behind a load balancer', () => {
 
     // The 401 came from a node that really did not hold the auth session: the trace shows two
     // different nodes and the node's own lookup miss.
-    const [first, second] = exchanges(lab);
+    const [first, second] = await exchanges(lab);
     expect(first!.routing.node).not.toBe(second!.routing.node);
     expect(second!.routing.reason).toBe('round-robin');
     expect(second!.response.status).toBe(401);
-    const created = events(lab, 'auth-session-created')[0]!;
-    const missed = events(lab, 'auth-session-missed')[0]!;
+    const created = (await events(lab, 'auth-session-created'))[0]!;
+    const missed = (await events(lab, 'auth-session-missed'))[0]!;
     expect(created.node).toBe(first!.routing.node);
     expect(missed.node).toBe(second!.routing.node);
     expect(missed.data.createdOn).toBe(first!.routing.node);
@@ -35,7 +35,7 @@ describe('the seed ticket: chain login behind a load balancer', () => {
     const b = lab.createBrowser();
     const { outcome } = await b.login(...DEMO);
     expect(outcome.kind).toBe('success');
-    const [first, second] = exchanges(lab);
+    const [first, second] = await exchanges(lab);
     expect(second!.routing.reason).toBe(`sticky amlbcookie=${first!.routing.node}`);
     expect(second!.routing.node).toBe(first!.routing.node);
     const jar = await b.cookies();
@@ -51,14 +51,14 @@ describe('the seed ticket: chain login behind a load balancer', () => {
     expect((await b.login(...DEMO)).outcome.status).toBe(401);
     await lab.configure({ policy: 'sticky' });
     expect((await b.login(...DEMO)).outcome.kind).toBe('success');
-    expect(events(lab, 'config-changed').map((e) => e.message)).toContain('Stickiness turned on (sticky on amlbcookie)');
+    expect((await events(lab, 'config-changed')).map((e) => e.message)).toContain('Stickiness turned on (sticky on amlbcookie)');
   });
 
   it('active/passive sends every step to the active node', async () => {
     const lab = await startLab({ nodes: 3, policy: 'active-passive' });
     const { outcome } = await lab.createBrowser().login(...DEMO);
     expect(outcome.kind).toBe('success');
-    expect(exchanges(lab).map((e) => e.routing.node)).toEqual(['01', '01']);
+    expect((await exchanges(lab)).map((e) => e.routing.node)).toEqual(['01', '01']);
   });
 
   for (const authSessions of ['cts', 'client'] as const) {
@@ -67,7 +67,7 @@ describe('the seed ticket: chain login behind a load balancer', () => {
       const { outcome, steps } = await lab.createBrowser().login(...DEMO, { service: 'Example' });
       expect(steps.map((s) => s.kind)).toEqual(['callbacks', 'callbacks', 'success']);
       expect(outcome.kind).toBe('success');
-      const nodes = exchanges(lab).map((e) => e.routing.node);
+      const nodes = (await exchanges(lab)).map((e) => e.routing.node);
       expect(new Set(nodes).size).toBe(3); // three steps, three different nodes, and it still works
     });
   }
@@ -91,6 +91,6 @@ describe('the seed ticket: chain login behind a load balancer', () => {
     const tree = await startLab({ nodes: 1, auth: 'tree' });
     const b = await tree.createBrowser().login('demo', 'wrong');
     expect(b.outcome.kind === 'failure' && b.outcome.body).toEqual({ code: 401, reason: 'Unauthorized', message: 'Login failure', detail: { failureUrl: '' } });
-    expect(events(tree, 'login-failed')).toHaveLength(1);
+    expect(await events(tree, 'login-failed')).toHaveLength(1);
   });
 });

@@ -17,7 +17,7 @@ describe('CTS-based sessions', () => {
     const results = [];
     for (let i = 0; i < 3; i++) results.push((await b.validate()).body);
     expect(results.every((r) => (r as { valid: boolean }).valid)).toBe(true);
-    const nodes = exchanges(lab).slice(-3).map((e) => e.routing.node);
+    const nodes = (await exchanges(lab)).slice(-3).map((e) => e.routing.node);
     expect(new Set(nodes).size).toBe(3);
   });
 
@@ -41,14 +41,14 @@ describe('CTS-based sessions', () => {
     const info = await replay.send('POST', 'json/realms/root/sessions?_action=getSessionInfo', { headers: { iPlanetDirectoryPro: before, 'accept-api-version': 'resource=4.0' }, body: {} });
     expect(info.status).toBe(401);
     expect(info.body).toEqual({ code: 401, reason: 'Unauthorized', message: 'Access Denied' });
-    expect(events(lab, 'session-terminated')[0]!.data.reason).toBe('logout');
+    expect((await events(lab, 'session-terminated'))[0]!.data.reason).toBe('logout');
   });
 
   it('admin termination ends the session; AM never clears the stale cookie on validate (only logout sets Set-Cookie, SessionResource/LogoutActionHandler)', async () => {
     const { lab, b } = await loggedIn();
     const [row] = await lab.sessionRows();
     expect(await lab.terminateSession(row!.handle)).toBe(true);
-    const terminated = events(lab, 'session-terminated').find((e) => e.data.handle === row!.handle)!;
+    const terminated = (await events(lab, 'session-terminated')).find((e) => e.data.handle === row!.handle)!;
     expect(terminated.data.reason).toBe('admin');
     // No Set-Cookie reached the user: the cookie is still in the jar.
     expect((await b.cookies()).map((c) => c.name)).toContain('iPlanetDirectoryPro');
@@ -67,7 +67,7 @@ describe('CTS-based sessions', () => {
     expect((await b.validate()).body).toMatchObject({ valid: true });
     await lab.advanceClock(61_000);
     await lab.reap();
-    const ended = events(lab, 'session-terminated');
+    const ended = await events(lab, 'session-terminated');
     expect(ended).toHaveLength(1);
     expect(ended[0]!.data).toMatchObject({ reason: 'idle', detectedBy: 'reaper' });
     expect((await b.validate()).body).toEqual({ valid: false });
@@ -79,7 +79,7 @@ describe('CTS-based sessions', () => {
     // advance without the reaper hook: the clock's own method, then validate at once
     lab.clock.advance(2 * MINUTE);
     expect((await b.validate()).body).toEqual({ valid: false });
-    const e = events(lab, 'session-terminated').find((x) => x.data.reason === 'idle')!;
+    const e = (await events(lab, 'session-terminated')).find((x) => x.data.reason === 'idle')!;
     expect(['access', 'reaper']).toContain(e.data.detectedBy);
   });
 
@@ -91,7 +91,7 @@ describe('CTS-based sessions', () => {
     }
     await lab.advanceClock(2 * MINUTE); // 11 minutes since login, 2 since the last refresh
     expect((await b.validate()).body).toMatchObject({ valid: false });
-    expect(events(lab, 'session-terminated')[0]!.data.reason).toBe('max-time');
+    expect((await events(lab, 'session-terminated'))[0]!.data.reason).toBe('max-time');
   });
 
   it('refresh and getSessionInfo report AM fields; getSessionInfo does not reset idle', async () => {
@@ -133,7 +133,7 @@ describe('client-based sessions', () => {
   it('logout denylists the JWT: a replay fails at once on the same node, after the poll delay elsewhere', async () => {
     const { lab, b } = await loggedIn({ sessions: 'client', nodes: 2 });
     const token = (await b.cookies()).find((c) => c.name === 'iPlanetDirectoryPro')!.value;
-    const home = exchanges(lab).at(-1)!.routing.node!;
+    const home = (await exchanges(lab)).at(-1)!.routing.node!;
     await b.logout();
     const replay = async (node: string) => {
       const r = await fetch(`${lab.node(node).url}/json/realms/root/sessions?_action=validate`, {
