@@ -52,7 +52,8 @@ describe('a node fails behind the balancer', () => {
     // The balancer's health-check interval is held, so the node is "dead but not yet detected" for sure.
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     try {
-      const lab = await startLab({ nodes: 2, policy: 'sticky', redispatch: false });
+      // In-process by nature: the faked timer is this thread's, and a worker balancer's health check would still run.
+      const lab = await startLab({ nodes: 2, policy: 'sticky', redispatch: false, isolation: 'in-process' });
       const b = lab.createBrowser();
       await b.login(...DEMO);
       const home = (await exchanges(lab)).at(-1)!.routing.node!;

@@ -128,6 +128,8 @@ describe('OAuth2 actions of the virtual browser', () => {
   for (const mode of ['stateful', 'client-side'] as const) {
     it(`the snapshot lists the CTS's grants with client, user, scope and expiry on the lab clock (${mode} tokens)`, async () => {
       const lab = await startLab({ nodes: 2, oauth2Tokens: { '/': mode, '/alpha': mode } });
+      // The lab clock stands still, so each expiry is exactly its lifetime however long the steps take.
+      await lab.pauseClock(true);
       const b = await loggedIn(lab);
       await act(lab, { action: 'get-tokens', browser: b.id, scope: 'openid profile' });
       const [grant, ...others] = (await lab.snapshot()).oauth2Grants;
