@@ -37,9 +37,12 @@ export interface TraceBatch {
 function newThread(): Worker {
   const e = entry('balancer');
   // TypeScript (a dev run, tests without a fresh build): register tsx inside the thread first.
+  // The thread sees this thread's process.env as it is now (SESSION_LAB_HAPROXY/NGINX name the real
+  // balancer's binary), not the process's environment at start, which a host or test may have changed.
+  const env = process.env;
   const worker = e.tsx
-    ? new Worker(`import(${JSON.stringify(tsxApi())}).then((m) => (m.register ?? m.default.register)()).then(() => import(${JSON.stringify(pathToFileURL(e.file).href)}))`, { eval: true })
-    : new Worker(e.file);
+    ? new Worker(`import(${JSON.stringify(tsxApi())}).then((m) => (m.register ?? m.default.register)()).then(() => import(${JSON.stringify(pathToFileURL(e.file).href)}))`, { eval: true, env })
+    : new Worker(e.file, { env });
   worker.on('error', (err) => process.stderr.write(`session-lab: the balancer's thread failed: ${err.stack ?? err.message}\n`));
   return worker;
 }

@@ -19,6 +19,11 @@ type Packet = { q: number; m: string; a: unknown } | { r: number; v?: unknown; e
 /** Errors whose kind matters on the other side (an operator mistake, a CTS that did not answer) keep their class. */
 const ERRORS: Record<string, new (message: string) => Error> = { LabError, CtsUnavailableError, RangeError };
 
+/** The name the other side rebuilds the error from: its class's, since a LabError's own name is just "Error". */
+function kindOf(e: unknown): string {
+  return Object.entries(ERRORS).find(([, E]) => e instanceof E)?.[0] ?? (e as Error)?.name ?? 'Error';
+}
+
 /** Sent when the other side is gone (its process ended, the thread stopped). */
 export class ChannelClosedError extends Error {
   constructor(what: string) {
@@ -124,7 +129,7 @@ export class Channel {
     if (!(out instanceof Promise)) return this.push({ r: q, v: out });
     out.then(
       (v) => this.push({ r: q, v }),
-      (e: unknown) => this.push({ r: q, e: { name: (e as Error)?.name ?? 'Error', message: (e as Error)?.message ?? String(e) } }),
+      (e: unknown) => this.push({ r: q, e: { name: kindOf(e), message: (e as Error)?.message ?? String(e) } }),
     );
   }
 }
