@@ -104,7 +104,7 @@ describe('CTS on a directory (slapd with AM CTS schema)', () => {
     expect(missed).toMatchObject({ node: '02', exchangeId: step2!.id, data: { createdOn: '01', storage: 'cts', ctsServer: r2 } });
     expect(missed.data.cause).toBe('not-in-cts');
     expect(missed.message).toContain(`the CTS (${r2}) holds no auth session`);
-    lagging.recorder.flush();
+    await lagging.settle();
     const finding = diagnose(lagging.recorder.items()).find((f) => f.kind === 'auth-session-missed')!;
     expect(finding.sentence).toContain(`read the CTS at ${r2} before replication brought the auth session from ${r1}`);
     expect(finding.fix).toMatch(/^CTS affinity/);

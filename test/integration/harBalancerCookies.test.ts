@@ -34,7 +34,7 @@ async function diagnosedHar(file: string, opts: LabOptions, between?: (lab: Awai
   if (s.kind !== 'callbacks') throw new Error('no callbacks');
   await between?.(lab);
   await b.submit(s.payload, { IDToken1: DEMO[0], IDToken2: DEMO[1] });
-  lab.recorder.flush();
+  await lab.settle();
   const har = JSON.stringify(exportHar(lab.recorder.items(), { redact: true }));
   return diagnose(importHar(har).items).filter((f) => f.kind === 'balancer-cookie');
 }

@@ -84,7 +84,7 @@ beforeAll(async () => {
   await lab.restartNode(home);
   ids.doomed = doomed.id;
   ids.home = home;
-  lab.recorder.flush();
+  await lab.settle();
   items = lab.recorder.items();
 }, 30_000);
 

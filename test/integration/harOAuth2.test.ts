@@ -42,7 +42,7 @@ for (const mode of ['stateful', 'client-side'] as const) {
       await call(lab, 'POST', `${O2}/introspect`, { headers: { 'content-type': 'text/plain;charset=UTF-8' }, body: `token=${refreshed.access_token}&client_id=svc&client_secret=${SECRET}` });
       await call(lab, 'POST', `${O2}/token/revoke`, form({ client_id: 'spa', token: tokens.access_token! }));
       await call(lab, 'GET', `${O2}/connect/endSession?id_token_hint=${tokens.id_token}&post_logout_redirect_uri=${encodeURIComponent('https://app.example.com/bye')}`);
-      lab.recorder.flush();
+      await lab.settle();
 
       const items = lab.recorder.items();
       const issued = [tokens, refreshed].flatMap((t) => [t.access_token, t.refresh_token, t.id_token]).filter((s): s is string => !!s);

@@ -168,7 +168,7 @@ describe('OAuth2 actions of the virtual browser', () => {
     }
     await act(lab, { action: 'end-session', browser: b.id, client: 'myClient' });
     seen.push(...(await act(lab, { action: 'client-credentials', browser: b.id, client: 'myClient' })).oauth2!.held.map((t) => t.value));
-    lab.recorder.flush();
+    await lab.settle();
     const raw = JSON.stringify(exportHar(lab.recorder.items(), { redact: false }));
     expect(leaks(raw, seen).length).toBeGreaterThan(0);
     expect(leaks(JSON.stringify(exportHar(lab.recorder.items())), seen)).toEqual([]);
