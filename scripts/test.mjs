@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The one test command (`npm test`): layer rules and typecheck, unit + integration tests, the
-// integration tests again with every lab's CTS on a real directory (slapd), then the end-to-end tests
-// in Chromium against the browser host. Ends with a plain "N passed, N failed" line for CI.
+// integration tests again with every lab's CTS on a real directory (slapd) and its nodes as OS
+// processes, then the end-to-end tests in Chromium against the browser host. Ends with a plain
+// "N passed, N failed" line for CI.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
@@ -37,10 +38,11 @@ if (run('npm', ['run', '--silent', 'typecheck']) !== 0) broken = true;
 console.log('\n== build');
 if (run('npm', ['run', 'build']) !== 0) broken = true;
 suite('unit + integration', undefined, 'test-results/vitest.json');
-// The same integration tests with the CTS in OpenLDAP (slapd with AM's CTS schema): SESSION_LAB_CTS
-// is every lab's default CTS store, as `session-lab serve` also reads it.
-suite('integration, CTS on slapd', undefined, 'test-results/vitest-ldap.json', {
-  env: { SESSION_LAB_CTS: 'ldap' },
+// The same integration tests as a user's lab runs: the CTS in OpenLDAP (slapd with AM's CTS schema)
+// and each AM node an OS process, the balancer on a thread of its own (the hosts' default isolation;
+// the first pass runs every lab in one thread). Both are every lab's default, as `serve` reads them.
+suite('integration, CTS on slapd, nodes as processes', undefined, 'test-results/vitest-ldap.json', {
+  env: { SESSION_LAB_CTS: 'ldap', SESSION_LAB_ISOLATION: 'process' },
   // The cts* tests choose their stores themselves: once is enough.
   extraArgs: ['test/integration', '--exclude', 'test/integration/cts*.test.ts'],
 });
