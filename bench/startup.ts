@@ -48,6 +48,10 @@ const QUIET_WAIT_MS = 1_500;
  * node processes and the balancer's thread started): zero-page logins.
  */
 export async function inProcessStartup(runs: number): Promise<StartupSeries[]> {
+  // Lab.start loads some of its code on first use (the in-thread balancer and AM node, the browsers'
+  // client). These rows time a lab's start in a process that has its code, as before that change;
+  // loading code is part of a process's start, which the CLI rows (spawn → first login) time.
+  await Promise.all([import('../main/lab/traffic/localBalancer'), import('../main/lab/am/node'), import('../main/lab/client/browser'), import('../main/lab/client/network')]);
   const kinds = [
     { name: 'in-process, zero-page login', isolation: 'in-process', callbacks: false, what: 'Lab.start({nodes:3, isolation:"in-process"}) → first zero-page login (X-OpenAM-Username/Password) succeeds through the balancer' },
     { name: 'in-process, callback login', isolation: 'in-process', callbacks: true, what: 'Lab.start({nodes:3, isolation:"in-process"}) → two-step callback login (NameCallback/PasswordCallback) succeeds through the balancer' },
