@@ -1,9 +1,9 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { Server as NetServer } from 'node:net';
 import { LabError } from '../labError';
 import type { Shipped } from '../trace/recorder';
 import { Channel } from '../wire/channel';
-import { entry, tsxLoader } from '../wire/entries';
+import { forkEntry } from '../wire/launcher';
 import type { ClockAnchors } from '../clock';
 import type { LabConfig } from '../config';
 import type { BackendTarget } from '../balancer/proxy';
@@ -45,8 +45,7 @@ export class BalancerFollowers {
   }
 
   private async startOne(n: number, listening: NetServer, init: FollowerInit, record: (batch: Shipped[], dropped: number) => void): Promise<void> {
-    const e = entry('balancer-process');
-    const child = fork(e.file, [`balancer ${n}`], { serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'], execArgv: e.tsx ? ['--import', tsxLoader()] : [] });
+    const child = forkEntry('balancer-process', `balancer ${n}`);
     const ended = new Promise<void>((r) => child.once('exit', () => r()));
     let accepting: (pid: number) => void = () => undefined;
     let failed: (message: string) => void = () => undefined;

@@ -1,4 +1,4 @@
-import { fork } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { LabError } from '../labError';
 import type { Link } from './channel';
 import { entry, tsxLoader, type EntryName } from './entries';
@@ -27,17 +27,22 @@ export type Launcher = (name: EntryName, label: string) => Promise<ChildLink>;
 /** The label of AM node `id`'s process. */
 export const nodeLabel = (id: string) => `node ${id}`;
 
-export const forkLauncher: Launcher = (name, label) => {
+/** A Node child running one of the lab's entries, with its IPC channel (forkLauncher; `balance --processes`). */
+export function forkEntry(name: EntryName, label: string): ChildProcess {
   const e = entry(name);
-  const child = fork(e.file, [label], {
+  return fork(e.file, [label], {
     // Structured clone (Uint8Array keys, undefined fields) rather than JSON.
     serialization: 'advanced',
     // stdout stays the host's own (serve's first line is JSON); a crash still reaches stderr.
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     execArgv: e.tsx ? ['--import', tsxLoader()] : [],
   });
+}
+
+export const forkLauncher: Launcher = (name, label) => {
+  const child = forkEntry(name, label);
   return new Promise((resolve, reject) => {
-    child.once('error', (err) => reject(new LabError(`Could not start ${label} (${e.file}): ${err.message}`)));
+    child.once('error', (err) => reject(new LabError(`Could not start ${label} (${entry(name).file}): ${err.message}`)));
     child.once('spawn', () => {
       // A send racing the child's death fails here, not as an unhandled 'error'; the exit is reported.
       child.on('error', () => undefined);
